@@ -1,0 +1,41 @@
+"""LAN Meter: energy and water devices read over the LAN, with no vendor cloud."""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_KIND
+from .kinds import KIND_SETUPS
+from .runtime import LanMeterConfigEntry, LanMeterData
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> bool:
+    """Start the entry's device with its kind's setup, then forward the kind's platforms."""
+    kind = entry.data[CONF_KIND]
+    if (kind_setup := KIND_SETUPS.get(kind)) is None:
+        # An entry from a newer LAN Meter after a downgrade: keep it, do not load it.
+        _LOGGER.error(
+            "Config entry %s is of kind %r, which this LAN Meter version does not know; "
+            "update LAN Meter or delete the entry",
+            entry.title,
+            kind,
+        )
+        return False
+    device = await kind_setup(hass, entry)
+    entry.runtime_data = LanMeterData(kind=kind, device=device)
+    await hass.config_entries.async_forward_entry_setups(entry, device.platforms)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> bool:
+    """Unload the platforms, then stop the device's connections and listeners."""
+    data = entry.runtime_data
+    unloaded = await hass.config_entries.async_unload_platforms(entry, data.device.platforms)
+    if unloaded:
+        data.adders.clear()
+        await data.device.async_shutdown()
+    return unloaded

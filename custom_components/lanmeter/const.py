@@ -1,0 +1,39 @@
+"""Constants shared by every LAN Meter kind."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DOMAIN: Final = "lanmeter"
+
+CONF_KIND: Final = "kind"
+
+KIND_KASA: Final = "kasa"
+KIND_WEMO: Final = "wemo"
+KIND_FLUME: Final = "flume"
+KIND_GLOW: Final = "glow"
+KIND_HOME: Final = "home"
+
+# The config flow menu, in the order users see it.
+ALL_KINDS: Final = (KIND_KASA, KIND_WEMO, KIND_FLUME, KIND_GLOW, KIND_HOME)
+
+# Keys removed from diagnostics: credentials, keys, and identifiers that locate a home.
+REDACT_KEYS: Final = {
+    "password",
+    "username",
+    "device_key",
+    "credentials",
+    "credentials_hash",
+    "mac",
+    "mic_mac",
+    "deviceId",
+    "hwId",
+    "oemId",
+    "latitude",
+    "longitude",
+    "latitude_i",
+    "longitude_i",
+    "mpan",
+    "mprn",
+    "unique_id",
+}

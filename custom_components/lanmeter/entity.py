@@ -1,0 +1,67 @@
+"""The base entity of every LAN Meter kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import (
+    CoordinatorEntity,
+    DataUpdateCoordinator,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LanMeterEntityDescription(EntityDescription):
+    """What every kind's description adds: how to read the entity's value from coordinator data.
+
+    `subject` (an outlet id, a sensor id) picks the entity's part of the data; `exists_fn` lets a
+    kind skip entities a model lacks (no energy entities on a strip without a meter).
+    """
+
+    value_fn: Callable[[Any, str | None], Any]
+    available_fn: Callable[[Any, str | None], bool] = lambda data, subject: True
+    exists_fn: Callable[[Any, str | None], bool] = lambda data, subject: True
+
+
+class LanMeterEntity(CoordinatorEntity[DataUpdateCoordinator[Any]]):
+    """An entity that reads its value from a kind's coordinator.
+
+    Poll kinds refresh the coordinator on a timer; push kinds call async_set_updated_data. A failed
+    refresh (device gone) makes every entity of the coordinator unavailable at once.
+    """
+
+    _attr_has_entity_name = True
+    entity_description: LanMeterEntityDescription
+
+    def __init__(
+        self,
+        coordinator: DataUpdateCoordinator[Any],
+        description: LanMeterEntityDescription,
+        device_info: DeviceInfo,
+        unique_prefix: str,
+        subject: str | None = None,
+    ) -> None:
+        """Bind the entity to its device and to its part (`subject`) of the coordinator data."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.subject = subject
+        self._attr_device_info = device_info
+        self._attr_unique_id = f"{unique_prefix}_{description.key}"
+
+    @property
+    def available(self) -> bool:
+        """Unavailable when the device is unreachable or the value is not known to be right."""
+        return (
+            super().available
+            and self.coordinator.data is not None
+            and self.entity_description.available_fn(self.coordinator.data, self.subject)
+        )
+
+    @property
+    def value(self) -> Any:
+        """The entity's current value from the coordinator data."""
+        return self.entity_description.value_fn(self.coordinator.data, self.subject)

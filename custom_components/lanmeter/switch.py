@@ -1,0 +1,53 @@
+"""Switches of every kind (outlets, plugs, the strip LED)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .entity import LanMeterEntity, LanMeterEntityDescription
+from .platform_setup import add_kind_entities
+from .runtime import LanMeterConfigEntry
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LanMeterSwitchDescription(LanMeterEntityDescription, SwitchEntityDescription):
+    """A switch description: `set_fn(coordinator, subject, on)` switches the device."""
+
+    set_fn: Callable[[Any, str | None, bool], Awaitable[None]]
+
+
+class LanMeterSwitch(LanMeterEntity, SwitchEntity):
+    """A switch whose state and action come from its description."""
+
+    entity_description: LanMeterSwitchDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Whether the device reports the switch on."""
+        return self.value
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch on; the coordinator reflects the new state at once."""
+        await self.entity_description.set_fn(self.coordinator, self.subject, True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch off; the coordinator reflects the new state at once."""
+        await self.entity_description.set_fn(self.coordinator, self.subject, False)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LanMeterConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the device's switches."""
+    add_kind_entities(Platform.SWITCH, entry, async_add_entities)

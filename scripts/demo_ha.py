@@ -1,0 +1,178 @@
+"""A small client for the Home Assistant APIs the demo uses: onboarding, login, flows, dashboard."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+import itertools
+from typing import Any
+
+import aiohttp
+
+DASHBOARD_URL_PATH = "lanmeter-demo"
+
+
+class HomeAssistantClient:
+    """Talks to one Home Assistant over HTTP and its websocket API."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+        self.session = session
+        self.base_url = base_url
+        self.client_id = f"{base_url}/"
+        self.token: str | None = None
+        self._ids = itertools.count(1)
+
+    @property
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def wait_until_up(self, limit_s: float = 600) -> None:
+        """Poll until the HTTP server answers (the first start installs nothing but is slow)."""
+        async with asyncio.timeout(limit_s):
+            while True:
+                try:
+                    async with self.session.get(f"{self.base_url}/api/onboarding") as response:
+                        if response.status in (200, 401, 404):
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(1)
+
+    async def _post(self, path: str, json: dict[str, Any] | None = None) -> Any:
+        async with self.session.post(
+            f"{self.base_url}{path}", json=json or {}, headers=self._auth if self.token else None
+        ) as response:
+            body = await response.json(content_type=None)
+            if response.status >= 400:
+                raise RuntimeError(f"POST {path}: HTTP {response.status}: {body}")
+            return body
+
+    async def _token_from_code(self, code: str) -> None:
+        async with self.session.post(
+            f"{self.base_url}/auth/token",
+            data={"grant_type": "authorization_code", "code": code, "client_id": self.client_id},
+        ) as response:
+            response.raise_for_status()
+            self.token = (await response.json())["access_token"]
+
+    async def onboard_or_login(self, username: str, password: str) -> None:
+        """Create the owner on the first run (what the onboarding screens do), else log in."""
+        async with self.session.get(f"{self.base_url}/api/onboarding") as response:
+            steps = await response.json() if response.status == 200 else []
+        pending = {step["step"] for step in steps if not step["done"]}
+        if "user" in pending:
+            created = await self._post(
+                "/api/onboarding/users",
+                {
+                    "client_id": self.client_id,
+                    "name": "Demo",
+                    "username": username,
+                    "password": password,
+                    "language": "en",
+                },
+            )
+            await self._token_from_code(created["auth_code"])
+        else:
+            flow = await self._post(
+                "/auth/login_flow",
+                {
+                    "client_id": self.client_id,
+                    "handler": ["homeassistant", None],
+                    "redirect_uri": self.client_id,
+                },
+            )
+            done = await self._post(
+                f"/auth/login_flow/{flow['flow_id']}",
+                {"client_id": self.client_id, "username": username, "password": password},
+            )
+            await self._token_from_code(done["result"])
+        for step in ("core_config", "analytics"):
+            if step in pending:
+                await self._post(f"/api/onboarding/{step}")
+        if "integration" in pending:
+            await self._post(
+                "/api/onboarding/integration",
+                {"client_id": self.client_id, "redirect_uri": self.client_id},
+            )
+
+    async def add_lanmeter_device(self, steps: list[dict[str, Any]]) -> str:
+        """Walk the LAN Meter config flow with the given answers; return how it ended."""
+        result = await self._post("/api/config/config_entries/flow", {"handler": "lanmeter"})
+        for answer in steps:
+            if result["type"] not in ("menu", "form"):
+                break
+            result = await self._post(
+                f"/api/config/config_entries/flow/{result['flow_id']}", answer
+            )
+        if result["type"] == "create_entry":
+            return f"added as {result['title']!r}"
+        if result["type"] == "abort":
+            return f"not added ({result['reason']})"
+        return f"flow stopped at {result.get('step_id')}: {result.get('errors')}"
+
+    async def _ws(self, *messages: dict[str, Any]) -> list[Any]:
+        """Send websocket commands in order; return their results."""
+        results = []
+        async with self.session.ws_connect(f"{self.base_url}/api/websocket") as ws:
+            await ws.receive_json()  # auth_required
+            await ws.send_json({"type": "auth", "access_token": self.token})
+            if (await ws.receive_json())["type"] != "auth_ok":
+                raise RuntimeError("websocket authentication failed")
+            for message in messages:
+                message_id = next(self._ids)
+                await ws.send_json({"id": message_id, **message})
+                while (reply := await ws.receive_json())["id"] != message_id:
+                    pass
+                if not reply["success"]:
+                    raise RuntimeError(f"{message['type']}: {reply['error']}")
+                results.append(reply["result"])
+        return results
+
+    async def _lanmeter_entities(self) -> list[dict[str, Any]]:
+        (entities,) = await self._ws({"type": "config/entity_registry/list"})
+        return [e for e in entities if e["platform"] == "lanmeter" and not e["disabled_by"]]
+
+    async def wait_for_lanmeter_entities(self, devices: int, limit_s: float = 60) -> None:
+        """Give the new entries time to create their entities before the dashboard is built."""
+        if not devices:
+            return
+        async with asyncio.timeout(limit_s):
+            while not await self._lanmeter_entities():  # noqa: ASYNC110 - polling a remote API
+                await asyncio.sleep(1)
+        await asyncio.sleep(2)
+
+    async def save_lanmeter_dashboard(self) -> None:
+        """A "LAN Meter" dashboard with one card per device, rebuilt on every start."""
+        entities = await self._lanmeter_entities()
+        dashboards, devices = await self._ws(
+            {"type": "lovelace/dashboards/list"}, {"type": "config/device_registry/list"}
+        )
+        names = {d["id"]: d["name_by_user"] or d["name"] for d in devices}
+        by_device: dict[str, list[str]] = defaultdict(list)
+        for entity in sorted(entities, key=lambda e: e["entity_id"]):
+            by_device[entity["device_id"]].append(entity["entity_id"])
+        cards = [
+            {"type": "entities", "title": names.get(device_id, "LAN Meter"), "entities": ids}
+            for device_id, ids in sorted(by_device.items(), key=lambda i: names.get(i[0], ""))
+        ] or [{"type": "markdown", "content": "No LAN Meter devices are configured yet."}]
+        messages: list[dict[str, Any]] = []
+        if not any(d["url_path"] == DASHBOARD_URL_PATH for d in dashboards):
+            messages.append(
+                {
+                    "type": "lovelace/dashboards/create",
+                    "url_path": DASHBOARD_URL_PATH,
+                    "title": "LAN Meter",
+                    "icon": "mdi:meter-electric",
+                    "show_in_sidebar": True,
+                    "require_admin": False,
+                    "mode": "storage",
+                }
+            )
+        messages.append(
+            {
+                "type": "lovelace/config/save",
+                "url_path": DASHBOARD_URL_PATH,
+                "config": {"title": "LAN Meter", "views": [{"title": "Devices", "cards": cards}]},
+            }
+        )
+        await self._ws(*messages)

@@ -1,0 +1,25 @@
+"""Fixtures every LAN Meter test uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CAPTURES = REPO_ROOT.parent / "shared" / "captures"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/lanmeter in every test."""
+
+
+def captures_dir(kind: str) -> Path:
+    """The shared captures of one kind, or skip: a user's clone has no ../shared."""
+    path = CAPTURES / kind
+    if not path.is_dir():
+        pytest.skip(
+            f"real device captures not found at {path} (only CI and developers have ../shared)"
+        )
+    return path

@@ -18,13 +18,11 @@ from homeassistant.helpers.update_coordinator import (
 class LanMeterEntityDescription(EntityDescription):
     """What every kind's description adds: how to read the entity's value from coordinator data.
 
-    `subject` (an outlet id, a sensor id) picks the entity's part of the data; `exists_fn` lets a
-    kind skip entities a model lacks (no energy entities on a strip without a meter).
+    `subject` (an outlet slot, a sensor id) picks the entity's part of the data.
     """
 
     value_fn: Callable[[Any, str | None], Any]
     available_fn: Callable[[Any, str | None], bool] = lambda data, subject: True
-    exists_fn: Callable[[Any, str | None], bool] = lambda data, subject: True
 
 
 class LanMeterEntity(CoordinatorEntity[DataUpdateCoordinator[Any]]):

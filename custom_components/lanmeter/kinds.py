@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .const import KIND_KASA
+from .kasa import async_setup_kasa
 from .runtime import KindSetup
 
-KIND_SETUPS: dict[str, KindSetup] = {}
+KIND_SETUPS: dict[str, KindSetup] = {KIND_KASA: async_setup_kasa}

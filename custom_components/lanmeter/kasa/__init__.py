@@ -1,0 +1,77 @@
+"""The Kasa kind: HS300 strips, HS110/KP115 plugs and KP303/HS107 strips over port 9999."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.const import CONF_HOST, CONF_PORT, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers.device_registry import format_mac
+from homeassistant.helpers.entity import Entity
+
+from ..const import DOMAIN
+from ..runtime import LanMeterConfigEntry
+from .client import DEFAULT_PORT, KasaStripClient
+from .coordinator import KasaCoordinator, scan_interval
+from .entities import build_entities
+
+
+class KasaDevice:
+    """The running strip: its coordinator and what the platforms and diagnostics need."""
+
+    platforms = (Platform.SENSOR, Platform.SWITCH)
+
+    def __init__(self, coordinator: KasaCoordinator) -> None:
+        self.coordinator = coordinator
+
+    def entities(self, platform: Platform) -> list[Entity]:
+        return build_entities(self.coordinator, platform)
+
+    async def async_shutdown(self) -> None:
+        await self.coordinator.async_shutdown()
+
+    def diagnostics(self) -> dict[str, Any]:
+        data = self.coordinator.data
+        return {
+            "host": self.coordinator.client.host,
+            "port": self.coordinator.client.port,
+            "update_interval_s": self.coordinator.update_interval.total_seconds()
+            if self.coordinator.update_interval
+            else None,
+            "last_update_success": self.coordinator.last_update_success,
+            "stats": asdict(self.coordinator.client.stats),
+            "sysinfo": asdict(data.reading.info) if data else None,
+            "outlets": [asdict(o) for o in data.reading.outlets] if data else None,
+            "energy_total_kwh": data.energy_total_kwh if data else None,
+        }
+
+
+async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> KasaDevice:
+    """Connect, check the strip is the configured one, and take the first reading."""
+    client = KasaStripClient(entry.data[CONF_HOST], entry.data.get(CONF_PORT, DEFAULT_PORT))
+    coordinator = KasaCoordinator(hass, entry, client)
+    await coordinator.async_load_totals()
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady:
+        await client.close()
+        raise
+    found = format_mac(coordinator.data.reading.info.mac)
+    if entry.unique_id and found != entry.unique_id:
+        await client.close()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="kasa_wrong_device",
+            translation_placeholders={"host": client.host, "found": found},
+        )
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    return KasaDevice(coordinator)
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
+    """A new poll interval applies at once, without reloading the entry."""
+    device = entry.runtime_data.device
+    assert isinstance(device, KasaDevice)
+    device.coordinator.update_interval = scan_interval(entry)

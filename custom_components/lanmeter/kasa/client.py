@@ -1,0 +1,219 @@
+"""A lean Kasa client: python-kasa's transport, only the queries the entities need.
+
+python-kasa's `Device.update()` asks every outlet for schedules, anti-theft, countdown, time and
+cloud state. The entities need sysinfo (relay states) and per-outlet realtime power; the day's
+energy changes slowly and is read rarely. All of it goes over python-kasa's one persistent TCP
+connection (XorTransport), one request in flight at a time, as the HS300 wants.
+
+No Home Assistant import here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import datetime as dt
+import time
+from typing import Any
+
+from kasa import DeviceConfig, KasaException, UnsupportedDeviceError
+from kasa.device_factory import get_device_class_from_sys_info
+from kasa.iot import IotPlug, IotStrip
+from kasa.protocols import IotProtocol
+from kasa.transports import XorTransport
+
+from .readings import (
+    KasaAnswerError,
+    Realtime,
+    SysInfo,
+    module_answer,
+    parse_day_energy,
+    parse_realtime,
+    parse_sysinfo,
+)
+
+DEFAULT_PORT = 9999
+# python-kasa's defaults (5 s, 3 retries) take 20 s to notice a dead strip; two tries of 2 s
+# notice it within one 5 s poll interval, and a healthy strip answers in milliseconds.
+QUERY_TIMEOUT_S = 2
+QUERY_RETRIES = 1
+# How often the day's energy is read from the strip's own statistics; between reads it is
+# advanced from the energy register, so it stays as fresh as power.
+DAYSTAT_INTERVAL_S = 300
+
+SYSINFO = {"system": {"get_sysinfo": {}}}
+REALTIME = {"emeter": {"get_realtime": {}}}
+SUPPORTED_CLASSES = (IotPlug, IotStrip)
+
+
+class KasaConnectionError(Exception):
+    """The strip did not answer (gone, busy, or the port is closed)."""
+
+
+class KasaUnsupportedError(Exception):
+    """The device answered but is not a plug or strip LAN Meter supports."""
+
+
+@dataclass
+class OutletReading:
+    """One outlet after a poll. Realtime is None when its meter answer was unusable."""
+
+    is_on: bool
+    realtime: Realtime | None
+    today_kwh: float | None
+
+
+@dataclass
+class StripReading:
+    """One complete poll of a strip or plug."""
+
+    info: SysInfo
+    outlets: list[OutletReading]
+    received_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def total_power_w(self) -> float | None:
+        powers = [o.realtime.power_w for o in self.outlets if o.realtime]
+        if len(powers) != len(self.outlets):
+            return None
+        return round(sum(powers), 3)
+
+
+@dataclass
+class _DayBase:
+    """The strip's own count for today, and the register it was read against."""
+
+    day: dt.date
+    kwh: float
+    register_kwh: float
+    read_at: float
+
+
+@dataclass
+class ClientStats:
+    """Counters for diagnostics and the benchmark."""
+
+    requests: int = 0
+    failed_polls: int = 0
+    bad_answers: int = 0
+    last_error: str | None = None
+
+
+class KasaStripClient:
+    """Polls one strip or plug."""
+
+    def __init__(self, host: str, port: int = DEFAULT_PORT) -> None:
+        self.host = host
+        self.port = port
+        config = DeviceConfig(host=host, port_override=port, timeout=QUERY_TIMEOUT_S)
+        self._protocol = IotProtocol(transport=XorTransport(config=config))
+        self._day_bases: dict[int, _DayBase] = {}
+        self._is_strip: bool | None = None  # known after the first sysinfo
+        self.stats = ClientStats()
+
+    async def _query(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.stats.requests += 1
+        try:
+            return await self._protocol.query(request, retry_count=QUERY_RETRIES)
+        except KasaException as err:
+            raise KasaConnectionError(f"{self.host}:{self.port}: {err}") from err
+
+    async def identify(self) -> SysInfo:
+        """Read sysinfo and check it is a plug or strip (what the config flow calls)."""
+        response = await self._query(SYSINFO)
+        sysinfo = module_answer(response, "system", "get_sysinfo")
+        try:
+            device_class = get_device_class_from_sys_info(sysinfo)
+        except UnsupportedDeviceError as err:
+            raise KasaUnsupportedError(str(err)) from err
+        if not issubclass(device_class, SUPPORTED_CLASSES):
+            raise KasaUnsupportedError(f"{sysinfo.get('model')} is a {device_class.__name__}")
+        info = parse_sysinfo(sysinfo)
+        self._is_strip = info.is_strip
+        return info
+
+    async def poll(self, today: dt.date | None = None) -> StripReading:
+        """Sysinfo, then each outlet's realtime meter; the day's energy when it is due.
+
+        A bad sysinfo answer fails the poll (raises); a bad meter answer blanks only its outlet.
+        """
+        today = today or dt.date.today()
+        # A known plug answers sysinfo and its meter in one request; a strip's outlets each need
+        # a request with their context.
+        combined = self._is_strip is False
+        response = await self._query(SYSINFO | REALTIME if combined else SYSINFO)
+        try:
+            info = parse_sysinfo(module_answer(response, "system", "get_sysinfo"))
+        except KasaAnswerError:
+            self.stats.bad_answers += 1
+            raise
+        self._is_strip = info.is_strip
+        outlets = []
+        for outlet in info.outlets:
+            realtime = None
+            if info.has_meter:
+                if outlet.child_id is None:
+                    realtime = self._realtime_from(
+                        response if combined else await self._query(REALTIME)
+                    )
+                else:
+                    realtime = self._realtime_from(await self._query(self._for(outlet.child_id)))
+            today_kwh = None
+            if realtime is not None:
+                today_kwh = await self._today_kwh(outlet.slot, outlet.child_id, realtime, today)
+            outlets.append(OutletReading(outlet.is_on, realtime, today_kwh))
+        return StripReading(info, outlets)
+
+    @staticmethod
+    def _for(child_id: str, request: dict[str, Any] = REALTIME) -> dict[str, Any]:
+        return {"context": {"child_ids": [child_id]}} | request
+
+    def _realtime_from(self, response: dict[str, Any]) -> Realtime | None:
+        if "emeter" not in response:
+            return None
+        try:
+            return parse_realtime(module_answer(response, "emeter", "get_realtime"))
+        except KasaAnswerError as err:
+            self.stats.bad_answers += 1
+            self.stats.last_error = str(err)
+            return None
+
+    async def _today_kwh(
+        self, slot: int, child_id: str | None, realtime: Realtime, today: dt.date
+    ) -> float | None:
+        """Today's energy: the strip's daystat, advanced by the register between reads."""
+        base = self._day_bases.get(slot)
+        stale = (
+            base is None
+            or base.day != today
+            or time.monotonic() - base.read_at > DAYSTAT_INTERVAL_S
+            or realtime.total_kwh < base.register_kwh  # the register restarted
+        )
+        if stale:
+            request = {"emeter": {"get_daystat": {"year": today.year, "month": today.month}}}
+            if child_id is not None:
+                request = self._for(child_id, request)
+            try:
+                answer = module_answer(await self._query(request), "emeter", "get_daystat")
+                kwh = parse_day_energy(answer, today.year, today.month, today.day)
+            except KasaAnswerError as err:
+                self.stats.bad_answers += 1
+                self.stats.last_error = str(err)
+                return None
+            base = _DayBase(today, kwh, realtime.total_kwh, time.monotonic())
+            self._day_bases[slot] = base
+        assert base is not None
+        return round(base.kwh + realtime.total_kwh - base.register_kwh, 3)
+
+    async def set_outlet(self, child_id: str | None, on: bool) -> None:
+        """Switch one outlet (a child) or the whole plug; raises unless the strip confirms."""
+        request: dict[str, Any] = {"system": {"set_relay_state": {"state": int(on)}}}
+        if child_id is not None:
+            request = self._for(child_id, request)
+        module_answer(await self._query(request), "system", "set_relay_state")
+
+    async def set_led(self, on: bool) -> None:
+        request = {"system": {"set_led_off": {"off": int(not on)}}}
+        module_answer(await self._query(request), "system", "set_led_off")
+
+    async def close(self) -> None:
+        await self._protocol.close()

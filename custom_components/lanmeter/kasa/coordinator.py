@@ -1,0 +1,125 @@
+"""Home Assistant glue for one Kasa strip or plug: polling, switching, energy that never drops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+import logging
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from ..const import DOMAIN
+from ..counters import MonotonicTotal
+from ..runtime import LanMeterConfigEntry
+from .client import KasaConnectionError, KasaStripClient, StripReading
+from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S
+from .readings import KasaAnswerError
+
+_LOGGER = logging.getLogger(__name__)
+
+STORAGE_VERSION = 1
+# The energy offsets only change on a counter reset, but the last raw register must be recent
+# enough that a reset during a Home Assistant restart is recognised.
+STORAGE_SAVE_DELAY_S = 60
+
+
+@dataclass
+class KasaState:
+    """What the entities read: the last poll and each outlet's never-decreasing energy total."""
+
+    reading: StripReading
+    energy_total_kwh: list[float | None]
+
+
+class KasaCoordinator(DataUpdateCoordinator[KasaState]):
+    """Polls the strip at the user's interval; switches outlets and shows the result at once."""
+
+    config_entry: LanMeterConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: LanMeterConfigEntry, client: KasaStripClient
+    ) -> None:
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"Kasa {client.host}:{client.port}",
+            update_interval=scan_interval(entry),
+        )
+        self.client = client
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.kasa_energy.{entry.entry_id}"
+        )
+        self._totals: dict[int, MonotonicTotal] = {}
+
+    async def async_load_totals(self) -> None:
+        """Restore the energy offsets, so a reset while Home Assistant was down is caught."""
+        stored = await self._store.async_load() or {}
+        self._totals = {
+            int(slot): MonotonicTotal.from_dict(value)
+            for slot, value in stored.get("totals", {}).items()
+        }
+
+    def _totals_to_store(self) -> dict[str, Any]:
+        return {"totals": {str(slot): total.as_dict() for slot, total in self._totals.items()}}
+
+    async def _async_update_data(self) -> KasaState:
+        try:
+            reading = await self.client.poll(dt_util.now().date())
+        except (KasaConnectionError, KasaAnswerError) as err:
+            self.client.stats.failed_polls += 1
+            self.client.stats.last_error = str(err)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="kasa_unreachable",
+                translation_placeholders={"where": self.name, "error": str(err)},
+            ) from err
+        totals: list[float | None] = []
+        for slot, outlet in enumerate(reading.outlets):
+            if outlet.realtime is None:
+                total = self._totals.get(slot)
+                totals.append(total.value if total else None)
+                continue
+            total = self._totals.setdefault(slot, MonotonicTotal())
+            totals.append(round(total.update(outlet.realtime.total_kwh), 3))
+        if self._totals:
+            self._store.async_delay_save(self._totals_to_store, STORAGE_SAVE_DELAY_S)
+        return KasaState(reading, totals)
+
+    async def async_set_outlet(self, slot: int | None, on: bool) -> None:
+        """Switch an outlet (slot None: the LED), then show the confirmed state immediately."""
+        try:
+            if slot is None:
+                await self.client.set_led(on)
+            else:
+                child_id = self.data.reading.info.outlets[slot].child_id
+                await self.client.set_outlet(child_id, on)
+        except (KasaConnectionError, KasaAnswerError) as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="kasa_switch_failed",
+                translation_placeholders={"where": self.name, "error": str(err)},
+            ) from err
+        # The strip confirmed (err_code 0): reflect it now rather than at the next poll, then
+        # poll right away for the new power.
+        if slot is None:
+            self.data.reading.info = replace(self.data.reading.info, led_on=on)
+        else:
+            self.data.reading.outlets[slot].is_on = on
+        self.async_set_updated_data(self.data)
+        await self.async_request_refresh()
+
+    async def async_shutdown(self) -> None:
+        await super().async_shutdown()
+        if self._totals:
+            await self._store.async_save(self._totals_to_store())
+        await self.client.close()
+
+
+def scan_interval(entry: LanMeterConfigEntry) -> timedelta:
+    return timedelta(seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S))

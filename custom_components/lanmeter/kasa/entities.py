@@ -1,0 +1,190 @@
+"""The entities of a Kasa strip or plug, as descriptions over KasaState.
+
+A strip gets one device for itself and one per outlet (via the strip); a single plug keeps its
+outlet's entities on its own device. Strips without a meter (KP303, HS107) get switches only.
+"""
+
+from __future__ import annotations
+
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import (
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    Platform,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfPower,
+)
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+from homeassistant.helpers.entity import Entity
+
+from ..const import DOMAIN
+from ..sensor import LanMeterSensor, LanMeterSensorDescription
+from ..switch import LanMeterSwitch, LanMeterSwitchDescription
+from .const import MANUFACTURER
+from .coordinator import KasaCoordinator, KasaState
+from .readings import SysInfo
+
+
+def _slot(subject: str | None) -> int:
+    assert subject is not None
+    return int(subject)
+
+
+def _realtime(state: KasaState, subject: str | None):
+    return state.reading.outlets[_slot(subject)].realtime
+
+
+def _has_realtime(state: KasaState, subject: str | None) -> bool:
+    return _realtime(state, subject) is not None
+
+
+async def _set_outlet(coordinator: KasaCoordinator, subject: str | None, on: bool) -> None:
+    await coordinator.async_set_outlet(_slot(subject), on)
+
+
+async def _set_led(coordinator: KasaCoordinator, subject: str | None, on: bool) -> None:
+    await coordinator.async_set_outlet(None, on)
+
+
+OUTLET_SWITCH = LanMeterSwitchDescription(
+    key="outlet",
+    name=None,  # the outlet's own device name ("Kettle"), as users named it in the Kasa app
+    value_fn=lambda state, subject: state.reading.outlets[_slot(subject)].is_on,
+    set_fn=_set_outlet,
+)
+
+OUTLET_SENSORS = (
+    LanMeterSensorDescription(
+        key="power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=1,
+        value_fn=lambda state, subject: _realtime(state, subject).power_w,
+        available_fn=_has_realtime,
+    ),
+    LanMeterSensorDescription(
+        key="voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=lambda state, subject: _realtime(state, subject).voltage_v,
+        available_fn=_has_realtime,
+    ),
+    LanMeterSensorDescription(
+        key="current",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        value_fn=lambda state, subject: _realtime(state, subject).current_a,
+        available_fn=_has_realtime,
+    ),
+    LanMeterSensorDescription(
+        key="energy_today",
+        translation_key="energy_today",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=3,
+        value_fn=lambda state, subject: state.reading.outlets[_slot(subject)].today_kwh,
+        available_fn=lambda state, subject: (
+            state.reading.outlets[_slot(subject)].today_kwh is not None
+        ),
+    ),
+    LanMeterSensorDescription(
+        key="energy_total",
+        translation_key="energy_total",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=3,
+        value_fn=lambda state, subject: state.energy_total_kwh[_slot(subject)],
+        available_fn=lambda state, subject: state.energy_total_kwh[_slot(subject)] is not None,
+    ),
+)
+
+STRIP_POWER = LanMeterSensorDescription(
+    key="total_power",
+    translation_key="total_power",
+    device_class=SensorDeviceClass.POWER,
+    state_class=SensorStateClass.MEASUREMENT,
+    native_unit_of_measurement=UnitOfPower.WATT,
+    suggested_display_precision=1,
+    value_fn=lambda state, subject: state.reading.total_power_w,
+    available_fn=lambda state, subject: state.reading.total_power_w is not None,
+)
+
+STRIP_RSSI = LanMeterSensorDescription(
+    key="rssi",
+    translation_key="rssi",
+    device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+    state_class=SensorStateClass.MEASUREMENT,
+    native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
+    value_fn=lambda state, subject: state.reading.info.rssi,
+    available_fn=lambda state, subject: state.reading.info.rssi is not None,
+)
+
+LED_SWITCH = LanMeterSwitchDescription(
+    key="led",
+    translation_key="led",
+    entity_category=EntityCategory.CONFIG,
+    value_fn=lambda state, subject: state.reading.info.led_on,
+    set_fn=_set_led,
+)
+
+
+def strip_device_info(info: SysInfo) -> DeviceInfo:
+    return DeviceInfo(
+        identifiers={(DOMAIN, info.mac)},
+        connections={(CONNECTION_NETWORK_MAC, info.mac.lower())},
+        manufacturer=MANUFACTURER,
+        model=info.model,
+        name=info.alias,
+        sw_version=info.sw_ver,
+        hw_version=info.hw_ver,
+    )
+
+
+def outlet_device_info(info: SysInfo, slot: int) -> DeviceInfo:
+    outlet = info.outlets[slot]
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{info.mac}_{slot}")},
+        via_device=(DOMAIN, info.mac),
+        manufacturer=MANUFACTURER,
+        model=f"{info.model} outlet {slot + 1}",
+        name=outlet.alias,
+    )
+
+
+def build_entities(coordinator: KasaCoordinator, platform: Platform) -> list[Entity]:
+    """The entities of the device on one platform, from what its first poll showed."""
+    info = coordinator.data.reading.info
+    strip = strip_device_info(info)
+    mac = info.mac
+    entities: list[Entity] = []
+    for outlet in info.outlets:
+        subject = str(outlet.slot)
+        device = outlet_device_info(info, outlet.slot) if info.is_strip else strip
+        prefix = f"{mac}_{outlet.slot}"
+        if platform is Platform.SWITCH:
+            entities.append(LanMeterSwitch(coordinator, OUTLET_SWITCH, device, prefix, subject))
+        elif platform is Platform.SENSOR and info.has_meter:
+            entities.extend(
+                LanMeterSensor(coordinator, description, device, prefix, subject)
+                for description in OUTLET_SENSORS
+            )
+    if platform is Platform.SWITCH:
+        entities.append(LanMeterSwitch(coordinator, LED_SWITCH, strip, mac))
+    elif platform is Platform.SENSOR:
+        entities.append(LanMeterSensor(coordinator, STRIP_RSSI, strip, mac))
+        if info.has_meter and info.is_strip:
+            entities.append(LanMeterSensor(coordinator, STRIP_POWER, strip, mac))
+    return entities

@@ -1,0 +1,382 @@
+"""A TP-Link Kasa strip or plug on 127.0.0.1, speaking the real protocol on TCP and UDP.
+
+Wire format (see protocols/kasa.md): XOR autokey cipher (initial key 171); TCP frames carry a
+4-byte big-endian plaintext length; UDP datagrams carry none. The TCP server serves many requests
+per connection, as python-kasa keeps one connection open. The UDP answer comes from the queried
+port. Outlet loads are set by tests (`set_load`) or by a script (the demo); energy accumulates from
+them in real time.
+
+The simulator starts from a sysinfo template: a capture of a real device (tests) or the built-in
+HS300 template (the demo; a user's clone has no captures). Tests check the template against the
+captures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass, field
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+import random
+import struct
+import time
+from typing import Any
+
+INITIAL_KEY = 171
+
+
+def encrypt(plaintext: bytes) -> bytes:
+    """XOR autokey: each output byte becomes the key for the next."""
+    key = INITIAL_KEY
+    out = bytearray()
+    for byte in plaintext:
+        key ^= byte
+        out.append(key)
+    return bytes(out)
+
+
+def decrypt(ciphertext: bytes) -> bytes:
+    """Inverse of encrypt: each input byte becomes the key for the next."""
+    key = INITIAL_KEY
+    out = bytearray()
+    for byte in ciphertext:
+        out.append(key ^ byte)
+        key = byte
+    return bytes(out)
+
+
+def hs300_template() -> dict[str, Any]:
+    """An HS300 (US) hw 2.0 sysinfo, written from the protocol facts (checked against captures)."""
+    return {
+        "sw_ver": "1.0.12 Build 210114 Rel.110316",
+        "hw_ver": "2.0",
+        "model": "HS300(US)",
+        "deviceId": "0" * 40,
+        "oemId": "0" * 32,
+        "hwId": "0" * 32,
+        "rssi": -45,
+        "latitude_i": 0,
+        "longitude_i": 0,
+        "alias": "Power strip",
+        "status": "new",
+        "mic_type": "IOT.SMARTPLUGSWITCH",
+        "feature": "TIM:ENE",
+        "mac": "00:00:00:00:00:00",
+        "updating": 0,
+        "led_off": 0,
+        "children": [
+            {
+                "id": f"SCRUBBED_CHILD_DEVICE_ID_{n}",
+                "state": 0,
+                "alias": f"Outlet {n}",
+                "on_time": 0,
+                "next_action": {"type": -1},
+            }
+            for n in range(1, 7)
+        ],
+        "child_num": 6,
+        "err_code": 0,
+    }
+
+
+@dataclass
+class Outlet:
+    """One relay with its meter. Energy integrates the load while the relay is on."""
+
+    id: str | None
+    on: bool
+    load_w: float = 0.0
+    total_wh: float = 0.0
+    today_wh: float = 0.0
+    switched_at: float = field(default_factory=time.monotonic)
+
+    def power_w(self) -> float:
+        return self.load_w if self.on else 0.0
+
+
+class SimulatedKasaDevice:
+    """One simulated strip or plug. Use `async with` or start()/stop()."""
+
+    def __init__(
+        self,
+        sysinfo: dict[str, Any],
+        realtime_style: str = "milli",
+        *,
+        mac: str = "50:C7:BF:00:00:01",
+        voltage_v: float = 120.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.sysinfo = copy.deepcopy(sysinfo)
+        self.sysinfo["mac"] = mac
+        self.realtime_style = realtime_style  # "milli" (HS300, KP115) or "unit" (HS110 v1)
+        self.voltage_v = voltage_v
+        device_id = hashlib.sha1(mac.encode()).hexdigest().upper()
+        self.sysinfo["deviceId"] = device_id
+        self.has_meter = "ENE" in self.sysinfo.get("feature", "")
+        self.outlets: list[Outlet] = []
+        for slot, child in enumerate(self.sysinfo.get("children", [])):
+            child["id"] = f"{device_id}{slot:02d}"
+            self.outlets.append(Outlet(child["id"], bool(child["state"])))
+        if not self.outlets:
+            self.outlets.append(Outlet(None, bool(self.sysinfo.get("relay_state", 0))))
+        self.silent = False
+        self.faults: list[str] = []  # consumed one per TCP request: bad_json, short_frame, err_code
+        self.requests: list[dict[str, Any]] = []
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self._last_tick = time.monotonic()
+        self._tcp: asyncio.Server | None = None
+        self._udp: asyncio.DatagramTransport | None = None
+        self._connections: set[asyncio.StreamWriter] = set()
+
+    @classmethod
+    def from_capture(cls, path: Path, **kwargs: Any) -> SimulatedKasaDevice:
+        """A device that answers with a real device's recorded sysinfo and realtime format."""
+        capture = json.loads(path.read_text())
+        realtime = capture.get("emeter", {}).get("get_realtime", {})
+        style = "unit" if "power" in realtime else "milli"
+        return cls(capture["system"]["get_sysinfo"], style, **kwargs)
+
+    @classmethod
+    def hs300(cls, **kwargs: Any) -> SimulatedKasaDevice:
+        return cls(hs300_template(), "milli", **kwargs)
+
+    # ----- control from tests and the demo -------------------------------------------------
+
+    @property
+    def mac(self) -> str:
+        return self.sysinfo["mac"]
+
+    @property
+    def child_ids(self) -> list[str]:
+        return [o.id for o in self.outlets if o.id]
+
+    def set_load(self, slot: int, watts: float) -> None:
+        self._tick()
+        self.outlets[slot].load_w = watts
+
+    def power_cut(self) -> None:
+        """What a strip does after losing power: meters restart from zero, relays stay."""
+        self._tick()
+        for outlet in self.outlets:
+            outlet.total_wh = 0.0
+            outlet.today_wh = 0.0
+
+    async def drop_connections(self) -> None:
+        for writer in list(self._connections):
+            writer.close()
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        hours = (now - self._last_tick) / 3600
+        self._last_tick = now
+        for outlet in self.outlets:
+            energy = outlet.power_w() * hours
+            outlet.total_wh += energy
+            outlet.today_wh += energy
+
+    # ----- protocol ------------------------------------------------------------------------
+
+    def _realtime(self, outlet: Outlet, slot: int) -> dict[str, Any]:
+        power = outlet.power_w()
+        voltage = self.voltage_v + random.uniform(-0.5, 0.5)
+        current = power / voltage
+        if self.realtime_style == "unit":
+            return {
+                "voltage": round(voltage, 6),
+                "current": round(current, 6),
+                "power": round(power, 6),
+                "total": round(outlet.total_wh / 1000, 3),
+                "err_code": 0,
+            }
+        answer = {
+            "voltage_mv": round(voltage * 1000),
+            "current_ma": round(current * 1000),
+            "power_mw": round(power * 1000),
+            "total_wh": int(outlet.total_wh),
+            "err_code": 0,
+        }
+        if outlet.id is not None:
+            answer["slot_id"] = slot
+        return answer
+
+    def _current_sysinfo(self) -> dict[str, Any]:
+        info = copy.deepcopy(self.sysinfo)
+        now = time.monotonic()
+        if "children" in info:
+            for child, outlet in zip(info["children"], self.outlets, strict=True):
+                child["state"] = int(outlet.on)
+                child["on_time"] = int(now - outlet.switched_at) if outlet.on else 0
+        else:
+            info["relay_state"] = int(self.outlets[0].on)
+            info["on_time"] = int(now - self.outlets[0].switched_at) if self.outlets[0].on else 0
+        return info
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Answer one decoded request the way the firmware does."""
+        self._tick()
+        response: dict[str, Any] = {}
+        targets = list(range(len(self.outlets)))
+        context = request.get("context")
+        if context is not None:
+            ids = context.get("child_ids", [])
+            slots = [i for i, o in enumerate(self.outlets) if o.id in ids]
+            if len(slots) != len(ids) or not slots:
+                return {
+                    module: {"err_code": -14, "err_msg": "entry not exist"}
+                    for module in request
+                    if module != "context"
+                }
+            targets = slots
+        for module, methods in request.items():
+            if module == "context":
+                continue
+            if module not in ("system", "emeter") or (module == "emeter" and not self.has_meter):
+                response[module] = {"err_code": -1, "err_msg": "module not support"}
+                continue
+            answers = {}
+            for method, args in (methods or {}).items():
+                answers[method] = self._method(module, method, args or {}, targets)
+            response[module] = answers
+        return response
+
+    def _method(
+        self, module: str, method: str, args: dict[str, Any], targets: list[int]
+    ) -> dict[str, Any]:
+        if (module, method) == ("system", "get_sysinfo"):
+            return self._current_sysinfo()
+        if (module, method) == ("system", "set_relay_state"):
+            for slot in targets:
+                outlet = self.outlets[slot]
+                on = bool(args.get("state"))
+                if on != outlet.on:
+                    outlet.on = on
+                    outlet.switched_at = time.monotonic()
+            return {"err_code": 0}
+        if (module, method) == ("system", "set_led_off"):
+            self.sysinfo["led_off"] = int(bool(args.get("off")))
+            return {"err_code": 0}
+        if (module, method) == ("emeter", "get_realtime"):
+            slot = targets[0]
+            return self._realtime(self.outlets[slot], slot)
+        if (module, method) == ("emeter", "get_daystat"):
+            today = dt.date.today()
+            outlet = self.outlets[targets[0]]
+            days = []
+            if args.get("year") == today.year and args.get("month") == today.month:
+                days.append(self._energy_entry(today, outlet.today_wh, with_day=True))
+            return {"day_list": days, "err_code": 0}
+        if (module, method) == ("emeter", "get_monthstat"):
+            today = dt.date.today()
+            outlet = self.outlets[targets[0]]
+            months = []
+            if args.get("year") == today.year:
+                months.append(self._energy_entry(today, outlet.today_wh, with_day=False))
+            return {"month_list": months, "err_code": 0}
+        return {"err_code": -2, "err_msg": "member not support"}
+
+    def _energy_entry(self, day: dt.date, wh: float, *, with_day: bool) -> dict[str, Any]:
+        entry: dict[str, Any] = {"year": day.year, "month": day.month}
+        if with_day:
+            entry["day"] = day.day
+        if self.realtime_style == "unit":
+            entry["energy"] = round(wh / 1000, 3)
+        else:
+            entry["energy_wh"] = int(wh)
+        return entry
+
+    # ----- servers -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._tcp = await asyncio.start_server(self._serve_tcp, self.host, self.port)
+        self.port = self._tcp.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        self._udp, _ = await loop.create_datagram_endpoint(
+            lambda: _DiscoveryProtocol(self), local_addr=(self.host, self.port)
+        )
+
+    async def stop(self) -> None:
+        if self._udp:
+            self._udp.close()
+        if self._tcp:
+            self._tcp.close()
+            for writer in list(self._connections):
+                writer.close()
+            await self._tcp.wait_closed()
+
+    async def __aenter__(self) -> SimulatedKasaDevice:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._connections.add(writer)
+        try:
+            while True:
+                header = await reader.readexactly(4)
+                (length,) = struct.unpack(">I", header)
+                body = await reader.readexactly(length)
+                self.bytes_in += 4 + length
+                if self.silent:
+                    continue  # a device that has gone away: the request is never answered
+                try:
+                    request = json.loads(decrypt(body))
+                except ValueError:
+                    writer.close()
+                    return
+                self.requests.append(request)
+                fault = self.faults.pop(0) if self.faults else None
+                if fault == "bad_json":
+                    payload = b'{"system":{"get_sysinfo":{"err_code":0,'
+                elif fault == "err_code":
+                    payload = json.dumps(
+                        {m: {"err_code": -1, "err_msg": "module not support"} for m in request}
+                    ).encode()
+                else:
+                    payload = json.dumps(self.handle(request)).encode()
+                frame = struct.pack(">I", len(payload)) + encrypt(payload)
+                if fault == "short_frame":
+                    frame = frame[: len(frame) // 2]
+                    writer.write(frame)
+                    await writer.drain()
+                    writer.close()
+                    return
+                writer.write(frame)
+                self.bytes_out += len(frame)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self._connections.discard(writer)
+            writer.close()
+
+
+class _DiscoveryProtocol(asyncio.DatagramProtocol):
+    """UDP 9999: answer a get_sysinfo query from the port that was queried."""
+
+    def __init__(self, device: SimulatedKasaDevice) -> None:
+        self.device = device
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self.device.silent or self.transport is None:
+            return
+        try:
+            request = json.loads(decrypt(data))
+        except ValueError:
+            return
+        if not isinstance(request, dict) or "system" not in request:
+            return
+        answer = self.device.handle(request)
+        self.transport.sendto(encrypt(json.dumps(answer).encode()), addr)

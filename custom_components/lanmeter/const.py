@@ -27,6 +27,8 @@ REDACT_KEYS: Final = {
     "mac",
     "mic_mac",
     "deviceId",
+    "device_id",
+    "child_id",
     "hwId",
     "oemId",
     "latitude",

@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.entity import Entity
 
@@ -15,7 +16,7 @@ from ..const import DOMAIN
 from ..runtime import LanMeterConfigEntry
 from .client import DEFAULT_PORT, KasaStripClient
 from .coordinator import KasaCoordinator, scan_interval
-from .entities import build_entities
+from .entities import build_entities, strip_device_info
 
 
 class KasaDevice:
@@ -66,6 +67,10 @@ async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> K
             translation_key="kasa_wrong_device",
             translation_placeholders={"host": client.host, "found": found},
         )
+    # The strip's device first: the outlets' devices name it as their via_device.
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **strip_device_info(coordinator.data.reading.info)
+    )
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return KasaDevice(coordinator)
 
@@ -74,4 +79,7 @@ async def _async_options_updated(hass: HomeAssistant, entry: LanMeterConfigEntry
     """A new poll interval applies at once, without reloading the entry."""
     device = entry.runtime_data.device
     assert isinstance(device, KasaDevice)
-    device.coordinator.update_interval = scan_interval(entry)
+    if device.coordinator.update_interval != (interval := scan_interval(entry)):
+        device.coordinator.update_interval = interval
+        # A refresh schedules the next poll at the new interval instead of the old one.
+        await device.coordinator.async_refresh()

@@ -122,8 +122,9 @@ class KasaStripClient:
         response = await self._query(SYSINFO)
         sysinfo = module_answer(response, "system", "get_sysinfo")
         try:
-            device_class = get_device_class_from_sys_info(sysinfo)
-        except UnsupportedDeviceError as err:
+            # python-kasa's own identification takes the whole answer.
+            device_class = get_device_class_from_sys_info(response)
+        except (UnsupportedDeviceError, KasaException) as err:
             raise KasaUnsupportedError(str(err)) from err
         if not issubclass(device_class, SUPPORTED_CLASSES):
             raise KasaUnsupportedError(f"{sysinfo.get('model')} is a {device_class.__name__}")

@@ -1,0 +1,402 @@
+"""Kasa strips through Home Assistant as a user meets them: flow, entry, entities, actions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+import logging
+
+from homeassistant import config_entries
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+
+from custom_components.lanmeter.const import DOMAIN
+from custom_components.lanmeter.kasa import config_flow as kasa_flow
+from tests.conftest import captures_dir
+from tests.simulators.kasa_device import SimulatedKasaDevice
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+MAC = "50:C7:BF:AA:BB:01"
+UNIQUE_ID = MAC.lower()
+
+
+@pytest.fixture
+async def strip() -> AsyncIterator[SimulatedKasaDevice]:
+    sim = SimulatedKasaDevice.hs300(mac=MAC)
+    sim.sysinfo["alias"] = "Kitchen strip"
+    for slot, name in enumerate(["Kettle", "Toaster", "Fridge", "Microwave", "Radio", "Lamp"]):
+        sim.sysinfo["children"][slot]["alias"] = name
+    sim.outlets[0].on = True
+    sim.set_load(0, 1500.0)
+    async with sim:
+        yield sim
+
+
+async def start_flow(hass: HomeAssistant, path: str) -> dict:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "kasa"}
+    )
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": path})
+
+
+async def add_strip(hass: HomeAssistant, sim: SimulatedKasaDevice) -> config_entries.ConfigEntry:
+    result = await start_flow(hass, "kasa_manual")
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": sim.port}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    await hass.async_block_till_done()
+    return result["result"]
+
+
+async def reconfigure(hass: HomeAssistant, entry: config_entries.ConfigEntry) -> dict:
+    return await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": config_entries.SOURCE_RECONFIGURE, "entry_id": entry.entry_id},
+    )
+
+
+async def poll(hass: HomeAssistant, seconds: float = 6) -> None:
+    """Let the poll timer fire (the strip answers over real TCP)."""
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    # Scheduled refreshes run as background tasks.
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def entity_id(hass: HomeAssistant, unique_suffix: str, domain: str) -> str:
+    found = er.async_get(hass).async_get_entity_id(domain, DOMAIN, f"{MAC}_{unique_suffix}")
+    assert found, unique_suffix
+    return found
+
+
+async def test_add_strip_creates_devices_and_entities(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    entry = await add_strip(hass, strip)
+    assert entry.title == "Kitchen strip"
+    assert entry.unique_id == UNIQUE_ID
+    assert entry.data == {"kind": "kasa", "host": "127.0.0.1", "port": strip.port}
+    assert entry.state is ConfigEntryState.LOADED
+
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert sorted(d.name for d in devices) == sorted(
+        ["Kitchen strip", "Kettle", "Toaster", "Fridge", "Microwave", "Radio", "Lamp"]
+    )
+    strip_device = next(d for d in devices if d.name == "Kitchen strip")
+    assert strip_device.model == "HS300(US)"
+    assert all(d.via_device_id == strip_device.id for d in devices if d is not strip_device)
+
+    kettle = hass.states.get("switch.kettle")
+    assert kettle.state == STATE_ON
+    assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(1500, abs=0.01)
+    assert hass.states.get("sensor.kettle_power").attributes["unit_of_measurement"] == "W"
+    assert hass.states.get("switch.toaster").state == STATE_OFF
+    assert float(hass.states.get("sensor.toaster_power").state) == 0
+    total = hass.states.get("sensor.kitchen_strip_total_power")
+    assert float(total.state) == pytest.approx(1500, abs=0.01)
+    energy = hass.states.get("sensor.kettle_energy_total")
+    assert energy.attributes["state_class"] == "total_increasing"
+    assert energy.attributes["device_class"] == "energy"
+    assert hass.states.get("sensor.kettle_energy_today").attributes["unit_of_measurement"] == "kWh"
+    assert hass.states.get("switch.kitchen_strip_led").state == STATE_ON
+    # Noisy or diagnostic entities are created disabled.
+    registry = er.async_get(hass)
+    assert registry.async_get(entity_id(hass, "0_voltage", "sensor")).disabled_by is not None
+    assert registry.async_get(entity_id(hass, "rssi", "sensor")).entity_category == "diagnostic"
+
+
+async def test_power_follows_the_load_at_every_poll(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    await add_strip(hass, strip)
+    strip.set_load(0, 2000.0)
+    await poll(hass)
+    assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(2000, abs=0.01)
+
+
+async def test_toggle_is_reflected_at_once_and_reaches_the_relay(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    await add_strip(hass, strip)
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": "switch.kettle"}, blocking=True
+    )
+    # No poll timer has fired: the state comes from the strip's confirmation.
+    assert hass.states.get("switch.kettle").state == STATE_OFF
+    assert strip.outlets[0].on is False
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.toaster"}, blocking=True
+    )
+    assert hass.states.get("switch.toaster").state == STATE_ON
+    assert strip.outlets[1].on is True
+    relay_requests = [r for r in strip.requests if "set_relay_state" in r.get("system", {})]
+    assert relay_requests[0]["context"] == {"child_ids": [strip.child_ids[0]]}
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": "switch.kitchen_strip_led"}, blocking=True
+    )
+    assert strip.sysinfo["led_off"] == 1
+    assert hass.states.get("switch.kitchen_strip_led").state == STATE_OFF
+
+
+async def test_strip_that_goes_away_is_unavailable_logged_once_and_recovers(
+    hass: HomeAssistant, strip: SimulatedKasaDevice, caplog: pytest.LogCaptureFixture
+) -> None:
+    await add_strip(hass, strip)
+    caplog.set_level(logging.INFO)
+    strip.silent = True
+    for _ in range(3):
+        await poll(hass)
+    assert hass.states.get("switch.kettle").state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.kettle_power").state == STATE_UNAVAILABLE
+    unreachable = [r for r in caplog.records if "did not answer" in r.getMessage()]
+    assert len(unreachable) == 1, [r.getMessage() for r in caplog.records]
+    strip.silent = False
+    await poll(hass)
+    assert hass.states.get("switch.kettle").state == STATE_ON
+    assert any("recovered" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("fault", ["bad_json", "short_frame", "err_code"])
+async def test_garbled_answers_never_become_values(
+    hass: HomeAssistant, strip: SimulatedKasaDevice, fault: str
+) -> None:
+    entry = await add_strip(hass, strip)
+    before = hass.states.get("sensor.kettle_energy_total").state
+    # Every answer of the next poll (including the retry) is broken.
+    strip.faults = [fault] * 4
+    await poll(hass)
+    power = hass.states.get("sensor.kettle_power").state
+    assert power in (STATE_UNAVAILABLE, "1500.0")
+    assert entry.state is ConfigEntryState.LOADED
+    strip.faults = []
+    await poll(hass)
+    assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(1500, abs=0.01)
+    assert float(hass.states.get("sensor.kettle_energy_total").state) >= float(before)
+
+
+async def test_one_bad_meter_answer_blanks_only_that_outlet(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    await add_strip(hass, strip)
+    # Answer 1 is sysinfo; answer 2 is outlet 1's meter: make only that one an error.
+    strip.faults = [None, "err_code"]  # type: ignore[list-item]
+    await poll(hass)
+    assert hass.states.get("sensor.kettle_power").state == STATE_UNAVAILABLE
+    assert hass.states.get("switch.kettle").state == STATE_ON
+    assert hass.states.get("sensor.toaster_power").state == "0.0"
+    assert hass.states.get("sensor.kitchen_strip_total_power").state == STATE_UNAVAILABLE
+
+
+async def test_energy_total_never_goes_backwards_after_a_power_cut(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    strip.outlets[0].total_wh = 26889
+    await add_strip(hass, strip)
+    before = float(hass.states.get("sensor.kettle_energy_total").state)
+    assert before == pytest.approx(26.889, abs=0.002)
+    strip.power_cut()
+    strip.outlets[0].total_wh = 3  # 3 Wh since power came back
+    await poll(hass)
+    after = float(hass.states.get("sensor.kettle_energy_total").state)
+    assert after == pytest.approx(before + 0.003, abs=0.002)
+
+
+async def test_energy_offset_survives_a_restart(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    strip.outlets[0].total_wh = 10000
+    entry = await add_strip(hass, strip)
+    strip.power_cut()
+    strip.outlets[0].total_wh = 100
+    await poll(hass)
+    assert float(hass.states.get("sensor.kettle_energy_total").state) == pytest.approx(
+        10.1, abs=0.002
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert float(hass.states.get("sensor.kettle_energy_total").state) == pytest.approx(
+        10.1, abs=0.002
+    )
+
+
+async def test_second_add_of_the_same_strip_aborts(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    await add_strip(hass, strip)
+    result = await start_flow(hass, "kasa_manual")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": strip.port}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_cannot_connect_is_a_form_error(hass: HomeAssistant) -> None:
+    sim = SimulatedKasaDevice.hs300()
+    await sim.start()
+    port = sim.port
+    await sim.stop()  # nothing listens there now
+    result = await start_flow(hass, "kasa_manual")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": port}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_a_bulb_is_unsupported(hass: HomeAssistant) -> None:
+    sim = SimulatedKasaDevice.hs300()
+    sim.sysinfo["mic_type"] = "IOT.SMARTBULB"
+    async with sim:
+        result = await start_flow(hass, "kasa_manual")
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"host": "127.0.0.1", "port": sim.port}
+        )
+    assert result["errors"] == {"base": "unsupported_device"}
+
+
+async def test_scan_lists_strips_found_by_discovery(
+    hass: HomeAssistant, strip: SimulatedKasaDevice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A broadcast cannot reach a simulator on 127.0.0.1; send the same query there instead.
+    monkeypatch.setattr(kasa_flow, "DISCOVERY_TARGET", "127.0.0.1")
+    monkeypatch.setattr(kasa_flow, "DISCOVERY_PORT", strip.port)
+    monkeypatch.setattr(kasa_flow, "DISCOVERY_TIMEOUT_S", 1)
+    result = await start_flow(hass, "kasa_scan")
+    assert result["type"] is FlowResultType.FORM
+    options = result["data_schema"].schema["device"].config["options"]
+    assert options == [{"value": "127.0.0.1", "label": "Kitchen strip (HS300(US), 127.0.0.1)"}]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"device": "127.0.0.1"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == UNIQUE_ID
+    await hass.async_block_till_done()
+    # Scanning again finds nothing new.
+    result = await start_flow(hass, "kasa_scan")
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "kasa_none_found"
+
+
+async def test_dhcp_keeps_the_address_current(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=UNIQUE_ID,
+        title="Kitchen strip",
+        data={"kind": "kasa", "host": "127.0.0.2", "port": strip.port},
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": config_entries.SOURCE_DHCP},
+        data=DhcpServiceInfo(ip="127.0.0.1", hostname="hs300", macaddress="50c7bfaabb01"),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data["host"] == "127.0.0.1"
+
+
+async def test_options_change_the_poll_interval_without_reload(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    entry = await add_strip(hass, strip)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"scan_interval": 30}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.runtime_data.device.coordinator.update_interval == timedelta(seconds=30)
+    strip.set_load(0, 900.0)
+    await poll(hass, 6)
+    assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(1500, abs=0.01)
+    await poll(hass, 31)
+    assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(900, abs=0.01)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    with pytest.raises(InvalidData, match="scan_interval"):
+        await hass.config_entries.options.async_configure(result["flow_id"], {"scan_interval": 1})
+
+
+async def test_reconfigure_to_a_new_address_of_the_same_strip(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    entry = await add_strip(hass, strip)
+    async with SimulatedKasaDevice.hs300(mac="50:C7:BF:00:00:99") as other:
+        result = await reconfigure(hass, entry)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"host": "127.0.0.1", "port": other.port}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "kasa_wrong_device"
+    result = await reconfigure(hass, entry)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "localhost", "port": strip.port}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data["host"] == "localhost"
+    assert hass.states.get("switch.kettle").state == STATE_ON
+
+
+async def test_diagnostics_redact_identifiers(
+    hass: HomeAssistant, strip: SimulatedKasaDevice, hass_client
+) -> None:
+    entry = await add_strip(hass, strip)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = str(diagnostics)
+    assert MAC not in text and MAC.lower() not in text
+    assert strip.sysinfo["deviceId"] not in text
+    assert diagnostics["device"]["sysinfo"]["model"] == "HS300(US)"
+    assert diagnostics["device"]["stats"]["requests"] > 0
+    assert diagnostics["entry"]["kind"] == "kasa"
+
+
+@pytest.mark.parametrize(
+    ("capture", "switches", "sensors"),
+    [
+        ("KP303(US)_2.0_1.0.9.json", 3, 0),
+        ("HS107(US)_1.0_1.0.8.json", 2, 0),
+        ("HS110(US)_1.0_1.2.6.json", 1, 5),
+        ("KP115(US)_1.0_1.0.21.json", 1, 5),
+    ],
+)
+async def test_other_models(hass: HomeAssistant, capture: str, switches: int, sensors: int) -> None:
+    """Strips without a meter get switches only; single plugs keep everything on one device."""
+    async with SimulatedKasaDevice.from_capture(captures_dir("kasa") / capture, mac=MAC) as sim:
+        entry = await add_strip(hass, sim)
+        entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        outlet_switches = [
+            e for e in entities if e.domain == "switch" and e.translation_key != "led"
+        ]
+        meter_sensors = [
+            e for e in entities if e.domain == "sensor" and e.translation_key != "rssi"
+        ]
+        assert len(outlet_switches) == switches
+        assert len(meter_sensors) == sensors
+        devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        assert len(devices) == (1 if switches == 1 else switches + 1)
+        await hass.config_entries.async_unload(entry.entry_id)

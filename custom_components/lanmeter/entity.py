@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import (
@@ -49,6 +50,19 @@ class LanMeterEntity(CoordinatorEntity[DataUpdateCoordinator[Any]]):
         self.subject = subject
         self._attr_device_info = device_info
         self._attr_unique_id = f"{unique_prefix}_{description.key}"
+        self._written: tuple[bool, Any] | None = None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when what users see changed.
+
+        A strip poll updates ~40 entities every few seconds, most unchanged (switches, totals,
+        voltage); skipping their writes keeps Home Assistant's CPU and recorder load down.
+        """
+        shown = (self.available, self.value if self.available else None)
+        if shown != self._written:
+            self._written = shown
+            self.async_write_ha_state()
 
     @property
     def available(self) -> bool:

@@ -14,6 +14,7 @@ captures.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import copy
 from dataclasses import dataclass, field
 import datetime as dt
@@ -126,6 +127,8 @@ class SimulatedKasaDevice:
         if not self.outlets:
             self.outlets.append(Outlet(None, bool(self.sysinfo.get("relay_state", 0))))
         self.silent = False
+        # Benchmarks replace the outlets' loads with a function of (slot, monotonic time).
+        self.load_fn: Callable[[int, float], float] | None = None
         self.faults: list[str] = []  # consumed one per TCP request: bad_json, short_frame, err_code
         self.requests: list[dict[str, Any]] = []
         self.bytes_in = 0
@@ -185,6 +188,8 @@ class SimulatedKasaDevice:
 
     def _realtime(self, outlet: Outlet, slot: int) -> dict[str, Any]:
         power = outlet.power_w()
+        if self.load_fn is not None and outlet.on:
+            power = self.load_fn(slot, time.monotonic())
         voltage = self.voltage_v + random.uniform(-0.5, 0.5)
         current = power / voltage
         if self.realtime_style == "unit":

@@ -95,9 +95,9 @@ class HomeAssistantClient:
                 {"client_id": self.client_id, "redirect_uri": self.client_id},
             )
 
-    async def add_lanmeter_device(self, steps: list[dict[str, Any]]) -> str:
-        """Walk the LAN Meter config flow with the given answers; return how it ended."""
-        result = await self._post("/api/config/config_entries/flow", {"handler": "lanmeter"})
+    async def add_device(self, handler: str, steps: list[dict[str, Any]]) -> str:
+        """Walk an integration's config flow with the given answers; return how it ended."""
+        result = await self._post("/api/config/config_entries/flow", {"handler": handler})
         for answer in steps:
             if result["type"] not in ("menu", "form"):
                 break

@@ -1,0 +1,19 @@
+"""Dispatch `scripts/bench <kind> ...` to the kind's benchmark."""
+
+from __future__ import annotations
+
+import sys
+
+from scripts import bench_kasa
+
+BENCHES = {"kasa": bench_kasa.run}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in BENCHES:
+        sys.exit(f"usage: scripts/bench {{{','.join(BENCHES)}}} [options]  (--help after the kind)")
+    BENCHES[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

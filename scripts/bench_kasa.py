@@ -1,0 +1,222 @@
+"""Benchmark: LAN Meter's Kasa kind against Home Assistant core's `tplink`, in one run.
+
+For each strip count, the same simulated HS300s are polled for a fixed window by a real Home
+Assistant (a child process) running (a) LAN Meter or (b) core's tplink. Measured:
+- CPU seconds per minute of the Home Assistant process (/proc, user + system);
+- requests per strip per minute and bytes on the wire per strip per minute (at the simulators);
+- freshness: every outlet's load encodes the moment it was read (100 W + seconds since the run
+  began), so each power state shown in Home Assistant tells how old it is. The median age over all
+  outlets, sampled once a second through the REST API, is reported.
+Figures are given as LAN Meter / core ratios from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from dataclasses import dataclass
+import json
+from pathlib import Path
+import statistics
+import tempfile
+import time
+
+import aiohttp
+
+from scripts.ha_client import HomeAssistantClient
+from scripts.ha_process import cpu_seconds, home_assistant, link_integration
+from tests.simulators.kasa_device import SimulatedKasaDevice
+
+BASE_W = 100.0
+USERNAME, PASSWORD = "bench", "bench-lanmeter"
+
+
+def configuration(port: int) -> str:
+    return f"""\
+homeassistant:
+  name: bench
+  unit_system: metric
+  time_zone: UTC
+  latitude: 0
+  longitude: 0
+  elevation: 0
+http:
+  server_port: {port}
+api:
+logger:
+  default: error
+"""
+
+
+@dataclass
+class Result:
+    integration: str
+    strips: int
+    cpu_s_per_min: float
+    requests_per_strip_min: float
+    bytes_per_strip_min: float
+    median_age_s: float
+    p90_age_s: float
+    outlets_seen: int
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def add_entries(
+    client: HomeAssistantClient, integration: str, sims: list[SimulatedKasaDevice]
+) -> None:
+    for sim in sims:
+        if integration == "lanmeter":
+            steps = [
+                {"next_step_id": "kasa"},
+                {"next_step_id": "kasa_manual"},
+                {"host": "127.0.0.1", "port": sim.port},
+            ]
+            outcome = await client.add_device("lanmeter", steps)
+        else:
+            outcome = await client.add_device("tplink", [{"host": f"127.0.0.1:{sim.port}"}])
+        if not outcome.startswith("added"):
+            raise RuntimeError(f"{integration}: adding strip on {sim.port}: {outcome}")
+
+
+async def outlet_ages(
+    session: aiohttp.ClientSession, base: str, token: str, began: float
+) -> list[float]:
+    """Ages of every outlet power value Home Assistant shows now (strip totals are excluded)."""
+    async with session.get(
+        f"{base}/api/states", headers={"Authorization": f"Bearer {token}"}
+    ) as response:
+        states = await response.json()
+    now = time.monotonic() - began
+    ages = []
+    for state in states:
+        attributes = state["attributes"]
+        if (
+            attributes.get("device_class") != "power"
+            or attributes.get("unit_of_measurement") != "W"
+        ):
+            continue
+        try:
+            read_at = float(state["state"]) - BASE_W
+        except ValueError:
+            continue
+        if -1 <= read_at <= now + 1:  # a strip total (6 outlets summed) decodes out of range
+            ages.append(max(0.0, now - read_at))
+    return ages
+
+
+async def run_one(integration: str, strips: int, window_s: float, warmup_s: float) -> Result:
+    began = time.monotonic()
+    sims = [
+        SimulatedKasaDevice.hs300(mac=f"50:C7:BF:BE:{n // 256:02X}:{n % 256:02X}")
+        for n in range(strips)
+    ]
+    for sim in sims:
+        for outlet in sim.outlets:
+            outlet.on = True
+        sim.load_fn = lambda slot, now: round(BASE_W + (now - began), 1)
+    async with contextlib.AsyncExitStack() as stack:
+        for sim in sims:
+            await stack.enter_async_context(sim)
+        config_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        port = free_port()
+        link_integration(config_dir, configuration(port))
+        hass = await stack.enter_async_context(home_assistant(config_dir, "--skip-pip", quiet=True))
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        client = HomeAssistantClient(session, f"http://127.0.0.1:{port}")
+        await client.wait_until_up()
+        await client.onboard_or_login(USERNAME, PASSWORD)
+        await add_entries(client, integration, sims)
+        await asyncio.sleep(warmup_s)
+
+        cpu_start = cpu_seconds(hass.pid)
+        requests_start = sum(len(s.requests) for s in sims)
+        bytes_start = sum(s.bytes_in + s.bytes_out for s in sims)
+        started = time.monotonic()
+        ages: list[float] = []
+        seen = 0
+        while (elapsed := time.monotonic() - started) < window_s:
+            sample = await outlet_ages(session, client.base_url, client.token or "", began)
+            seen = max(seen, len(sample))
+            ages.extend(sample)
+            await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - started - elapsed)))
+        minutes = (time.monotonic() - started) / 60
+        cpu = cpu_seconds(hass.pid) - cpu_start
+        requests = sum(len(s.requests) for s in sims) - requests_start
+        wire = sum(s.bytes_in + s.bytes_out for s in sims) - bytes_start
+    ages.sort()
+    return Result(
+        integration=integration,
+        strips=strips,
+        cpu_s_per_min=cpu / minutes,
+        requests_per_strip_min=requests / strips / minutes,
+        bytes_per_strip_min=wire / strips / minutes,
+        median_age_s=statistics.median(ages) if ages else float("nan"),
+        p90_age_s=ages[int(len(ages) * 0.9)] if ages else float("nan"),
+        outlets_seen=seen,
+    )
+
+
+def report(results: list[Result]) -> str:
+    lines = [
+        "| strips | integration | CPU s/min | req/strip/min | bytes/strip/min "
+        "| outlet power age median (p90) | outlets seen |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.strips} | {r.integration} | {r.cpu_s_per_min:.2f} | "
+            f"{r.requests_per_strip_min:.0f} | {r.bytes_per_strip_min:.0f} | "
+            f"{r.median_age_s:.1f} s ({r.p90_age_s:.1f} s) | {r.outlets_seen} |"
+        )
+    lines.append("")
+    for strips in sorted({r.strips for r in results}):
+        ours = next(
+            (r for r in results if r.strips == strips and r.integration == "lanmeter"), None
+        )
+        core = next((r for r in results if r.strips == strips and r.integration == "tplink"), None)
+        if ours and core:
+            cpu_ratio = ours.cpu_s_per_min / core.cpu_s_per_min
+            lines.append(
+                f"{strips} strips, LAN Meter / core: CPU {cpu_ratio:.2f}x, "
+                f"requests {ours.requests_per_strip_min / core.requests_per_strip_min:.2f}x, "
+                f"bytes {ours.bytes_per_strip_min / core.bytes_per_strip_min:.2f}x, "
+                f"median outlet power age {ours.median_age_s / core.median_age_s:.2f}x"
+            )
+    return "\n".join(lines)
+
+
+async def main(args: argparse.Namespace) -> list[Result]:
+    results = []
+    for strips in args.strips:
+        for integration in args.integrations:
+            print(f"bench kasa: {integration} with {strips} strips ...", flush=True)
+            result = await run_one(integration, strips, args.seconds, args.warmup)
+            print(f"  {result}", flush=True)
+            results.append(result)
+    return results
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="scripts/bench kasa", description=__doc__)
+    parser.add_argument("--strips", type=int, nargs="+", default=[10, 50])
+    parser.add_argument("--integrations", nargs="+", default=["lanmeter", "tplink"])
+    parser.add_argument("--seconds", type=float, default=120, help="measured window per run")
+    parser.add_argument("--warmup", type=float, default=70, help="after setup, before measuring")
+    parser.add_argument("--json", help="also write the results here")
+    return parser.parse_args(argv)
+
+
+def run(argv: list[str]) -> None:
+    args = parse(argv)
+    results = asyncio.run(main(args))
+    print("\n" + report(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.__dict__ for r in results], indent=2))

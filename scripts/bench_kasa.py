@@ -7,7 +7,8 @@ Assistant (a child process) running (a) LAN Meter or (b) core's tplink. Measured
 - freshness: every outlet's load encodes the moment it was read (100 W + seconds since the run
   began), so each power state shown in Home Assistant tells how old it is. The median age over all
   outlets, sampled once a second through the REST API, is reported.
-Figures are given as LAN Meter / core ratios from the same run.
+Figures are given as LAN Meter / core ratios from the same run. An "idle" run (same Home
+Assistant, same sampling, no strips set up) gives the CPU that neither integration causes.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ async def add_entries(
     client: HomeAssistantClient, integration: str, sims: list[SimulatedKasaDevice]
 ) -> None:
     for sim in sims:
+        if integration == "idle":
+            return  # the reference: the same Home Assistant and sampling with no strips set up
         if integration == "lanmeter":
             steps = [
                 {"next_step_id": "kasa"},
@@ -182,6 +185,14 @@ def report(results: list[Result]) -> str:
             (r for r in results if r.strips == strips and r.integration == "lanmeter"), None
         )
         core = next((r for r in results if r.strips == strips and r.integration == "tplink"), None)
+        idle = next((r for r in results if r.strips == strips and r.integration == "idle"), None)
+        if ours and core and idle:
+            above = (ours.cpu_s_per_min - idle.cpu_s_per_min) / (
+                core.cpu_s_per_min - idle.cpu_s_per_min
+            )
+            lines.append(
+                f"{strips} strips, CPU above idle Home Assistant, LAN Meter / core: {above:.2f}x"
+            )
         if ours and core:
             cpu_ratio = ours.cpu_s_per_min / core.cpu_s_per_min
             lines.append(
@@ -207,7 +218,7 @@ async def main(args: argparse.Namespace) -> list[Result]:
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/bench kasa", description=__doc__)
     parser.add_argument("--strips", type=int, nargs="+", default=[10, 50])
-    parser.add_argument("--integrations", nargs="+", default=["lanmeter", "tplink"])
+    parser.add_argument("--integrations", nargs="+", default=["idle", "lanmeter", "tplink"])
     parser.add_argument("--seconds", type=float, default=120, help="measured window per run")
     parser.add_argument("--warmup", type=float, default=70, help="after setup, before measuring")
     parser.add_argument("--json", help="also write the results here")

@@ -141,6 +141,22 @@ class HomeAssistantClient:
                 await asyncio.sleep(1)
         await asyncio.sleep(2)
 
+    async def add_energy_totals_to_energy_dashboard(self) -> None:
+        """List every LAN Meter energy total under the Energy dashboard's individual devices."""
+        totals = [
+            e["entity_id"]
+            for e in await self._lanmeter_entities()
+            if e["entity_id"].startswith("sensor.") and e["entity_id"].endswith("_energy_total")
+        ]
+        (prefs,) = (
+            await self._ws({"type": "energy/get_prefs"}) if await self._has_prefs() else ({},)
+        )
+        known = {d["stat_consumption"] for d in prefs.get("device_consumption", [])}
+        devices = prefs.get("device_consumption", []) + [
+            {"stat_consumption": entity_id} for entity_id in totals if entity_id not in known
+        ]
+        await self._ws({"type": "energy/save_prefs", "device_consumption": devices})
+
     async def save_lanmeter_dashboard(self) -> None:
         """A "LAN Meter" dashboard with one card per device, rebuilt on every start."""
         entities = await self._lanmeter_entities()

@@ -134,6 +134,35 @@ async def test_power_follows_the_load_at_every_poll(
     assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(2000, abs=0.01)
 
 
+async def test_unchanged_values_are_not_rewritten(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    """A poll that changes only the kettle's power writes only the power states."""
+    await add_strip(hass, strip)
+    switch_before = hass.states.get("switch.kettle")
+    power_before = hass.states.get("sensor.kettle_power")
+    strip.set_load(0, 1234.0)
+    await poll(hass)
+    assert hass.states.get("switch.kettle").last_reported == switch_before.last_reported
+    assert hass.states.get("sensor.kettle_power").last_updated > power_before.last_updated
+
+
+async def test_off_outlets_are_not_metered_at_every_poll(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    """An outlet whose relay is off draws 0 W: after the first reading it costs no request."""
+    await add_strip(hass, strip)
+    strip.requests.clear()
+    await poll(hass)
+    metered = [r["context"]["child_ids"][0] for r in strip.requests if "emeter" in r]
+    assert metered == [strip.child_ids[0]]  # only the kettle is on
+    assert hass.states.get("sensor.toaster_power").state == "0.0"
+    strip.outlets[1].on = True
+    strip.set_load(1, 800.0)
+    await poll(hass)
+    assert float(hass.states.get("sensor.toaster_power").state) == pytest.approx(800, abs=0.01)
+
+
 async def test_toggle_is_reflected_at_once_and_reaches_the_relay(
     hass: HomeAssistant, strip: SimulatedKasaDevice
 ) -> None:
@@ -164,10 +193,11 @@ async def test_strip_that_goes_away_is_unavailable_logged_once_and_recovers(
     await add_strip(hass, strip)
     caplog.set_level(logging.INFO)
     strip.silent = True
-    for _ in range(3):
-        await poll(hass)
+    # One failed poll (two 2 s tries) is enough: unavailable within two poll intervals.
+    await poll(hass)
     assert hass.states.get("switch.kettle").state == STATE_UNAVAILABLE
     assert hass.states.get("sensor.kettle_power").state == STATE_UNAVAILABLE
+    await poll(hass)
     unreachable = [r for r in caplog.records if "did not answer" in r.getMessage()]
     assert len(unreachable) == 1, [r.getMessage() for r in caplog.records]
     strip.silent = False

@@ -11,8 +11,15 @@ from packaging.version import Version
 from tests.conftest import REPO_ROOT
 
 COMPONENT = REPO_ROOT / "custom_components" / "lanmeter"
-# What Home Assistant core pins in 2026.11 for the libraries LAN Meter shares with it.
-CORE_PINS = {"python-kasa": "0.12.0", "pywemo": "1.4.0", "paho-mqtt": "2.1.0", "cydrogen": "0.0.10"}
+# What Home Assistant core pins in 2026.11 for the libraries LAN Meter shares with it
+# (kasa-crypt comes with core's python-kasa[speedups]; 0.2.0 is that extra's floor).
+CORE_PINS = {
+    "python-kasa": "0.12.0",
+    "kasa-crypt": "0.2.0",
+    "pywemo": "1.4.0",
+    "paho-mqtt": "2.1.0",
+    "cydrogen": "0.0.10",
+}
 
 
 def test_manifest_is_valid_for_a_custom_integration() -> None:

@@ -23,6 +23,7 @@ from kasa.transports import XorTransport
 
 from .readings import (
     KasaAnswerError,
+    OutletInfo,
     Realtime,
     SysInfo,
     module_answer,
@@ -108,6 +109,7 @@ class KasaStripClient:
         self._protocol = IotProtocol(transport=XorTransport(config=config))
         self._day_bases: dict[int, _DayBase] = {}
         self._is_strip: bool | None = None  # known after the first sysinfo
+        self._last_realtime: dict[int, Realtime | None] = {}
         self.stats = ClientStats()
 
     async def _query(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -152,17 +154,25 @@ class KasaStripClient:
         for outlet in info.outlets:
             realtime = None
             if info.has_meter:
-                if outlet.child_id is None:
-                    realtime = self._realtime_from(
-                        response if combined else await self._query(REALTIME)
-                    )
-                else:
-                    realtime = self._realtime_from(await self._query(self._for(outlet.child_id)))
+                realtime = await self._outlet_realtime(outlet, response if combined else None)
+                self._last_realtime[outlet.slot] = realtime
             today_kwh = None
             if realtime is not None:
                 today_kwh = await self._today_kwh(outlet.slot, outlet.child_id, realtime, today)
             outlets.append(OutletReading(outlet.is_on, realtime, today_kwh))
         return StripReading(info, outlets)
+
+    async def _outlet_realtime(
+        self, outlet: OutletInfo, combined: dict[str, Any] | None
+    ) -> Realtime | None:
+        """An outlet's meter. A strip outlet whose relay is off draws nothing: its meter is not
+        asked again (one request fewer per off outlet per poll) once its register is known."""
+        if outlet.child_id is None:
+            return self._realtime_from(combined or await self._query(REALTIME))
+        last = self._last_realtime.get(outlet.slot)
+        if not outlet.is_on and last is not None:
+            return Realtime(0.0, last.voltage_v, 0.0, last.total_kwh)
+        return self._realtime_from(await self._query(self._for(outlet.child_id)))
 
     @staticmethod
     def _for(child_id: str, request: dict[str, Any] = REALTIME) -> dict[str, Any]:

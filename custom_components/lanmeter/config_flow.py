@@ -7,13 +7,23 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
 
-from .const import ALL_KINDS, CONF_KIND, DOMAIN, KIND_KASA
+from .const import ALL_KINDS, CONF_KIND, DOMAIN, KIND_GLOW, KIND_KASA
+from .glow.config_flow import GlowFlowMixin, GlowOptionsFlow
+from .glow.const import CONF_MODE, MODE_ZB02
 from .kasa.config_flow import KasaFlowMixin, KasaOptionsFlow
 
-OPTIONS_FLOWS: dict[str, type[OptionsFlow]] = {KIND_KASA: KasaOptionsFlow}
+
+def options_flow_for(entry: ConfigEntry) -> type[OptionsFlow] | None:
+    """The entry's options: Kasa's poll interval, a Glow receiver's allow-list."""
+    kind = entry.data.get(CONF_KIND)
+    if kind == KIND_KASA:
+        return KasaOptionsFlow
+    if kind == KIND_GLOW and entry.data.get(CONF_MODE) == MODE_ZB02:
+        return GlowOptionsFlow
+    return None
 
 
-class LanMeterConfigFlow(KasaFlowMixin, ConfigFlow, domain=DOMAIN):
+class LanMeterConfigFlow(KasaFlowMixin, GlowFlowMixin, ConfigFlow, domain=DOMAIN):
     """Add one device of one kind."""
 
     VERSION = 1
@@ -28,17 +38,21 @@ class LanMeterConfigFlow(KasaFlowMixin, ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the address of a configured device (each kind has its own form)."""
         kind = self._get_reconfigure_entry().data[CONF_KIND]
-        return await getattr(self, f"async_step_{kind}_reconfigure")(user_input)
+        if (step := getattr(self, f"async_step_{kind}_reconfigure", None)) is None:
+            return self.async_abort(reason="reconfigure_not_supported")
+        return await step(user_input)
 
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        return OPTIONS_FLOWS[config_entry.data[CONF_KIND]]()
+        flow = options_flow_for(config_entry)
+        assert flow is not None
+        return flow()
 
     @classmethod
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
-        return config_entry.data.get(CONF_KIND) in OPTIONS_FLOWS
+        return options_flow_for(config_entry) is not None
 
     def _abort_not_built(self, kind: str) -> ConfigFlowResult:
         return self.async_abort(reason="kind_not_built", description_placeholders={"kind": kind})
@@ -50,10 +64,6 @@ class LanMeterConfigFlow(KasaFlowMixin, ConfigFlow, domain=DOMAIN):
     async def async_step_flume(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add a Flume water monitor bridge."""
         return self._abort_not_built("flume")
-
-    async def async_step_glow(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add a Glow CAD receiver."""
-        return self._abort_not_built("glow")
 
     async def async_step_home(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add the whole-home view."""

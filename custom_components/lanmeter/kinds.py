@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .const import KIND_KASA
+from .const import KIND_GLOW, KIND_KASA
+from .glow import async_setup_glow
 from .kasa import async_setup_kasa
 from .runtime import KindSetup
 
-KIND_SETUPS: dict[str, KindSetup] = {KIND_KASA: async_setup_kasa}
+KIND_SETUPS: dict[str, KindSetup] = {KIND_KASA: async_setup_kasa, KIND_GLOW: async_setup_glow}

@@ -1,0 +1,160 @@
+"""The Glow kind: a Hildebrand Glow CAD's /zb02 uploads (HTTPS receiver) or its local MQTT."""
+
+from __future__ import annotations
+
+import errno
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.entity import Entity
+
+from ..const import DOMAIN
+from ..mqtt_client import MqttAuthError, MqttConnectError, MqttConnection, MqttSettings
+from ..runtime import LanMeterConfigEntry
+from .certificate import server_context
+from .const import (
+    CERT_DIR,
+    CONF_LISTEN,
+    CONF_MODE,
+    CONF_PREFIX,
+    CONF_TLS,
+    DEFAULT_PREFIX,
+    MODE_ZB02,
+)
+from .entities import cad_sensors
+from .hub import CadState, GlowHub
+from .receiver import Zb02Receiver
+
+
+class GlowDevice:
+    """A running receiver (or MQTT subscription) and the CADs it has heard."""
+
+    platforms = (Platform.SENSOR,)
+
+    def __init__(
+        self, hub: GlowHub, receiver: Zb02Receiver | None, mqtt: MqttConnection | None
+    ) -> None:
+        self.hub = hub
+        self.receiver = receiver
+        self.mqtt = mqtt
+
+    def entities(self, platform: Platform) -> list[Entity]:
+        if platform is not Platform.SENSOR:
+            return []
+        return [e for cad in self.hub.data.values() for e in cad_sensors(self.hub, cad)]
+
+    async def async_shutdown(self) -> None:
+        if self.receiver:
+            await self.receiver.stop()
+        if self.mqtt:
+            await self.mqtt.stop()
+        await self.hub.async_save_now()
+        await self.hub.async_shutdown()
+
+    def diagnostics(self) -> dict[str, Any]:
+        counters = dict(self.hub.counters)
+        if self.receiver:
+            counters.update(self.receiver.counters)
+        return {
+            "mode": "zb02" if self.receiver else "mqtt",
+            "counters": counters,
+            "mqtt_connected": self.mqtt.connected if self.mqtt else None,
+            "devices": {
+                device_id: {
+                    "online": cad.online,
+                    "uploads": cad.uploads,
+                    "last_seen": cad.last_seen.isoformat() if cad.last_seen else None,
+                    "reading": cad.reading.__dict__ if cad.reading else None,
+                    "tariff": cad.tariff.__dict__ if cad.tariff else None,
+                    "cost": cad.cost.as_dict(),
+                }
+                for device_id, cad in self.hub.data.items()
+            },
+        }
+
+
+def _port_issue_id(entry: LanMeterConfigEntry) -> str:
+    return f"glow_port_{entry.entry_id}"
+
+
+async def _start_receiver(
+    hass: HomeAssistant, entry: LanMeterConfigEntry, hub: GlowHub
+) -> Zb02Receiver:
+    context = await hass.async_add_executor_job(
+        server_context, Path(hass.config.path(".storage", CERT_DIR))
+    )
+    receiver = Zb02Receiver(
+        entry.data.get(CONF_LISTEN) or None, entry.data[CONF_PORT], context, hub.accept_upload
+    )
+    try:
+        await receiver.start()
+    except OSError as err:
+        denied = err.errno in (errno.EACCES, errno.EPERM)
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            _port_issue_id(entry),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="glow_port_denied" if denied else "glow_port_busy",
+            translation_placeholders={"port": str(entry.data[CONF_PORT]), "error": str(err)},
+        )
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="glow_port_unavailable",
+            translation_placeholders={"port": str(entry.data[CONF_PORT]), "error": str(err)},
+        ) from err
+    ir.async_delete_issue(hass, DOMAIN, _port_issue_id(entry))
+    return receiver
+
+
+async def _start_mqtt(entry: LanMeterConfigEntry, hub: GlowHub) -> MqttConnection:
+    prefix = entry.data.get(CONF_PREFIX, DEFAULT_PREFIX)
+    connection = MqttConnection(
+        MqttSettings(
+            entry.data[CONF_HOST],
+            entry.data[CONF_PORT],
+            entry.data.get(CONF_USERNAME),
+            entry.data.get(CONF_PASSWORD),
+            entry.data.get(CONF_TLS, False),
+        ),
+        topics=[f"{prefix}/+/STATE", f"{prefix}/+/SENSOR/+"],
+        on_message=partial(hub.on_mqtt_message, prefix),
+    )
+    try:
+        await connection.start()
+    except MqttAuthError as err:
+        raise ConfigEntryAuthFailed(str(err)) from err
+    except MqttConnectError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="mqtt_unreachable",
+            translation_placeholders={"host": entry.data[CONF_HOST], "error": str(err)},
+        ) from err
+    return connection
+
+
+async def async_setup_glow(hass: HomeAssistant, entry: LanMeterConfigEntry) -> GlowDevice:
+    hub = GlowHub(hass, entry)
+    await hub.async_load()
+
+    def add_cad(cad: CadState) -> None:
+        # Before the platforms are set up, their setup picks the new CAD up from hub.data.
+        if (data := getattr(entry, "runtime_data", None)) is not None:
+            data.add_entities(Platform.SENSOR, list(cad_sensors(hub, cad)))
+
+    hub.on_new_device = add_cad
+    if entry.data[CONF_MODE] == MODE_ZB02:
+        return GlowDevice(hub, await _start_receiver(hass, entry, hub), None)
+    return GlowDevice(hub, None, await _start_mqtt(entry, hub))

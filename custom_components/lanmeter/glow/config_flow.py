@@ -1,0 +1,212 @@
+"""Config flow steps of the Glow kind: a /zb02 receiver or a local-MQTT subscription."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.helpers import selector
+import voluptuous as vol
+
+from ..const import CONF_KIND, KIND_GLOW
+from ..mqtt_client import MqttAuthError, MqttConnectError, MqttConnection, MqttSettings
+from .const import (
+    CONF_ACCEPT_ANY,
+    CONF_ALLOWED,
+    CONF_LISTEN,
+    CONF_MODE,
+    CONF_PREFIX,
+    CONF_TLS,
+    DEFAULT_MQTT_PORT,
+    DEFAULT_PREFIX,
+    DEFAULT_ZB02_PORT,
+    MODE_MQTT,
+    MODE_ZB02,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigFlow
+
+    _Base = ConfigFlow
+else:
+    _Base = object
+
+PORT_SELECTOR = selector.NumberSelector(
+    selector.NumberSelectorConfig(min=1, max=65535, mode=selector.NumberSelectorMode.BOX)
+)
+
+
+async def port_problem(host: str | None, port: int) -> str | None:
+    """Can the receiver listen there? An error key if not (busy, or a privileged port)."""
+    try:
+        server = await asyncio.start_server(lambda r, w: None, host or None, port)
+    except OSError as err:
+        return "port_denied" if err.errno in (errno.EACCES, errno.EPERM) else "port_in_use"
+    server.close()
+    await server.wait_closed()
+    return None
+
+
+async def broker_problem(settings: MqttSettings) -> str | None:
+    connection = MqttConnection(settings, topics=[], on_message=lambda *args: None)
+    try:
+        await connection.start()
+    except MqttAuthError:
+        return "invalid_auth"
+    except MqttConnectError:
+        return "cannot_connect"
+    await connection.stop()
+    return None
+
+
+class GlowFlowMixin(_Base):
+    """The Glow steps of LAN Meter's config flow."""
+
+    _glow_allow: tuple[str, str]
+
+    async def async_step_glow(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        return self.async_show_menu(step_id="glow", menu_options=["glow_zb02", "glow_mqtt"])
+
+    async def async_step_glow_zb02(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port = int(user_input[CONF_PORT])
+            listen = (user_input.get(CONF_LISTEN) or "").strip()
+            await self.async_set_unique_id(f"zb02:{port}")
+            self._abort_if_unique_id_configured()
+            if (problem := await port_problem(listen, port)) is None:
+                return self.async_create_entry(
+                    title=f"Glow receiver (port {port})",
+                    data={
+                        CONF_KIND: KIND_GLOW,
+                        CONF_MODE: MODE_ZB02,
+                        CONF_PORT: port,
+                        CONF_LISTEN: listen,
+                    },
+                    options={CONF_ACCEPT_ANY: user_input[CONF_ACCEPT_ANY], CONF_ALLOWED: []},
+                )
+            errors[CONF_PORT] = problem
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_PORT, default=DEFAULT_ZB02_PORT): PORT_SELECTOR,
+                vol.Optional(CONF_LISTEN, default=""): str,
+                vol.Required(CONF_ACCEPT_ANY, default=True): bool,
+            }
+        )
+        return self.async_show_form(
+            step_id="glow_zb02",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+        )
+
+    async def async_step_glow_mqtt(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            host = user_input[CONF_HOST].strip()
+            port = int(user_input[CONF_PORT])
+            prefix = user_input[CONF_PREFIX].strip().strip("/") or DEFAULT_PREFIX
+            await self.async_set_unique_id(f"mqtt:{host}:{port}:{prefix}")
+            self._abort_if_unique_id_configured()
+            settings = MqttSettings(
+                host,
+                port,
+                user_input.get(CONF_USERNAME) or None,
+                user_input.get(CONF_PASSWORD) or None,
+                user_input.get(CONF_TLS, False),
+            )
+            if (problem := await broker_problem(settings)) is None:
+                return self.async_create_entry(
+                    title=f"Glow via MQTT ({host}, {prefix}/#)",
+                    data={
+                        CONF_KIND: KIND_GLOW,
+                        CONF_MODE: MODE_MQTT,
+                        CONF_HOST: host,
+                        CONF_PORT: port,
+                        CONF_USERNAME: settings.username,
+                        CONF_PASSWORD: settings.password,
+                        CONF_TLS: settings.tls,
+                        CONF_PREFIX: prefix,
+                    },
+                )
+            errors["base"] = problem
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_HOST): str,
+                vol.Required(CONF_PORT, default=DEFAULT_MQTT_PORT): PORT_SELECTOR,
+                vol.Optional(CONF_USERNAME): str,
+                vol.Optional(CONF_PASSWORD): selector.TextSelector(
+                    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+                ),
+                vol.Required(CONF_TLS, default=False): bool,
+                vol.Required(CONF_PREFIX, default=DEFAULT_PREFIX): str,
+            }
+        )
+        return self.async_show_form(
+            step_id="glow_mqtt",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+        )
+
+    async def async_step_integration_discovery(
+        self, discovery_info: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """A CAD not on a receiver's allow-list posted: ask the user whether to accept it."""
+        entry_id, device_id = discovery_info["entry_id"], discovery_info["device_id"]
+        await self.async_set_unique_id(f"glow_allow:{entry_id}:{device_id}")
+        self._abort_if_unique_id_configured()
+        self._glow_allow = (entry_id, device_id)
+        self.context["title_placeholders"] = {"name": f"Glow CAD {device_id}"}
+        return await self.async_step_glow_allow()
+
+    async def async_step_glow_allow(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        entry_id, device_id = self._glow_allow
+        if user_input is None:
+            return self.async_show_form(
+                step_id="glow_allow", description_placeholders={"device_id": device_id}
+            )
+        entry = self.hass.config_entries.async_get_entry(entry_id)
+        if entry is None:
+            return self.async_abort(reason="glow_receiver_gone")
+        allowed = sorted({*entry.options.get(CONF_ALLOWED, []), device_id})
+        self.hass.config_entries.async_update_entry(
+            entry, options={**entry.options, CONF_ALLOWED: allowed}
+        )
+        return self.async_abort(reason="glow_device_allowed")
+
+
+class GlowOptionsFlow(OptionsFlow):
+    """Which CADs a /zb02 receiver accepts."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        options = self.config_entry.options
+        if user_input is not None:
+            allowed = sorted(
+                {
+                    part.strip()
+                    for part in user_input.get(CONF_ALLOWED, "").split(",")
+                    if part.strip()
+                }
+            )
+            return self.async_create_entry(
+                data={CONF_ACCEPT_ANY: user_input[CONF_ACCEPT_ANY], CONF_ALLOWED: allowed}
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_ACCEPT_ANY, default=options.get(CONF_ACCEPT_ANY, True)): bool,
+                    vol.Optional(
+                        CONF_ALLOWED, default=", ".join(options.get(CONF_ALLOWED, []))
+                    ): str,
+                }
+            ),
+        )

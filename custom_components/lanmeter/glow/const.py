@@ -1,0 +1,18 @@
+"""Glow kind constants."""
+
+from __future__ import annotations
+
+from typing import Final
+
+CONF_MODE: Final = "mode"
+MODE_ZB02: Final = "zb02"
+MODE_MQTT: Final = "mqtt"
+CONF_LISTEN: Final = "listen_address"
+CONF_ACCEPT_ANY: Final = "accept_any"
+CONF_ALLOWED: Final = "allowed_devices"
+CONF_PREFIX: Final = "topic_prefix"
+CONF_TLS: Final = "tls"
+DEFAULT_ZB02_PORT: Final = 8443
+DEFAULT_MQTT_PORT: Final = 1883
+DEFAULT_PREFIX: Final = "glow"
+CERT_DIR: Final = "lanmeter_glow"

@@ -1,0 +1,167 @@
+"""The sensors of a Glow CAD, as descriptions over the hub's CadState (subject = the CAD's id)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import (
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    UnitOfEnergy,
+    UnitOfPower,
+    UnitOfVolume,
+)
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.util import dt as dt_util
+
+from ..const import DOMAIN
+from ..sensor import LanMeterSensor, LanMeterSensorDescription
+from .hub import CadState, GlowHub
+
+MANUFACTURER = "Hildebrand"
+
+
+def _cad(data: dict[str, CadState], subject: str | None) -> CadState:
+    assert subject is not None
+    return data[subject]
+
+
+def _field(name: str) -> Callable[[dict[str, CadState], str | None], Any]:
+    def value(data: dict[str, CadState], subject: str | None) -> Any:
+        reading = _cad(data, subject).reading
+        return getattr(reading, name) if reading else None
+
+    return value
+
+
+def _online_with(value_fn: Callable[[dict[str, CadState], str | None], Any]):
+    def available(data: dict[str, CadState], subject: str | None) -> bool:
+        return _cad(data, subject).online and value_fn(data, subject) is not None
+
+    return available
+
+
+def _sensor(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
+    return LanMeterSensorDescription(
+        key=key,
+        translation_key=key,
+        value_fn=value_fn,
+        available_fn=kwargs.pop("available_fn", _online_with(value_fn)),
+        **kwargs,
+    )
+
+
+def _energy(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
+    return _sensor(
+        key,
+        value_fn,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=3,
+        **kwargs,
+    )
+
+
+SENSORS = (
+    _sensor(
+        "power",
+        _field("power_w"),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+    ),
+    _energy("import_total", lambda data, s: _cad(data, s).import_total.value),
+    _energy("export_total", lambda data, s: _cad(data, s).export_total.value),
+    _energy("import_today", _field("import_today_kwh")),
+    _energy("import_week", _field("import_week_kwh"), entity_registry_enabled_default=False),
+    _energy("import_month", _field("import_month_kwh"), entity_registry_enabled_default=False),
+    _sensor(
+        "unit_rate",
+        lambda data, s: _cad(data, s).unit_rate_gbp,
+        native_unit_of_measurement="GBP/kWh",
+        suggested_display_precision=4,
+    ),
+    _sensor(
+        "standing_charge",
+        lambda data, s: _cad(data, s).standing_charge_gbp,
+        native_unit_of_measurement="GBP/d",
+        suggested_display_precision=4,
+    ),
+    _sensor(
+        "cost_today",
+        lambda data, s: _cad(data, s).cost_today_gbp,
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement="GBP",
+        suggested_display_precision=2,
+    ),
+    _sensor(
+        "gas_volume_total",
+        _field("gas_m3"),
+        device_class=SensorDeviceClass.GAS,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
+        suggested_display_precision=3,
+    ),
+    _energy("gas_energy_total", _field("gas_kwh")),
+    _energy("gas_today", _field("gas_today_kwh")),
+    _sensor("supplier", _field("supplier"), entity_category=EntityCategory.DIAGNOSTIC),
+    _sensor("mpan", _field("mpan"), entity_category=EntityCategory.DIAGNOSTIC),
+    _sensor("mprn", _field("mprn"), entity_category=EntityCategory.DIAGNOSTIC),
+    _sensor(
+        "han_rssi",
+        _field("han_rssi_dbm"),
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    _sensor(
+        "han_lqi",
+        _field("han_lqi"),
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    _sensor(
+        "last_reading",
+        _field("read_at"),
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+)
+
+
+class CostTodaySensor(LanMeterSensor):
+    """Cost today is a total that restarts each local day: say when (last_reset)."""
+
+    @property
+    def last_reset(self) -> datetime | None:
+        return dt_util.start_of_local_day()
+
+
+def cad_device_info(cad: CadState) -> DeviceInfo:
+    reading = cad.reading
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"glow_{cad.device_id}")},
+        manufacturer=MANUFACTURER,
+        model=(reading.hardware if reading and reading.hardware else "Glow CAD"),
+        sw_version=reading.firmware if reading else None,
+        name=f"Glow CAD {cad.device_id[-6:]}",
+    )
+
+
+def cad_sensors(hub: GlowHub, cad: CadState) -> list[LanMeterSensor]:
+    device = cad_device_info(cad)
+    prefix = f"glow_{cad.device_id}"
+    return [
+        (CostTodaySensor if description.key == "cost_today" else LanMeterSensor)(
+            hub, description, device, prefix, cad.device_id
+        )
+        for description in SENSORS
+    ]

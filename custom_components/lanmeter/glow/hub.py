@@ -1,0 +1,207 @@
+"""Home Assistant glue for one Glow entry: a /zb02 receiver or a local-MQTT subscription.
+
+Every CAD that reports becomes a device (dynamically, while running). The coordinator is push-only:
+feeds call async_set_updated_data; a timer marks CADs that stopped reporting unavailable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+import json
+import logging
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import discovery_flow
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from ..const import DOMAIN
+from ..counters import MonotonicTotal
+from ..runtime import LanMeterConfigEntry
+from .cost import CostToday
+from .local_mqtt import GlowMessageError, decode_message, parse_topic
+from .readings import GlowReading
+from .receiver import Upload
+from .tariff import Tariff
+
+_LOGGER = logging.getLogger(__name__)
+
+# A CAD uploads every few seconds (MQTT: every 6-10 s); silence this long means it is gone.
+STALE_AFTER = timedelta(minutes=2)
+CHECK_EVERY = timedelta(seconds=30)
+STORAGE_VERSION = 1
+SAVE_DELAY_S = 30
+
+
+@dataclass
+class CadState:
+    """All we know of one CAD, merged over its uploads."""
+
+    device_id: str
+    reading: GlowReading | None = None
+    tariff: Tariff | None = None
+    cost: CostToday = field(default_factory=CostToday)
+    cost_today_gbp: float | None = None
+    import_total: MonotonicTotal = field(default_factory=MonotonicTotal)
+    export_total: MonotonicTotal = field(default_factory=MonotonicTotal)
+    last_seen: datetime | None = None
+    online: bool = False
+    uploads: int = 0
+
+    @property
+    def unit_rate_gbp(self) -> float | None:
+        if self.tariff is not None:
+            return self.tariff.unit_rate_gbp
+        return self.reading.unit_rate_gbp if self.reading else None
+
+    @property
+    def standing_charge_gbp(self) -> float | None:
+        if self.tariff is not None and self.tariff.standing_charge_gbp is not None:
+            return self.tariff.standing_charge_gbp
+        return self.reading.standing_charge_gbp if self.reading else None
+
+
+class GlowHub(DataUpdateCoordinator[dict[str, CadState]]):
+    """The CADs of one entry and their latest state."""
+
+    config_entry: LanMeterConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
+        super().__init__(hass, _LOGGER, config_entry=entry, name=f"Glow {entry.title}")
+        self.data = {}
+        self.counters: dict[str, int] = {}
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.glow.{entry.entry_id}"
+        )
+        self._asked_to_allow: set[str] = set()
+        self.on_new_device: Any = None  # set by the kind: adds a new CAD's entities
+
+    async def async_load(self) -> None:
+        """Known CADs come back with their cost-so-far and energy offsets after a restart."""
+        stored = await self._store.async_load() or {}
+        for device_id, saved in stored.get("devices", {}).items():
+            self.data[device_id] = CadState(
+                device_id,
+                cost=CostToday.from_dict(saved.get("cost")),
+                import_total=MonotonicTotal.from_dict(saved.get("import_total")),
+                export_total=MonotonicTotal.from_dict(saved.get("export_total")),
+            )
+        self.config_entry.async_on_unload(
+            async_track_time_interval(self.hass, self._check_stale, CHECK_EVERY)
+        )
+
+    def _to_store(self) -> dict[str, Any]:
+        return {
+            "devices": {
+                device_id: {
+                    "cost": cad.cost.as_dict(),
+                    "import_total": cad.import_total.as_dict(),
+                    "export_total": cad.export_total.as_dict(),
+                }
+                for device_id, cad in self.data.items()
+            }
+        }
+
+    async def async_save_now(self) -> None:
+        await self._store.async_save(self._to_store())
+
+    @property
+    def allowed(self) -> set[str] | None:
+        """The CAD ids this entry accepts, or None for any."""
+        options = self.config_entry.options
+        if options.get("accept_any", True):
+            return None
+        return set(options.get("allowed_devices", []))
+
+    @callback
+    def accept_upload(self, upload: Upload) -> bool:
+        """The receiver's handler: apply an upload, or refuse a CAD that is not allowed."""
+        allowed = self.allowed
+        if allowed is not None and upload.device_id not in allowed:
+            if upload.device_id not in self._asked_to_allow:
+                self._asked_to_allow.add(upload.device_id)
+                discovery_flow.async_create_flow(
+                    self.hass,
+                    DOMAIN,
+                    context={"source": "integration_discovery"},
+                    data={"entry_id": self.config_entry.entry_id, "device_id": upload.device_id},
+                )
+            return False
+        self.apply(upload.device_id, upload.reading, upload.tariff)
+        return True
+
+    @callback
+    def on_mqtt_message(self, prefix: str, topic: str, payload: bytes, received_ts: float) -> None:
+        """The MQTT feed's handler: decode and apply; count and skip anything malformed."""
+        parsed = parse_topic(topic, prefix)
+        if parsed is None:
+            self._count("mqtt_foreign_topic")
+            return
+        mac, kind = parsed
+        received = datetime.fromtimestamp(received_ts, UTC)
+        try:
+            reading = decode_message(kind, json.loads(payload), received)
+        except (ValueError, GlowMessageError) as err:
+            self._count("mqtt_bad_message", f"{topic}: {err}")
+            return
+        self.apply(mac, reading, None)
+
+    def _count(self, kind: str, detail: str = "") -> None:
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        if self.counters[kind] == 1:
+            _LOGGER.warning("Glow %s: ignored %s %s (logged once)", self.name, kind, detail)
+
+    @callback
+    def apply(self, device_id: str, reading: GlowReading | None, tariff: Tariff | None) -> None:
+        """Merge an upload into the CAD's state and push it to the entities."""
+        new_device = device_id not in self.data
+        cad = self.data.setdefault(device_id, CadState(device_id))
+        now = dt_util.utcnow()
+        if not cad.online and cad.last_seen is not None:
+            _LOGGER.info("Glow CAD %s is reporting again", device_id)
+        cad.online, cad.last_seen = True, now
+        cad.uploads += 1
+        if tariff is not None:
+            cad.tariff = tariff
+        if reading is not None:
+            for rejected in reading.rejected:
+                self._count("rejected_value", rejected)
+            cad.reading = reading.merged_into(cad.reading)
+            if reading.import_kwh is not None:
+                cad.import_total.update(reading.import_kwh)
+            if reading.export_kwh is not None:
+                cad.export_total.update(reading.export_kwh)
+        cad.cost_today_gbp = cad.cost.update(
+            dt_util.now().date(),
+            reading.import_kwh if reading else None,
+            cad.unit_rate_gbp,
+            cad.standing_charge_gbp,
+        )
+        self._store.async_delay_save(self._to_store, SAVE_DELAY_S)
+        if new_device and self.on_new_device:
+            self.on_new_device(cad)
+        self.async_set_updated_data(self.data)
+
+    @callback
+    def _check_stale(self, now: datetime) -> None:
+        changed = False
+        for cad in self.data.values():
+            if cad.online and cad.last_seen and now - cad.last_seen > STALE_AFTER:
+                cad.online = False
+                changed = True
+                _LOGGER.warning(
+                    "Glow CAD %s has not reported for %s; its sensors are unavailable until it "
+                    "does. Check its Wi-Fi and the DNS override for *.cad.sensornet.info",
+                    cad.device_id,
+                    STALE_AFTER,
+                )
+        if changed:
+            self.async_set_updated_data(self.data)
+
+
+PLATFORMS = (Platform.SENSOR,)

@@ -1,0 +1,151 @@
+"""paho-mqtt bridged to asyncio (no Home Assistant import): used by the Glow and Flume kinds.
+
+paho runs its own network thread (loop_start), which keeps every blocking socket call off the
+event loop and reconnects by itself with backoff; it resubscribes on every (re)connect. Messages
+and connection changes are handed to the event loop with call_soon_threadsafe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+import logging
+import time
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.reasoncodes import ReasonCode
+
+_LOGGER = logging.getLogger(__name__)
+
+RECONNECT_MIN_S = 1
+RECONNECT_MAX_S = 60
+CONNECT_TIMEOUT_S = 10
+
+
+class MqttAuthError(Exception):
+    """The broker refused the credentials."""
+
+
+class MqttConnectError(Exception):
+    """The broker could not be reached."""
+
+
+@dataclass
+class MqttSettings:
+    host: str
+    port: int = 1883
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+
+MessageHandler = Callable[[str, bytes, float], None]  # topic, payload, receive time (epoch s)
+
+
+class MqttConnection:
+    """One broker connection with a fixed list of subscriptions."""
+
+    def __init__(
+        self,
+        settings: MqttSettings,
+        topics: list[str],
+        on_message: MessageHandler,
+        on_connection: Callable[[bool], None] | None = None,
+        client_id: str = "",
+    ) -> None:
+        self.settings = settings
+        self.topics = topics
+        self._on_message = on_message
+        self._on_connection = on_connection
+        self._loop = asyncio.get_running_loop()
+        self._connected = asyncio.Event()
+        self._failure: Exception | None = None
+        self.connected = False
+        self.connects = 0
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
+        if settings.username:
+            client.username_pw_set(settings.username, settings.password)
+        if settings.tls:
+            client.tls_set()
+        client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
+        client.on_connect = self._paho_connect
+        client.on_disconnect = self._paho_disconnect
+        client.on_message = self._paho_message
+        self._client = client
+
+    async def start(self) -> None:
+        """Connect (in an executor: the TCP connect and DNS are blocking) and wait for CONNACK.
+
+        Raises MqttAuthError or MqttConnectError if the first connection fails.
+        """
+        try:
+            await self._loop.run_in_executor(None, self._connect_blocking)
+        except OSError as err:
+            raise MqttConnectError(str(err)) from err
+        self._client.loop_start()
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                await self._connected.wait()
+        except TimeoutError as err:
+            await self.stop()
+            raise MqttConnectError("no answer from the broker") from err
+        if self._failure:
+            await self.stop()
+            raise self._failure
+
+    def _connect_blocking(self) -> None:
+        self._client.connect(self.settings.host, self.settings.port, keepalive=30)
+
+    async def stop(self) -> None:
+        client = self._client
+        await self._loop.run_in_executor(None, _stop_client, client)
+
+    # ----- paho's network thread -----------------------------------------------------------
+
+    def _paho_connect(self, client, userdata, flags, reason: ReasonCode, properties) -> None:
+        if reason.is_failure:
+            failure: Exception = (
+                MqttAuthError(str(reason))
+                if reason.value in (4, 5, 134, 135)  # bad credentials / not authorised
+                else MqttConnectError(str(reason))
+            )
+            self._loop.call_soon_threadsafe(self._first_result, failure)
+            return
+        for topic in self.topics:
+            client.subscribe(topic, qos=0)
+        self._loop.call_soon_threadsafe(self._set_connected, True)
+
+    def _paho_disconnect(self, client, userdata, flags, reason, properties) -> None:
+        self._loop.call_soon_threadsafe(self._set_connected, False)
+
+    def _paho_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        received = time.time()
+        self._loop.call_soon_threadsafe(self._on_message, message.topic, message.payload, received)
+
+    # ----- event loop ----------------------------------------------------------------------
+
+    def _first_result(self, failure: Exception) -> None:
+        if not self._connected.is_set():
+            self._failure = failure
+            self._connected.set()
+        else:
+            _LOGGER.warning(
+                "MQTT broker %s refused the connection: %s", self.settings.host, failure
+            )
+
+    def _set_connected(self, connected: bool) -> None:
+        if connected:
+            self.connects += 1
+        if connected != self.connected:
+            self.connected = connected
+            if self._on_connection:
+                self._on_connection(connected)
+        self._connected.set()
+
+
+def _stop_client(client: mqtt.Client) -> None:
+    if client.disconnect() not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+        _LOGGER.debug("MQTT disconnect was not clean")
+    client.loop_stop()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from scripts import bench_kasa
+from scripts import bench_glow, bench_kasa
 
-BENCHES = {"kasa": bench_kasa.run}
+BENCHES = {"kasa": bench_kasa.run, "glow": bench_glow.main}
 
 
 def main() -> None:

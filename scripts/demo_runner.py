@@ -92,7 +92,7 @@ async def configure(client: HomeAssistantClient, devices: list[DemoDevice]) -> N
         print(f"demo: {device.title}: {outcome}", flush=True)
     await client.wait_for_lanmeter_entities(len(devices))
     await client.save_lanmeter_dashboard()
-    await client.add_energy_totals_to_energy_dashboard()
+    await client.fill_energy_dashboard()
 
 
 def main() -> None:

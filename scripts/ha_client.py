@@ -133,29 +133,66 @@ class HomeAssistantClient:
         return [e for e in entities if e["platform"] == "lanmeter" and not e["disabled_by"]]
 
     async def wait_for_lanmeter_entities(self, devices: int, limit_s: float = 60) -> None:
-        """Give the new entries time to create their entities before the dashboard is built."""
+        """Wait until the new entries' entities stop appearing (push devices add theirs when
+        they first report), so the dashboard is built with all of them."""
         if not devices:
             return
+        seen, steady = -1, 0
         async with asyncio.timeout(limit_s):
-            while not await self._lanmeter_entities():  # noqa: ASYNC110 - polling a remote API
+            while steady < 3:
+                count = len(await self._lanmeter_entities())
+                steady = steady + 1 if count == seen and count else 0
+                seen = count
                 await asyncio.sleep(1)
-        await asyncio.sleep(2)
 
-    async def add_energy_totals_to_energy_dashboard(self) -> None:
-        """List every LAN Meter energy total under the Energy dashboard's individual devices."""
-        totals = [
-            e["entity_id"]
-            for e in await self._lanmeter_entities()
-            if e["entity_id"].startswith("sensor.") and e["entity_id"].endswith("_energy_total")
+    async def fill_energy_dashboard(self) -> None:
+        """Energy dashboard: Glow grid import/export and gas, Kasa outlets as devices."""
+        ids = [e["entity_id"] for e in await self._lanmeter_entities()]
+
+        def ending(suffix: str) -> list[str]:
+            return [i for i in ids if i.startswith("sensor.") and i.endswith(suffix)]
+
+        prefs: dict[str, Any] = {
+            "device_consumption": [{"stat_consumption": i} for i in ending("_energy_total")],
+            "energy_sources": [],
+        }
+        for imported in ending("_electricity_imported"):
+            exported = imported.replace("_electricity_imported", "_electricity_exported")
+            prefs["energy_sources"].append(
+                {
+                    "type": "grid",
+                    "flow_from": [
+                        {
+                            "stat_energy_from": imported,
+                            "stat_cost": None,
+                            "entity_energy_price": imported.replace(
+                                "_electricity_imported", "_unit_rate"
+                            ),
+                            "number_energy_price": None,
+                        }
+                    ],
+                    "flow_to": [
+                        {
+                            "stat_energy_to": exported,
+                            "stat_compensation": None,
+                            "entity_energy_price": None,
+                            "number_energy_price": None,
+                        }
+                    ],
+                    "cost_adjustment_day": 0,
+                }
+            )
+        prefs["energy_sources"] += [
+            {
+                "type": "gas",
+                "stat_energy_from": gas,
+                "stat_cost": None,
+                "entity_energy_price": None,
+                "number_energy_price": None,
+            }
+            for gas in ending("_gas_volume")
         ]
-        (prefs,) = (
-            await self._ws({"type": "energy/get_prefs"}) if await self._has_prefs() else ({},)
-        )
-        known = {d["stat_consumption"] for d in prefs.get("device_consumption", [])}
-        devices = prefs.get("device_consumption", []) + [
-            {"stat_consumption": entity_id} for entity_id in totals if entity_id not in known
-        ]
-        await self._ws({"type": "energy/save_prefs", "device_consumption": devices})
+        await self._ws({"type": "energy/save_prefs", **prefs})
 
     async def save_lanmeter_dashboard(self) -> None:
         """A "LAN Meter" dashboard with one card per device, rebuilt on every start."""

@@ -7,9 +7,10 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
 
-from .const import ALL_KINDS, CONF_KIND, DOMAIN, KIND_GLOW, KIND_KASA
+from .const import ALL_KINDS, CONF_KIND, DOMAIN, KIND_GLOW, KIND_HOME, KIND_KASA
 from .glow.config_flow import GlowFlowMixin, GlowOptionsFlow
 from .glow.const import CONF_MODE, MODE_ZB02
+from .home.config_flow import HomeFlowMixin, HomeOptionsFlow
 from .kasa.config_flow import KasaFlowMixin, KasaOptionsFlow
 
 
@@ -20,10 +21,12 @@ def options_flow_for(entry: ConfigEntry) -> type[OptionsFlow] | None:
         return KasaOptionsFlow
     if kind == KIND_GLOW and entry.data.get(CONF_MODE) == MODE_ZB02:
         return GlowOptionsFlow
+    if kind == KIND_HOME:
+        return HomeOptionsFlow
     return None
 
 
-class LanMeterConfigFlow(KasaFlowMixin, GlowFlowMixin, ConfigFlow, domain=DOMAIN):
+class LanMeterConfigFlow(KasaFlowMixin, GlowFlowMixin, HomeFlowMixin, ConfigFlow, domain=DOMAIN):
     """Add one device of one kind."""
 
     VERSION = 1
@@ -64,7 +67,3 @@ class LanMeterConfigFlow(KasaFlowMixin, GlowFlowMixin, ConfigFlow, domain=DOMAIN
     async def async_step_flume(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add a Flume water monitor bridge."""
         return self._abort_not_built("flume")
-
-    async def async_step_home(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add the whole-home view."""
-        return self._abort_not_built("home")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from .const import KIND_GLOW, KIND_KASA
+from .const import KIND_GLOW, KIND_HOME, KIND_KASA
 from .glow import async_setup_glow
+from .home import async_setup_home
 from .kasa import async_setup_kasa
 from .runtime import KindSetup
 
-KIND_SETUPS: dict[str, KindSetup] = {KIND_KASA: async_setup_kasa, KIND_GLOW: async_setup_glow}
+KIND_SETUPS: dict[str, KindSetup] = {
+    KIND_KASA: async_setup_kasa,
+    KIND_GLOW: async_setup_glow,
+    KIND_HOME: async_setup_home,
+}

@@ -1,0 +1,99 @@
+"""Config flow steps of the home kind: which sensors make the breakdown, and the Sense bridge."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.helpers import selector
+import voluptuous as vol
+
+from ..const import CONF_KIND, KIND_HOME
+from .const import (
+    CONF_DEVICES,
+    CONF_EMULATE_SENSE,
+    CONF_MAINS,
+    CONF_SENSE_PORT,
+    CONF_THRESHOLD,
+    DEFAULT_SENSE_PORT,
+    DEFAULT_THRESHOLD_W,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigFlow
+
+    _Base = ConfigFlow
+else:
+    _Base = object
+
+
+def home_schema(defaults: dict[str, Any]) -> vol.Schema:
+    power = selector.EntitySelectorConfig(domain="sensor", device_class=SensorDeviceClass.POWER)
+    return vol.Schema(
+        {
+            vol.Required(CONF_MAINS, default=defaults.get(CONF_MAINS, vol.UNDEFINED)): (
+                selector.EntitySelector(power)
+            ),
+            vol.Optional(CONF_DEVICES, default=defaults.get(CONF_DEVICES, [])): (
+                selector.EntitySelector(
+                    selector.EntitySelectorConfig(
+                        domain="sensor", device_class=SensorDeviceClass.POWER, multiple=True
+                    )
+                )
+            ),
+            vol.Required(
+                CONF_THRESHOLD, default=defaults.get(CONF_THRESHOLD, DEFAULT_THRESHOLD_W)
+            ): selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=5,
+                    max=2000,
+                    step=1,
+                    unit_of_measurement="W",
+                    mode=selector.NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Required(CONF_EMULATE_SENSE, default=defaults.get(CONF_EMULATE_SENSE, False)): bool,
+            vol.Required(
+                CONF_SENSE_PORT, default=defaults.get(CONF_SENSE_PORT, DEFAULT_SENSE_PORT)
+            ): selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=1, max=65535, mode=selector.NumberSelectorMode.BOX
+                )
+            ),
+        }
+    )
+
+
+def clean(user_input: dict[str, Any]) -> dict[str, Any]:
+    return {
+        CONF_MAINS: user_input[CONF_MAINS],
+        CONF_DEVICES: [d for d in user_input.get(CONF_DEVICES, []) if d != user_input[CONF_MAINS]],
+        CONF_THRESHOLD: float(user_input[CONF_THRESHOLD]),
+        CONF_EMULATE_SENSE: bool(user_input[CONF_EMULATE_SENSE]),
+        CONF_SENSE_PORT: int(user_input[CONF_SENSE_PORT]),
+    }
+
+
+class HomeFlowMixin(_Base):
+    """The home step of LAN Meter's config flow (one home per Home Assistant)."""
+
+    async def async_step_home(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        await self.async_set_unique_id("home")
+        self._abort_if_unique_id_configured()
+        if user_input is not None:
+            return self.async_create_entry(
+                title="Home", data={CONF_KIND: KIND_HOME}, options=clean(user_input)
+            )
+        return self.async_show_form(step_id="home", data_schema=home_schema({}))
+
+
+class HomeOptionsFlow(OptionsFlow):
+    """Change any of the home's settings; the entry reloads with them."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        if user_input is not None:
+            return self.async_create_entry(data=clean(user_input))
+        return self.async_show_form(
+            step_id="init", data_schema=home_schema(dict(self.config_entry.options))
+        )

@@ -1,0 +1,14 @@
+"""Home kind constants."""
+
+from __future__ import annotations
+
+from typing import Final
+
+CONF_MAINS: Final = "mains"
+CONF_DEVICES: Final = "devices"
+CONF_THRESHOLD: Final = "step_threshold"
+CONF_EMULATE_SENSE: Final = "emulate_sense"
+CONF_SENSE_PORT: Final = "sense_port"
+DEFAULT_THRESHOLD_W: Final = 30
+DEFAULT_SENSE_PORT: Final = 9999
+EVENT_TYPES: Final = ["appliance_on", "appliance_off"]

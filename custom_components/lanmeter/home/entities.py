@@ -1,0 +1,96 @@
+"""The home view's entities: power breakdown sensors, per-device shares, the appliance event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.event import EventEntityDescription
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import PERCENTAGE, Platform, UnitOfPower
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity
+
+from ..const import DOMAIN
+from ..event import LanMeterEvent
+from ..sensor import LanMeterSensor, LanMeterSensorDescription
+from .const import EVENT_TYPES
+from .model import HomeModel, HomeState
+
+
+def _power(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
+    return LanMeterSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=value_fn,
+        available_fn=lambda state, subject: value_fn(state, subject) is not None,
+        **kwargs,
+    )
+
+
+SENSORS = (
+    _power("home_power", lambda state, s: state.home_w),
+    _power("tracked_power", lambda state, s: state.tracked_w),
+    _power("always_on", lambda state, s: state.always_on_w),
+    _power("other_power", lambda state, s: state.other_w),
+)
+
+
+def _share(state: HomeState, subject: str | None) -> float | None:
+    power = state.device_w.get(subject or "")
+    if power is None or not state.home_w or state.home_w <= 0:
+        return None
+    return round(100 * power / state.home_w, 1)
+
+
+class BreakdownSensor(LanMeterSensor):
+    """Shows which inputs were left out (unavailable) rather than counted as 0 W."""
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        return {"unavailable_inputs": list(self.coordinator.data.unavailable)}
+
+
+def home_device() -> DeviceInfo:
+    return DeviceInfo(
+        identifiers={(DOMAIN, "home")},
+        name="Home",
+        manufacturer="LAN Meter",
+        model="Whole-home breakdown",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+APPLIANCE_EVENT = EventEntityDescription(
+    key="appliance", translation_key="appliance", event_types=EVENT_TYPES
+)
+
+
+def build_entities(model: HomeModel, platform: Platform) -> list[Entity]:
+    device = home_device()
+    if platform is Platform.EVENT:
+        event = LanMeterEvent(APPLIANCE_EVENT, device, "home_appliance")
+        model.fire_event = event.fire
+        return [event]
+    if platform is not Platform.SENSOR:
+        return []
+    entities: list[Entity] = [
+        BreakdownSensor(model, description, device, "home") for description in SENSORS
+    ]
+    for entity_id in model.devices:
+        description = LanMeterSensorDescription(
+            key=f"share_{entity_id}",
+            translation_key="device_share",
+            translation_placeholders={"device": entity_id.split(".", 1)[-1].replace("_", " ")},
+            native_unit_of_measurement=PERCENTAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+            suggested_display_precision=0,
+            entity_registry_enabled_default=False,
+            value_fn=_share,
+            available_fn=lambda state, subject: _share(state, subject) is not None,
+        )
+        entities.append(LanMeterSensor(model, description, device, "home", entity_id))
+    return entities

@@ -1,0 +1,204 @@
+"""Home Assistant glue of the home view: follows the mains and device power sensors, computes the
+breakdown, fires appliance events, and serves the Sense bridge."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+import logging
+from typing import Any
+
+from homeassistant.const import ATTR_FRIENDLY_NAME, ATTR_UNIT_OF_MEASUREMENT, UnitOfPower
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from ..const import CONF_KIND, DOMAIN, KIND_KASA, KIND_WEMO
+from ..runtime import LanMeterConfigEntry
+from .breakdown import (
+    DeviceChanges,
+    RollingPercentile,
+    Step,
+    StepDetector,
+    StepPairer,
+    other_power,
+)
+from .const import CONF_DEVICES, CONF_MAINS, CONF_THRESHOLD, DEFAULT_THRESHOLD_W
+from .sense_bridge import PlugReading
+
+_LOGGER = logging.getLogger(__name__)
+
+STORAGE_VERSION = 1
+SAVE_DELAY_S = 300
+TO_WATTS = {UnitOfPower.WATT: 1.0, UnitOfPower.KILO_WATT: 1000.0, UnitOfPower.MILLIWATT: 0.001}
+
+
+def watts(state: State | None) -> float | None:
+    """A power state in W, or None when unavailable, unknown, not a number or not power."""
+    if state is None:
+        return None
+    factor = TO_WATTS.get(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT))
+    try:
+        value = float(state.state)
+    except ValueError:
+        return None
+    return None if factor is None else value * factor
+
+
+@dataclass
+class HomeState:
+    home_w: float | None = None
+    tracked_w: float = 0.0
+    always_on_w: float | None = None
+    other_w: float | None = None
+    device_w: dict[str, float | None] = field(default_factory=dict)
+    unavailable: list[str] = field(default_factory=list)
+
+
+class HomeModel(DataUpdateCoordinator[HomeState]):
+    """The breakdown of one home, updated on every mains or device state change."""
+
+    config_entry: LanMeterConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
+        super().__init__(hass, _LOGGER, config_entry=entry, name="LAN Meter home")
+        settings = {**entry.data, **entry.options}
+        self.mains: str = settings[CONF_MAINS]
+        self.chosen_devices: list[str] = list(settings.get(CONF_DEVICES) or [])
+        threshold = float(settings.get(CONF_THRESHOLD, DEFAULT_THRESHOLD_W))
+        self.percentile = RollingPercentile()
+        self.detector = StepDetector(threshold)
+        self.pairer = StepPairer()
+        self.changes = DeviceChanges()
+        self.data = HomeState()
+        self.fire_event: Callable[[str, dict[str, Any]], None] | None = None
+        self.events_fired = 0
+        self._unsubscribe: Callable[[], None] | None = None
+        self.devices: list[str] = []
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.home.{entry.entry_id}"
+        )
+
+    def _find_devices(self) -> list[str]:
+        """The chosen device sensors, or (none chosen) every LAN Meter outlet/Insight power."""
+        if self.chosen_devices:
+            return self.chosen_devices
+        kinds = {
+            entry.entry_id: entry.data.get(CONF_KIND)
+            for entry in self.hass.config_entries.async_entries(DOMAIN)
+        }
+        return sorted(
+            entity.entity_id
+            for entity in er.async_get(self.hass).entities.values()
+            if entity.platform == DOMAIN
+            and entity.domain == "sensor"
+            and kinds.get(entity.config_entry_id or "") in (KIND_KASA, KIND_WEMO)
+            and entity.unique_id.endswith("_power")
+            and not entity.unique_id.endswith("total_power")
+            and not entity.disabled_by
+        )
+
+    async def async_start(self) -> None:
+        stored = await self._store.async_load() or {}
+        self.percentile = RollingPercentile.from_dict(stored.get("always_on"))
+        self._subscribe()
+        # Start from the mains' current level, so the first change can already be a step.
+        if (mains := self.hass.states.get(self.mains)) is not None and (
+            home := watts(mains)
+        ) is not None:
+            now = mains.last_updated.timestamp()
+            self.detector.add(home, now)
+            self.percentile.add(home, now)
+        if not self.chosen_devices:
+            # Outlets added later join automatically.
+            self.config_entry.async_on_unload(
+                self.hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, self._registry_updated)
+            )
+        self._recompute()
+
+    @callback
+    def _registry_updated(self, event: Event) -> None:
+        self._subscribe()
+        self._recompute()
+
+    def _subscribe(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        self.devices = self._find_devices()
+        self._unsubscribe = async_track_state_change_event(
+            self.hass, [self.mains, *self.devices], self._state_changed
+        )
+
+    def _to_store(self) -> dict[str, Any]:
+        return {"always_on": self.percentile.as_dict()}
+
+    async def async_stop(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        await self._store.async_save(self._to_store())
+
+    @callback
+    def _state_changed(self, event: Event[EventStateChangedData]) -> None:
+        new, old = event.data["new_state"], event.data["old_state"]
+        entity_id = event.data["entity_id"]
+        now = (new.last_updated if new else event.time_fired).timestamp()
+        if entity_id == self.mains:
+            home = watts(new)
+            self.percentile.add(home, now)
+            self._store.async_delay_save(self._to_store, SAVE_DELAY_S)
+            if home is not None and (step := self.detector.add(home, now)) is not None:
+                self._on_step(step)
+        else:
+            before, after = watts(old), watts(new)
+            if before is not None and after is not None and after != before:
+                self.changes.add(entity_id, after - before, now)
+        self._recompute()
+
+    def _on_step(self, step: Step) -> None:
+        device = self.changes.match(step)
+        attributes: dict[str, Any] = {"step_w": round(step.size_w, 1), "device": device}
+        if step.size_w > 0:
+            self.pairer.step_up(step, device)
+            event_type = "appliance_on"
+        else:
+            event_type = "appliance_off"
+            if (run := self.pairer.step_down(step, device)) is not None:
+                attributes |= {
+                    "device": run.device,
+                    "on_time_s": round(run.on_time_s),
+                    "energy_wh": round(run.energy_wh, 1),
+                }
+        self.events_fired += 1
+        if self.fire_event:
+            self.fire_event(event_type, attributes)
+
+    @callback
+    def _recompute(self) -> None:
+        state = HomeState()
+        state.home_w = watts(self.hass.states.get(self.mains))
+        if state.home_w is None:
+            state.unavailable.append(self.mains)
+        for entity_id in self.devices:
+            value = watts(self.hass.states.get(entity_id))
+            state.device_w[entity_id] = value
+            if value is None:
+                state.unavailable.append(entity_id)  # excluded, not counted as 0 W
+        state.tracked_w = round(sum(v for v in state.device_w.values() if v is not None), 1)
+        state.always_on_w = self.percentile.value()
+        if state.home_w is not None:
+            state.other_w = round(other_power(state.home_w, state.tracked_w, state.always_on_w), 1)
+        self.async_set_updated_data(state)
+
+    def sense_plugs(self) -> list[PlugReading]:
+        """The emulated plugs: one per known device with a current reading."""
+        plugs = []
+        for entity_id, power in self.data.device_w.items():
+            if power is None:
+                continue
+            state = self.hass.states.get(entity_id)
+            alias = state.attributes.get(ATTR_FRIENDLY_NAME, entity_id) if state else entity_id
+            plugs.append(PlugReading(entity_id, str(alias), max(0.0, power)))
+        return plugs

@@ -1,0 +1,292 @@
+"""The home view through Home Assistant, driven by scripted power traces; and the Sense bridge."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+import json
+import socket
+from typing import Any
+
+from homeassistant import config_entries
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from kasa import Discover
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.lanmeter import home as home_module
+from custom_components.lanmeter.const import DOMAIN
+from custom_components.lanmeter.home.sense_bridge import MAX_PLUGS, decrypt, encrypt, mac_for
+
+WATTS = {"unit_of_measurement": "W", "device_class": "power"}
+SENSE_QUERY = {"emeter": {"get_realtime": {}}, "system": {"get_sysinfo": {}}}
+
+
+async def add_home(hass: HomeAssistant, **options: Any) -> config_entries.ConfigEntry:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "home"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    answers = {
+        "mains": "sensor.mains",
+        "devices": ["sensor.kettle_power", "sensor.fridge_power"],
+        "step_threshold": 30,
+        "emulate_sense": False,
+        "sense_port": 9999,
+    } | options
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    await hass.async_block_till_done()
+    return result["result"]
+
+
+class Trace:
+    """Sets sensor states as time passes (freezer moves Home Assistant's clock)."""
+
+    def __init__(self, hass: HomeAssistant, freezer) -> None:
+        self.hass, self.freezer = hass, freezer
+
+    async def at(self, seconds: float, **values: float) -> None:
+        self.freezer.tick(timedelta(seconds=seconds))
+        for name, value in values.items():
+            self.hass.states.async_set(f"sensor.{name}", str(value), WATTS)
+        await self.hass.async_block_till_done()
+
+
+def number(hass: HomeAssistant, entity_id: str) -> float:
+    return float(hass.states.get(entity_id).state)
+
+
+@pytest.fixture
+def events(hass: HomeAssistant) -> list[dict[str, Any]]:
+    fired: list[dict[str, Any]] = []
+
+    def listener(event: Event) -> None:
+        if event.data["entity_id"] == "event.home_appliance" and event.data["new_state"]:
+            state = event.data["new_state"]
+            if state.state not in ("unknown", "unavailable"):
+                fired.append(dict(state.attributes))
+
+    hass.bus.async_listen("state_changed", listener)
+    return fired
+
+
+async def test_breakdown_and_appliance_events_from_a_scripted_evening(
+    hass: HomeAssistant, freezer, events: list[dict[str, Any]]
+) -> None:
+    trace = Trace(hass, freezer)
+    await trace.at(0, mains=150, kettle_power=0, fridge_power=0)
+    entry = await add_home(hass)
+    assert entry.unique_id == "home"
+    # The fridge cycles on (it has a plug: a known device).
+    await trace.at(5, fridge_power=120)
+    await trace.at(1, mains=270)
+    await trace.at(10, mains=272)
+    assert events[-1]["event_type"] == "appliance_on"
+    assert events[-1]["device"] == "sensor.fridge_power"
+    assert events[-1]["step_w"] == pytest.approx(121, abs=2)
+    # An oven (no plug) turns on while the fridge runs: unknown.
+    await trace.at(60, mains=2672)
+    await trace.at(10, mains=2668)
+    assert events[-1]["event_type"] == "appliance_on"
+    assert events[-1]["device"] == "unknown"
+    assert number(hass, "sensor.home_home_power") == 2668
+    assert number(hass, "sensor.home_known_devices_power") == 120
+    # Always On needs an hour of history: unknown until then, so Other is home - tracked.
+    assert hass.states.get("sensor.home_always_on").state == "unavailable"
+    assert number(hass, "sensor.home_other_power") == pytest.approx(2668 - 120)
+    # The oven turns off 30 minutes later: paired with its step up, with on-time and energy.
+    await trace.at(1800, mains=270)
+    await trace.at(10, mains=271)
+    off = events[-1]
+    assert off["event_type"] == "appliance_off"
+    assert off["on_time_s"] == pytest.approx(1810, abs=15)
+    assert off["energy_wh"] == pytest.approx(2400 * 1810 / 3600, rel=0.03)
+    # Noise never makes an event.
+    count = len(events)
+    for value in (265, 280, 268, 275, 262):
+        await trace.at(5, mains=value)
+    assert len(events) == count
+
+
+async def test_always_on_and_other_after_an_hour_of_history(hass: HomeAssistant, freezer) -> None:
+    trace = Trace(hass, freezer)
+    await trace.at(0, mains=150, kettle_power=0, fridge_power=0)
+    await add_home(hass)
+    for minute in range(75):
+        await trace.at(60, mains=150 + (minute % 3))
+    await trace.at(60, mains=2150, kettle_power=2000)
+    assert number(hass, "sensor.home_always_on") == 150
+    assert number(hass, "sensor.home_other_power") == 0
+    await trace.at(60, mains=2450)
+    assert number(hass, "sensor.home_other_power") == 300
+    # The history survives a restart.
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert number(hass, "sensor.home_always_on") == 150
+
+
+async def test_kilowatts_and_unavailable_inputs(hass: HomeAssistant, freezer) -> None:
+    hass.states.async_set("sensor.mains", "1.5", {"unit_of_measurement": "kW"})
+    hass.states.async_set("sensor.kettle_power", "unavailable", WATTS)
+    hass.states.async_set("sensor.fridge_power", "100", WATTS)
+    await add_home(hass)
+    assert number(hass, "sensor.home_home_power") == 1500
+    assert number(hass, "sensor.home_known_devices_power") == 100  # not 100 + "0"
+    other = hass.states.get("sensor.home_other_power")
+    assert other.attributes["unavailable_inputs"] == ["sensor.kettle_power"]
+
+
+async def test_default_devices_are_every_lanmeter_outlet_including_later_ones(
+    hass: HomeAssistant, socket_enabled
+) -> None:
+    from tests.simulators.kasa_device import SimulatedKasaDevice
+    from tests.test_kasa_integration import add_strip
+
+    hass.states.async_set("sensor.mains", "500", WATTS)
+    entry = await add_home(hass, devices=[])
+    device = entry.runtime_data.device
+    assert device.model.devices == []
+    async with SimulatedKasaDevice.hs300(mac="50:C7:BF:AA:BB:01") as strip:
+        strip.outlets[0].on = True
+        strip.set_load(0, 100.0)
+        await add_strip(hass, strip)
+        await hass.async_block_till_done()
+        assert len(device.model.devices) == 6
+        assert "sensor.outlet_1_power" in device.model.devices
+        assert number(hass, "sensor.home_known_devices_power") == 100
+
+
+async def test_sense_bridge_answers_like_hs110_plugs(
+    hass: HomeAssistant, socket_enabled, monkeypatch
+) -> None:
+    monkeypatch.setattr(home_module, "SENSE_LISTEN", "127.0.0.1")
+    port = free_udp_port()
+    hass.states.async_set("sensor.mains", "2300", WATTS)
+    hass.states.async_set("sensor.kettle_power", "2000", WATTS | {"friendly_name": "Kettle"})
+    hass.states.async_set("sensor.fridge_power", "120", WATTS | {"friendly_name": "Fridge"})
+    await add_home(hass, emulate_sense=True, sense_port=port)
+
+    answers = await udp_exchange(port, encrypt(json.dumps(SENSE_QUERY).encode()), expect=2)
+    plugs = {a["system"]["get_sysinfo"]["alias"]: a for a in answers}
+    assert set(plugs) == {"Kettle", "Fridge"}
+    kettle = plugs["Kettle"]
+    assert kettle["emeter"]["get_realtime"]["power"] == 2000
+    assert kettle["emeter"]["get_realtime"]["err_code"] == 0
+    sysinfo = kettle["system"]["get_sysinfo"]
+    assert sysinfo["model"] == "HS110(US)"
+    assert sysinfo["mac"] == mac_for("sensor.kettle_power")  # stable: derived from the entity
+    assert sysinfo["mac"] != plugs["Fridge"]["system"]["get_sysinfo"]["mac"]
+
+    # python-kasa's own discovery sees a real HS110.
+    device = await Discover.discover_single("127.0.0.1", port=port, discovery_timeout=2, timeout=2)
+    assert device.model == "HS110"
+    assert device.alias in ("Kettle", "Fridge")
+    await device.disconnect()
+
+    # Answers (non-empty realtime) and write requests get no reply: read-only, no loops.
+    assert await udp_exchange(port, encrypt(json.dumps(kettle).encode()), expect=0) == []
+    switch = {"system": {"set_relay_state": {"state": 0}, "get_sysinfo": {}}}
+    assert await udp_exchange(port, encrypt(json.dumps(switch).encode()), expect=0) == []
+    assert await udp_exchange(port, b"\x00garbage", expect=0) == []
+    assert hass.states.get("sensor.kettle_power").state == "2000"
+
+
+async def test_sense_bridge_serves_at_most_the_plug_limit(
+    hass: HomeAssistant, socket_enabled, monkeypatch
+) -> None:
+    monkeypatch.setattr(home_module, "SENSE_LISTEN", "127.0.0.1")
+    port = free_udp_port()
+    hass.states.async_set("sensor.mains", "3000", WATTS)
+    names = [f"sensor.plug_{n}_power" for n in range(MAX_PLUGS + 5)]
+    for name in names:
+        hass.states.async_set(name, "10", WATTS)
+    await add_home(hass, devices=names, emulate_sense=True, sense_port=port)
+    answers = await udp_exchange(
+        port, encrypt(json.dumps(SENSE_QUERY).encode()), expect=MAX_PLUGS + 5
+    )
+    assert len(answers) == MAX_PLUGS
+
+
+async def test_sense_port_in_use_is_a_repair_issue_not_a_failure(
+    hass: HomeAssistant, socket_enabled, monkeypatch
+) -> None:
+    monkeypatch.setattr(home_module, "SENSE_LISTEN", "127.0.0.1")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        port = busy.getsockname()[1]
+        hass.states.async_set("sensor.mains", "100", WATTS)
+        entry = await add_home(hass, emulate_sense=True, sense_port=port)
+        assert entry.state is config_entries.ConfigEntryState.LOADED
+        issue = ir.async_get(hass).async_get_issue(DOMAIN, f"sense_port_{entry.entry_id}")
+        assert issue is not None and issue.translation_key == "sense_port_busy"
+    assert number(hass, "sensor.home_home_power") == 100
+
+
+async def test_only_one_home(hass: HomeAssistant) -> None:
+    hass.states.async_set("sensor.mains", "100", WATTS)
+    await add_home(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "home"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_options_change_the_sensors(hass: HomeAssistant) -> None:
+    hass.states.async_set("sensor.mains", "100", WATTS)
+    hass.states.async_set("sensor.other_mains", "700", WATTS)
+    entry = await add_home(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "mains": "sensor.other_mains",
+            "devices": [],
+            "step_threshold": 50,
+            "emulate_sense": False,
+            "sense_port": 9999,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert number(hass, "sensor.home_home_power") == 700
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def udp_exchange(port: int, datagram: bytes, expect: int) -> list[dict[str, Any]]:
+    """Send one datagram as Sense would; collect the unicast answers for a short while."""
+    loop = asyncio.get_running_loop()
+    answers: list[dict[str, Any]] = []
+
+    class Collector(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr) -> None:
+            answers.append(json.loads(decrypt(data)))
+
+    transport, _ = await loop.create_datagram_endpoint(Collector, local_addr=("127.0.0.1", 0))
+    try:
+        transport.sendto(datagram, ("127.0.0.1", port))
+        async with asyncio.timeout(1 if expect else 0.3):
+            while len(answers) < expect or not expect:  # noqa: ASYNC110 - a UDP peer
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        pass
+    finally:
+        transport.close()
+    return answers

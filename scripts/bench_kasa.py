@@ -76,13 +76,17 @@ async def add_entries(
     for sim in sims:
         if integration == "idle":
             return  # the reference: the same Home Assistant and sampling with no strips set up
-        if integration == "lanmeter":
+        if integration.startswith("lanmeter"):
             steps = [
                 {"next_step_id": "kasa"},
                 {"next_step_id": "kasa_manual"},
                 {"host": "127.0.0.1", "port": sim.port},
             ]
             outcome = await client.add_device("lanmeter", steps)
+            # "lanmeter@10s": the same with a longer poll interval (Configure -> Poll interval).
+            if "@" in integration and client.last_entry_id:
+                interval = int(integration.split("@")[1].rstrip("s"))
+                await client.set_options(client.last_entry_id, {"scan_interval": interval})
         else:
             outcome = await client.add_device("tplink", [{"host": f"127.0.0.1:{sim.port}"}])
         if not outcome.startswith("added"):
@@ -218,7 +222,9 @@ async def main(args: argparse.Namespace) -> list[Result]:
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/bench kasa", description=__doc__)
     parser.add_argument("--strips", type=int, nargs="+", default=[10, 50])
-    parser.add_argument("--integrations", nargs="+", default=["idle", "lanmeter", "tplink"])
+    parser.add_argument(
+        "--integrations", nargs="+", default=["idle", "lanmeter", "lanmeter@10s", "tplink"]
+    )
     parser.add_argument("--seconds", type=float, default=120, help="measured window per run")
     parser.add_argument("--warmup", type=float, default=70, help="after setup, before measuring")
     parser.add_argument("--json", help="also write the results here")

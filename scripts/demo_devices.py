@@ -12,6 +12,9 @@ from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad
 from tests.simulators.kasa_device import SimulatedKasaDevice
 from tests.simulators.kasa_loads import KITCHEN, LIVING_ROOM, drive, name_outlets
 
+# The strips the demo runs, so the simulated mains meter can include their loads.
+RUNNING_STRIPS: list[SimulatedKasaDevice] = []
+
 
 @dataclass
 class DemoDevice:
@@ -31,6 +34,7 @@ def kasa_strip(title: str, port: int, mac: str, appliances: list) -> DemoDevice:
         sim = SimulatedKasaDevice.hs300(mac=mac, port=port)
         name_outlets(sim, title, appliances)
         async with sim:
+            RUNNING_STRIPS.append(sim)
             task = asyncio.create_task(drive(sim, appliances))
             try:
                 yield sim
@@ -50,22 +54,25 @@ def kasa_strip(title: str, port: int, mac: str, appliances: list) -> DemoDevice:
 
 
 def glow_cad(port: int, device_id: str) -> DemoDevice:
-    """A CAD posting to LAN Meter's receiver every 10 s, its house load wandering."""
+    """A CAD posting to LAN Meter's receiver every 5 s."""
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[SimulatedCad]:
         meter = ScriptedMeter(power_w=650.0)
         async with SimulatedCad(f"https://127.0.0.1:{port}/zb02", device_id, meter) as cad:
 
-            async def wander() -> None:
+            async def follow_the_house() -> None:
+                """The meter sees a 180 W base, every strip's outlets, and an oven (no plug)
+                that runs for 4 minutes every 10: the home view's "Other" and its events."""
                 step = 0
                 while True:
                     step += 1
-                    # A base load, and a 2 kW kettle for half a minute every three minutes.
-                    meter.power_w = 450.0 + (2000.0 if step % 18 < 3 else 0.0)
-                    await asyncio.sleep(10)
+                    outlets = sum(o.power_w() for sim in RUNNING_STRIPS for o in sim.outlets)
+                    oven = 2400.0 if step % 120 < 48 else 0.0
+                    meter.power_w = 180.0 + outlets + oven
+                    await asyncio.sleep(5)
 
-            tasks = [asyncio.create_task(cad.run(10.0)), asyncio.create_task(wander())]
+            tasks = [asyncio.create_task(cad.run(5.0)), asyncio.create_task(follow_the_house())]
             try:
                 yield cad
             finally:
@@ -84,9 +91,29 @@ def glow_cad(port: int, device_id: str) -> DemoDevice:
     )
 
 
+def home_view(mains: str) -> DemoDevice:
+    """The whole-home view over the Glow CAD's power and every Kasa outlet (no simulator)."""
+    return DemoDevice(
+        title="Home view",
+        where="computed from the other devices; Sense bridge on UDP 19999",
+        running=contextlib.nullcontext,
+        flow_steps=[
+            {"next_step_id": "home"},
+            {
+                "mains": mains,
+                "devices": [],
+                "step_threshold": 30,
+                "emulate_sense": True,
+                "sense_port": 19999,
+            },
+        ],
+    )
+
+
 # Each kind's simulator joins this list when the kind lands.
 DEMO_DEVICES: list[DemoDevice] = [
     kasa_strip("Kitchen strip", 19991, "50:C7:BF:DE:00:01", KITCHEN),
     kasa_strip("Living room strip", 19992, "50:C7:BF:DE:00:02", LIVING_ROOM),
     glow_cad(18443, "70B3D521E0DE0001"),
+    home_view("sensor.glow_cad_de0001_power"),
 ]

@@ -21,6 +21,7 @@ class HomeAssistantClient:
         self.client_id = f"{base_url}/"
         self.token: str | None = None
         self._ids = itertools.count(1)
+        self.last_entry_id: str | None = None
 
     @property
     def _auth(self) -> dict[str, str]:
@@ -105,10 +106,20 @@ class HomeAssistantClient:
                 f"/api/config/config_entries/flow/{result['flow_id']}", answer
             )
         if result["type"] == "create_entry":
+            self.last_entry_id = result["result"]["entry_id"]
             return f"added as {result['title']!r}"
         if result["type"] == "abort":
             return f"not added ({result['reason']})"
         return f"flow stopped at {result.get('step_id')}: {result.get('errors')}"
+
+    async def set_options(self, entry_id: str, answers: dict[str, Any]) -> None:
+        """Submit an entry's options form (what Configure does in the UI)."""
+        flow = await self._post("/api/config/config_entries/options/flow", {"handler": entry_id})
+        result = await self._post(
+            f"/api/config/config_entries/options/flow/{flow['flow_id']}", answers
+        )
+        if result["type"] != "create_entry":
+            raise RuntimeError(f"options for {entry_id}: {result}")
 
     async def _ws(self, *messages: dict[str, Any]) -> list[Any]:
         """Send websocket commands in order; return their results."""
@@ -139,7 +150,7 @@ class HomeAssistantClient:
             return
         seen, steady = -1, 0
         async with asyncio.timeout(limit_s):
-            while steady < 3:
+            while steady < 8:
                 count = len(await self._lanmeter_entities())
                 steady = steady + 1 if count == seen and count else 0
                 seen = count

@@ -9,7 +9,6 @@ other; the conformance tests compare both with the real capture.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import json
@@ -193,8 +192,11 @@ class SimulatedCad:
         return answer
 
     async def run(self, period_s: float = 10.0) -> None:
-        """Upload forever (the demo); connection errors are retried like a device would."""
+        """Upload forever (the demo); a refused connection is retried after a second."""
         while True:
-            with contextlib.suppress(aiohttp.ClientError):
+            try:
                 await self.upload()
+            except aiohttp.ClientError:
+                await asyncio.sleep(1)
+                continue
             await asyncio.sleep(period_s)

@@ -52,7 +52,9 @@ class GlowDevice:
     def entities(self, platform: Platform) -> list[Entity]:
         if platform is not Platform.SENSOR:
             return []
-        return [e for cad in self.hub.data.values() for e in cad_sensors(self.hub, cad)]
+        return [
+            e for cad in self.hub.data.values() for e in cad_sensors(self.hub, cad, bool(self.mqtt))
+        ]
 
     async def async_shutdown(self) -> None:
         if self.receiver:
@@ -152,7 +154,8 @@ async def async_setup_glow(hass: HomeAssistant, entry: LanMeterConfigEntry) -> G
     def add_cad(cad: CadState) -> None:
         # Before the platforms are set up, their setup picks the new CAD up from hub.data.
         if (data := getattr(entry, "runtime_data", None)) is not None:
-            data.add_entities(Platform.SENSOR, list(cad_sensors(hub, cad)))
+            mqtt = entry.data[CONF_MODE] != MODE_ZB02
+            data.add_entities(Platform.SENSOR, list(cad_sensors(hub, cad, mqtt)))
 
     hub.on_new_device = add_cad
     if entry.data[CONF_MODE] == MODE_ZB02:

@@ -156,7 +156,11 @@ def cad_device_info(cad: CadState) -> DeviceInfo:
     )
 
 
-def cad_sensors(hub: GlowHub, cad: CadState) -> list[LanMeterSensor]:
+# Only the local-MQTT feed reports the gas register in kWh; the /zb02 upload has it in m3.
+MQTT_ONLY = {"gas_energy_total"}
+
+
+def cad_sensors(hub: GlowHub, cad: CadState, mqtt: bool) -> list[LanMeterSensor]:
     device = cad_device_info(cad)
     prefix = f"glow_{cad.device_id}"
     return [
@@ -164,4 +168,5 @@ def cad_sensors(hub: GlowHub, cad: CadState) -> list[LanMeterSensor]:
             hub, description, device, prefix, cad.device_id
         )
         for description in SENSORS
+        if mqtt or description.key not in MQTT_ONLY
     ]

@@ -78,6 +78,17 @@ def test_step_detector_ignores_noise_and_needs_a_lasting_level() -> None:
     assert detector.steady_w == pytest.approx(2150, abs=5)
 
 
+def test_noise_band_grows_with_the_level() -> None:
+    """At 3 kW a 2 % flicker (60 W) is noise, not an appliance; at 150 W, 30 W is a step."""
+    detector = StepDetector(threshold_w=30, settle_s=8)
+    detector.add(3000, 0)
+    assert all(detector.add(3000 + d, t) is None for t, d in enumerate([50, -55, 40, 58, -48], 1))
+    low = StepDetector(threshold_w=30, settle_s=8)
+    low.add(150, 0)
+    low.add(182, 5)
+    assert low.add(181, 15) is not None
+
+
 def test_pairing_tolerance_follows_hart() -> None:
     assert steps_match(120, -140)
     assert not steps_match(120, -160)

@@ -4,7 +4,8 @@
   counts for as long as it held), kept in 96 quarter-hour slots of 5 W bins: memory is bounded
   whatever the update rate, and old slots simply fall out of the window.
 - A step is a change between two steady levels that lasts: a new level must hold (within half the
-  threshold) for `settle_s` and two readings before it counts (hysteresis against noise).
+  threshold, or 2 % of the level) for `settle_s` and two readings before it counts (hysteresis
+  against noise).
 - Steps up and down of matching size are paired (Hart 1985): within 35 W, or 3.5 % above 1 kW.
 """
 
@@ -126,7 +127,9 @@ class StepDetector:
 
     @property
     def band_w(self) -> float:
-        return self.threshold_w / 2
+        """Noise allowed around a level: half the threshold, or 2 % of the level when the house
+        draws kilowatts (appliances fluctuate in proportion to what they draw)."""
+        return max(self.threshold_w / 2, 0.02 * abs(self.steady_w or 0.0))
 
     def add(self, value: float, now: float) -> Step | None:
         if self.steady_w is None:

@@ -18,10 +18,12 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.lanmeter import home as home_module
 from custom_components.lanmeter.const import DOMAIN
-from custom_components.lanmeter.home.sense_bridge import MAX_PLUGS, decrypt, encrypt, mac_for
+from custom_components.lanmeter.home.sense_bridge import MAX_PLUGS, mac_for
+from tests.simulators.kasa_device import decrypt, encrypt
 
 WATTS = {"unit_of_measurement": "W", "device_class": "power"}
-SENSE_QUERY = {"emeter": {"get_realtime": {}}, "system": {"get_sysinfo": {}}}
+# The query exactly as a Sense monitor sends it (protocols/sense.md), before the cipher.
+SENSE_QUERY_BYTES = b'{"emeter":{"get_realtime":{}},"system":{"get_sysinfo":{}}}'
 
 
 async def add_home(hass: HomeAssistant, **options: Any) -> config_entries.ConfigEntry:
@@ -173,7 +175,7 @@ async def test_sense_bridge_answers_like_hs110_plugs(
     hass.states.async_set("sensor.fridge_power", "120", WATTS | {"friendly_name": "Fridge"})
     await add_home(hass, emulate_sense=True, sense_port=port)
 
-    answers = await udp_exchange(port, encrypt(json.dumps(SENSE_QUERY).encode()), expect=2)
+    answers = await udp_exchange(port, encrypt(SENSE_QUERY_BYTES), expect=2)
     plugs = {a["system"]["get_sysinfo"]["alias"]: a for a in answers}
     assert set(plugs) == {"Kettle", "Fridge"}
     kettle = plugs["Kettle"]
@@ -208,9 +210,7 @@ async def test_sense_bridge_serves_at_most_the_plug_limit(
     for name in names:
         hass.states.async_set(name, "10", WATTS)
     await add_home(hass, devices=names, emulate_sense=True, sense_port=port)
-    answers = await udp_exchange(
-        port, encrypt(json.dumps(SENSE_QUERY).encode()), expect=MAX_PLUGS + 5
-    )
+    answers = await udp_exchange(port, encrypt(SENSE_QUERY_BYTES), expect=MAX_PLUGS + 5)
     assert len(answers) == MAX_PLUGS
 
 

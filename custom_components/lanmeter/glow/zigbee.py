@@ -65,24 +65,15 @@ class _Meter:
 
     def register(self, attribute_set: str, attribute: str, what: str) -> float | None:
         """A cumulative register: never zero, never all ones (the meter's "no value")."""
-        raw = _attr(self.cluster, attribute_set, attribute)
-        if raw is None or self.scale is None:
-            return None
-        try:
-            value = unsigned(raw)
-        except ValueError as err:
-            self._reject(what, str(err))
-            return None
-        if value == (1 << (len(raw) * 4)) - 1:
-            self._reject(what, f"{raw} means no value")
-            return None
-        if value == 0:
-            self._reject(what, "a cumulative register of 0 is a reading error")
-            return None
-        return round(value * self.scale, 3)
+        return self._scaled(attribute_set, attribute, what, zero_is_error=True)
 
     def counter(self, attribute_set: str, attribute: str, what: str) -> float | None:
         """A day/week/month counter: zero is a real value (just after the meter's midnight)."""
+        return self._scaled(attribute_set, attribute, what, zero_is_error=False)
+
+    def _scaled(
+        self, attribute_set: str, attribute: str, what: str, *, zero_is_error: bool
+    ) -> float | None:
         raw = _attr(self.cluster, attribute_set, attribute)
         if raw is None or self.scale is None:
             return None
@@ -93,6 +84,9 @@ class _Meter:
             return None
         if value == (1 << (len(raw) * 4)) - 1:
             self._reject(what, f"{raw} means no value")
+            return None
+        if zero_is_error and value == 0:
+            self._reject(what, "a cumulative register of 0 is a reading error")
             return None
         return round(value * self.scale, 3)
 

@@ -16,9 +16,10 @@ import json
 import logging
 from typing import Any
 
+from kasa.transports.xortransport import XorEncryption
+
 _LOGGER = logging.getLogger(__name__)
 
-INITIAL_KEY = 171
 # Anecdotally a Sense monitor follows about 20 smart plugs; more would be ignored or confuse it.
 MAX_PLUGS = 20
 MODEL = "HS110(US)"
@@ -26,21 +27,12 @@ VOLTAGE_V = 120.0
 
 
 def encrypt(plaintext: bytes) -> bytes:
-    key = INITIAL_KEY
-    out = bytearray()
-    for byte in plaintext:
-        key ^= byte
-        out.append(key)
-    return bytes(out)
+    """TP-Link XOR cipher without the TCP length prefix, as UDP uses it (python-kasa's)."""
+    return XorEncryption.encrypt(plaintext.decode())[4:]
 
 
-def decrypt(ciphertext: bytes) -> bytes:
-    key = INITIAL_KEY
-    out = bytearray()
-    for byte in ciphertext:
-        out.append(key ^ byte)
-        key = byte
-    return bytes(out)
+def decrypt(ciphertext: bytes) -> str:
+    return XorEncryption.decrypt(ciphertext)
 
 
 def mac_for(entity_id: str) -> str:

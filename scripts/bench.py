@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from scripts import bench_glow, bench_kasa
+from scripts import bench_glow, bench_home, bench_kasa
 
-BENCHES = {"kasa": bench_kasa.run, "glow": bench_glow.main}
+BENCHES = {"kasa": bench_kasa.run, "glow": bench_glow.main, "home": bench_home.main}
 
 
 def main() -> None:

@@ -28,11 +28,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_broker(directory: Path, users: dict[str, str] | None = None) -> Iterator[int]:
+def running_broker(
+    directory: Path, users: dict[str, str] | None = None, port: int | None = None
+) -> Iterator[int]:
     """Start mosquitto with its own config; yield its port; stop it. Fails if it cannot run."""
     binary = mosquitto_binary()
     assert binary, "mosquitto is not installed: run ./scripts/setup (Debian package mosquitto)"
-    port = free_port()
+    port = port or free_port()
     lines = [f"listener {port} 127.0.0.1", "persistence false"]
     if os.geteuid() == 0:
         # Started as root, mosquitto switches to the "mosquitto" user, which cannot read files

@@ -5,12 +5,23 @@ from __future__ import annotations
 import logging
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_KIND
+from .const import CONF_KIND, DOMAIN
+from .flume import services as flume_services
 from .kinds import KIND_SETUPS
 from .runtime import LanMeterConfigEntry, LanMeterData
 
 _LOGGER = logging.getLogger(__name__)
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions once, whatever entries exist (quality scale)."""
+    flume_services.async_register(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> bool:

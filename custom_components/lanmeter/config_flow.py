@@ -7,7 +7,8 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
 
-from .const import ALL_KINDS, CONF_KIND, DOMAIN, KIND_GLOW, KIND_HOME, KIND_KASA
+from .const import ALL_KINDS, CONF_KIND, DOMAIN, KIND_FLUME, KIND_GLOW, KIND_HOME, KIND_KASA
+from .flume.config_flow import FlumeFlowMixin, FlumeOptionsFlow
 from .glow.config_flow import GlowFlowMixin, GlowOptionsFlow
 from .glow.const import CONF_MODE, MODE_ZB02
 from .home.config_flow import HomeFlowMixin, HomeOptionsFlow
@@ -23,10 +24,14 @@ def options_flow_for(entry: ConfigEntry) -> type[OptionsFlow] | None:
         return GlowOptionsFlow
     if kind == KIND_HOME:
         return HomeOptionsFlow
+    if kind == KIND_FLUME:
+        return FlumeOptionsFlow
     return None
 
 
-class LanMeterConfigFlow(KasaFlowMixin, GlowFlowMixin, HomeFlowMixin, ConfigFlow, domain=DOMAIN):
+class LanMeterConfigFlow(
+    KasaFlowMixin, GlowFlowMixin, FlumeFlowMixin, HomeFlowMixin, ConfigFlow, domain=DOMAIN
+):
     """Add one device of one kind."""
 
     VERSION = 1
@@ -63,7 +68,3 @@ class LanMeterConfigFlow(KasaFlowMixin, GlowFlowMixin, HomeFlowMixin, ConfigFlow
     async def async_step_wemo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add a Belkin WeMo device."""
         return self._abort_not_built("wemo")
-
-    async def async_step_flume(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add a Flume water monitor bridge."""
-        return self._abort_not_built("flume")

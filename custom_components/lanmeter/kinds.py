@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .const import KIND_GLOW, KIND_HOME, KIND_KASA
+from .const import KIND_FLUME, KIND_GLOW, KIND_HOME, KIND_KASA
+from .flume import async_setup_flume
 from .glow import async_setup_glow
 from .home import async_setup_home
 from .kasa import async_setup_kasa
@@ -12,4 +13,5 @@ KIND_SETUPS: dict[str, KindSetup] = {
     KIND_KASA: async_setup_kasa,
     KIND_GLOW: async_setup_glow,
     KIND_HOME: async_setup_home,
+    KIND_FLUME: async_setup_flume,
 }

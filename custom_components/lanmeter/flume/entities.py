@@ -1,0 +1,170 @@
+"""The entities of a Flume water monitor, as descriptions over the hub's FlumeState."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+from homeassistant.components.event import EventEntityDescription
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import (
+    PERCENTAGE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    Platform,
+    UnitOfElectricPotential,
+    UnitOfVolume,
+    UnitOfVolumeFlowRate,
+)
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+
+from ..binary_sensor import LanMeterBinarySensor, LanMeterBinarySensorDescription
+from ..const import DOMAIN
+from ..event import LanMeterEvent
+from ..sensor import LanMeterSensor, LanMeterSensorDescription
+from .const import EVENT_TYPES
+from .hub import FlumeHub, FlumeState
+
+# Two lithium AA cells in series: about 3.3 V fresh, 2.7 V when the sensor stops.
+BATTERY_FULL_MV, BATTERY_EMPTY_MV = 3300, 2700
+
+
+def battery_percent(millivolts: int | None) -> int | None:
+    if millivolts is None:
+        return None
+    share = (millivolts - BATTERY_EMPTY_MV) / (BATTERY_FULL_MV - BATTERY_EMPTY_MV)
+    return round(100 * min(1.0, max(0.0, share)))
+
+
+def _sensor(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
+    return LanMeterSensorDescription(
+        key=key,
+        translation_key=key,
+        value_fn=value_fn,
+        available_fn=lambda state, subject: value_fn(state, subject) is not None,
+        **kwargs,
+    )
+
+
+def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
+    return (
+        _sensor(
+            "flow_rate",
+            lambda state, s: state.flow_l_min,
+            device_class=SensorDeviceClass.VOLUME_FLOW_RATE,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfVolumeFlowRate.LITERS_PER_MINUTE,
+            suggested_display_precision=2,
+        ),
+        _sensor(
+            "water_total",
+            lambda state, s: hub.volume_l(),
+            device_class=SensorDeviceClass.WATER,
+            state_class=SensorStateClass.TOTAL_INCREASING,
+            native_unit_of_measurement=UnitOfVolume.LITERS,
+            suggested_display_precision=1,
+        ),
+        _sensor(
+            "water_today",
+            lambda state, s: hub.today_l(),
+            device_class=SensorDeviceClass.WATER,
+            state_class=SensorStateClass.TOTAL_INCREASING,
+            native_unit_of_measurement=UnitOfVolume.LITERS,
+            suggested_display_precision=1,
+        ),
+        _sensor(
+            "battery",
+            lambda state, s: battery_percent(state.sensor.battery_mv if state.sensor else None),
+            device_class=SensorDeviceClass.BATTERY,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=PERCENTAGE,
+            entity_category=EntityCategory.DIAGNOSTIC,
+        ),
+        _sensor(
+            "battery_voltage",
+            lambda state, s: state.sensor.battery_mv if state.sensor else None,
+            device_class=SensorDeviceClass.VOLTAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfElectricPotential.MILLIVOLT,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            entity_registry_enabled_default=False,
+        ),
+        _sensor(
+            "radio_rssi",
+            lambda state, s: state.sensor.radio_rssi_dbm if state.sensor else None,
+            device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+            entity_category=EntityCategory.DIAGNOSTIC,
+        ),
+        _sensor(
+            "wifi_rssi",
+            lambda state, s: state.bridge.wifi_rssi_dbm if state.bridge else None,
+            device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            entity_registry_enabled_default=False,
+        ),
+        _sensor(
+            "last_report",
+            lambda state, s: state.last_report,
+            device_class=SensorDeviceClass.TIMESTAMP,
+            entity_category=EntityCategory.DIAGNOSTIC,
+        ),
+    )
+
+
+def _binary(key: str, value_fn, **kwargs: Any) -> LanMeterBinarySensorDescription:
+    return LanMeterBinarySensorDescription(
+        key=key, translation_key=key, value_fn=value_fn, **kwargs
+    )
+
+
+BINARY_SENSORS = (
+    _binary(
+        "leak",
+        lambda state, s: state.leaks.leak,
+        device_class=BinarySensorDeviceClass.MOISTURE,
+        available_fn=lambda state, s: state.meter.counter is not None,
+    ),
+    _binary(
+        "high_flow",
+        lambda state, s: state.leaks.high_flow,
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        available_fn=lambda state, s: state.meter.counter is not None,
+    ),
+    _binary(
+        "bridge_connected",
+        lambda state, s: state.connected,
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+)
+
+WATER_EVENT = EventEntityDescription(key="water", translation_key="water", event_types=EVENT_TYPES)
+
+
+def device_info(state: FlumeState) -> DeviceInfo:
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"flume_{state.sensor_id}")},
+        manufacturer="Flume",
+        model="Water monitor",
+        name=f"Flume {state.sensor_id[-6:]}",
+        serial_number=state.sensor_id,
+    )
+
+
+def build_entities(hub: FlumeHub, platform: Platform) -> list[Entity]:
+    device = device_info(hub.data)
+    prefix = f"flume_{hub.data.sensor_id}"
+    if platform is Platform.SENSOR:
+        return [LanMeterSensor(hub, d, device, prefix) for d in sensors(hub)]
+    if platform is Platform.BINARY_SENSOR:
+        return [LanMeterBinarySensor(hub, d, device, prefix) for d in BINARY_SENSORS]
+    if platform is Platform.EVENT:
+        event = LanMeterEvent(WATER_EVENT, device, f"{prefix}_water")
+        hub.fire_event = event.fire
+        return [event]
+    return []

@@ -1,0 +1,269 @@
+"""Home Assistant glue for one Flume bridge: MQTT in, volume/flow/leaks out, nothing lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import json
+import logging
+import time
+from typing import Any
+
+from homeassistant.const import STATE_ON
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from ..const import DOMAIN
+from ..runtime import LanMeterConfigEntry
+from .const import (
+    CONF_AWAY_ENTITY,
+    CONF_CONTINUOUS_MIN,
+    CONF_HIGH_FLOW_L_MIN,
+    CONF_HIGH_FLOW_MIN,
+    CONF_LITERS_PER_PULSE,
+    CONF_METER_OFFSET_L,
+    DEFAULT_LITERS_PER_PULSE,
+)
+from .messages import (
+    BRIDGE_TYPES,
+    TYPE_FLOW,
+    TYPE_STATUS,
+    BridgeStatus,
+    FlumeMessageError,
+    SensorStatus,
+    decode_payload,
+    flow_samples,
+    looks_like_bridge_status,
+    make_box,
+    parse_topic,
+    status,
+)
+from .water import LeakState, PulseMeter, RuleSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+STORAGE_VERSION = 1
+SAVE_DELAY_S = 10
+# Batches arrive about every 30 s: five missed batches mean the bridge is gone.
+DISCONNECTED_AFTER = timedelta(seconds=150)
+CHECK_EVERY = timedelta(seconds=30)
+LOG_EVERY_S = 600  # rate limit for "ignored a bad message" warnings
+
+
+@dataclass
+class FlumeState:
+    sensor_id: str
+    bridge_id: str | None = None
+    meter: PulseMeter = field(default_factory=PulseMeter)
+    leaks: LeakState = field(default_factory=LeakState)
+    day: str | None = None
+    day_start_pulses: int | None = None
+    flow_l_min: float | None = None
+    sensor: SensorStatus | None = None
+    bridge: BridgeStatus | None = None
+    last_report: datetime | None = None
+    last_message_at: float | None = None  # wall clock, for connectivity
+    connected: bool = False
+    calibration_start_pulses: int | None = None
+
+
+class FlumeHub(DataUpdateCoordinator[FlumeState]):
+    """One bridge and its sensor."""
+
+    config_entry: LanMeterConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: LanMeterConfigEntry, sensor_id: str, key: str | None
+    ) -> None:
+        super().__init__(hass, _LOGGER, config_entry=entry, name=f"Flume {sensor_id}")
+        self.box = make_box(key)
+        self.data = FlumeState(sensor_id)
+        self.counters: dict[str, int] = {}
+        self._last_warned: dict[str, float] = {}
+        self.fire_event: Any = None
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.flume.{entry.entry_id}"
+        )
+
+    @property
+    def liters_per_pulse(self) -> float:
+        return float(self.config_entry.options.get(CONF_LITERS_PER_PULSE, DEFAULT_LITERS_PER_PULSE))
+
+    @property
+    def rules(self) -> RuleSettings:
+        options = self.config_entry.options
+        defaults = RuleSettings()
+        return RuleSettings(
+            float(options.get(CONF_CONTINUOUS_MIN, defaults.continuous_min)),
+            float(options.get(CONF_HIGH_FLOW_L_MIN, defaults.high_flow_l_min)),
+            float(options.get(CONF_HIGH_FLOW_MIN, defaults.high_flow_min)),
+        )
+
+    # ----- persistence ----------------------------------------------------------------------
+
+    async def async_load(self) -> None:
+        """The last counter, day start and leak state survive restarts: no volume is lost."""
+        stored = await self._store.async_load() or {}
+        state = self.data
+        state.meter = PulseMeter.from_dict(stored.get("meter"))
+        state.leaks = LeakState.from_dict(stored.get("leaks"))
+        state.day = stored.get("day")
+        state.day_start_pulses = stored.get("day_start_pulses")
+        state.calibration_start_pulses = stored.get("calibration_start_pulses")
+        state.bridge_id = stored.get("bridge_id")
+        self.config_entry.async_on_unload(
+            async_track_time_interval(self.hass, self._check_connection, CHECK_EVERY)
+        )
+
+    def _to_store(self) -> dict[str, Any]:
+        state = self.data
+        return {
+            "meter": state.meter.as_dict(),
+            "leaks": state.leaks.as_dict(),
+            "day": state.day,
+            "day_start_pulses": state.day_start_pulses,
+            "calibration_start_pulses": state.calibration_start_pulses,
+            "bridge_id": state.bridge_id,
+        }
+
+    async def async_save_now(self) -> None:
+        await self._store.async_save(self._to_store())
+
+    # ----- values ---------------------------------------------------------------------------
+
+    def volume_l(self) -> float | None:
+        pulses = self.data.meter.pulses
+        if pulses is None:
+            return None
+        offset = float(self.config_entry.options.get(CONF_METER_OFFSET_L, 0.0))
+        return round(pulses * self.liters_per_pulse + offset, 3)
+
+    def today_l(self) -> float | None:
+        pulses = self.data.meter.pulses
+        if pulses is None or self.data.day_start_pulses is None:
+            return None
+        return round((pulses - self.data.day_start_pulses) * self.liters_per_pulse, 3)
+
+    # ----- messages -------------------------------------------------------------------------
+
+    def _ignore(self, kind: str, detail: str) -> None:
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        now = time.monotonic()
+        if now - self._last_warned.get(kind, -LOG_EVERY_S) >= LOG_EVERY_S:
+            self._last_warned[kind] = now
+            _LOGGER.warning(
+                "Flume %s: ignored a message (%s: %s); %d so far, counted in diagnostics",
+                self.data.sensor_id,
+                kind,
+                detail,
+                self.counters[kind],
+            )
+
+    @callback
+    def on_message(self, topic: str, payload: bytes, received: float) -> None:
+        parsed = parse_topic(topic)
+        if parsed is None:
+            return  # responses/... and anything else on the broker
+        try:
+            data = decode_payload(payload, self.box)
+        except FlumeMessageError as err:
+            self._ignore("undecryptable", str(err))
+            return
+        state = self.data
+        state.last_message_at = received
+        if not state.connected:
+            state.connected = True
+            _LOGGER.info("Flume bridge for %s is reporting", state.sensor_id)
+        try:
+            if parsed.kind == TYPE_FLOW and parsed.device_id == state.sensor_id:
+                self._apply_flow(flow_samples(data))
+            elif parsed.kind == TYPE_STATUS:
+                from_bridge = parsed.device_id != state.sensor_id and (
+                    parsed.device_id == state.bridge_id or looks_like_bridge_status(data)
+                )
+                reading = status(data, from_bridge)
+                if isinstance(reading, BridgeStatus):
+                    state.bridge, state.bridge_id = reading, parsed.device_id
+                else:
+                    state.sensor = reading
+            elif parsed.kind in BRIDGE_TYPES:
+                state.bridge_id = parsed.device_id
+        except FlumeMessageError as err:
+            self._ignore("wrong_shape", str(err))
+        self._store.async_delay_save(self._to_store, SAVE_DELAY_S)
+        self.async_set_updated_data(state)
+
+    def _apply_flow(self, samples: list) -> None:
+        state = self.data
+        applied = [s for s in samples if state.meter.add(s)]
+        if not applied:
+            self._ignore("out_of_order", "every sample was older than what was applied")
+            return
+        newest = applied[-1].timestamp
+        state.last_report = dt_util.utc_from_timestamp(newest)
+        day = dt_util.as_local(state.last_report).date().isoformat()
+        if state.day != day or state.day_start_pulses is None:
+            state.day, state.day_start_pulses = day, state.meter.pulses
+        rate = state.meter.pulses_per_s()
+        state.flow_l_min = None if rate is None else round(rate * self.liters_per_pulse * 60, 3)
+        away_entity = self.config_entry.options.get(CONF_AWAY_ENTITY)
+        away_state = self.hass.states.get(away_entity) if away_entity else None
+        away = away_state is not None and away_state.state == STATE_ON
+        for event in state.leaks.update(newest, state.flow_l_min or 0.0, away, self.rules):
+            _LOGGER.info("Flume %s: %s", state.sensor_id, event)
+            if self.fire_event:
+                self.fire_event(event, {"flow_l_min": state.flow_l_min})
+
+    @callback
+    def _check_connection(self, now: datetime) -> None:
+        state = self.data
+        if state.connected and (
+            state.last_message_at is None
+            or time.time() - state.last_message_at > DISCONNECTED_AFTER.total_seconds()
+        ):
+            state.connected = False
+            _LOGGER.warning(
+                "Flume bridge for %s sent nothing for %s: check its power, Wi-Fi and the DNS "
+                "redirect to your broker",
+                state.sensor_id,
+                DISCONNECTED_AFTER,
+            )
+            self.async_set_updated_data(state)
+
+    # ----- calibration ----------------------------------------------------------------------
+
+    def calibration_start(self) -> None:
+        if self.data.meter.pulses is None:
+            raise ValueError("no pulse count has been received yet")
+        self.data.calibration_start_pulses = self.data.meter.pulses
+        self._store.async_delay_save(self._to_store, 0)
+
+    def calibration_stop(self, liters: float) -> float:
+        """The new liters per pulse from a known volume drawn since start."""
+        start, now = self.data.calibration_start_pulses, self.data.meter.pulses
+        if start is None or now is None:
+            raise ValueError("start the calibration first")
+        if now <= start:
+            raise ValueError("no pulses were counted since the calibration started")
+        self.data.calibration_start_pulses = None
+        return liters / (now - start)
+
+    def diagnostics(self) -> dict[str, Any]:
+        state = self.data
+        return {
+            "sensor_id": state.sensor_id,
+            "bridge_id": state.bridge_id,
+            "connected": state.connected,
+            "ignored": dict(self.counters),
+            "meter": state.meter.as_dict(),
+            "leaks": state.leaks.as_dict(),
+            "flow_l_min": state.flow_l_min,
+            "volume_l": self.volume_l(),
+            "liters_per_pulse": self.liters_per_pulse,
+            "sensor": state.sensor.__dict__ if state.sensor else None,
+            "bridge": state.bridge.__dict__ if state.bridge else None,
+            "stored": json.loads(json.dumps(self._to_store())),
+        }

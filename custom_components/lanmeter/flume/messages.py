@@ -1,0 +1,123 @@
+"""Decode the Flume bridge's MQTT messages (pure Python; cydrogen for LibHydrogen).
+
+Topic `2/<type>/<x>/<device_id>/<n>`; payload a LibHydrogen secretbox (context "12345678",
+message id 0) or, from some firmwares and relays, plain JSON (protocols/flume.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import json
+import re
+from typing import Any
+
+from cydrogen import Context, SecretBox, SecretBoxKey
+
+TOPIC = re.compile(r"^2/(?P<type>\d+)/(?P<x>\d+)/(?P<device>[0-9A-Fa-f]{16})/(?P<n>[^/]+)$")
+CONTEXT = "12345678"
+KEY_HEX = re.compile(r"^[0-9A-Fa-f]{64}$")
+
+TYPE_FLOW = 1
+TYPE_STATUS = 2
+TYPE_IDENTIFY = 7
+BRIDGE_TYPES = {3, 4, 6, 7}  # logs, events, heartbeat echo, identification: from the bridge
+
+
+class FlumeMessageError(ValueError):
+    """Not decryptable with the key, not JSON, or not the documented shape."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    kind: int
+    device_id: str
+
+
+def parse_topic(topic: str) -> Topic | None:
+    match = TOPIC.match(topic)
+    return Topic(int(match["type"]), match["device"].upper()) if match else None
+
+
+def make_box(key_hex: str | None) -> SecretBox | None:
+    """The secretbox for a 64-hex-character key (None: payloads are expected in plain JSON)."""
+    if not key_hex:
+        return None
+    if not KEY_HEX.match(key_hex.strip()):
+        raise ValueError("the device key is 64 hexadecimal characters")
+    return SecretBox(SecretBoxKey(bytes.fromhex(key_hex.strip())), ctx=Context(CONTEXT))
+
+
+def decode_payload(payload: bytes, box: SecretBox | None) -> Any:
+    """Plain JSON as is; otherwise decrypt with the key, then JSON."""
+    try:
+        return json.loads(payload)
+    except ValueError:
+        pass
+    if box is None:
+        raise FlumeMessageError("payload is encrypted but no device key is configured")
+    try:
+        plain = box.decrypt(payload, msg_id=0)
+    except Exception as err:  # cydrogen raises its own exception types
+        raise FlumeMessageError("payload does not decrypt with this device key") from err
+    try:
+        return json.loads(plain)
+    except ValueError as err:
+        raise FlumeMessageError("decrypted payload is not JSON") from err
+
+
+@dataclass(frozen=True)
+class PulseSample:
+    timestamp: float  # the device's unix seconds
+    counter: int
+
+
+def flow_samples(data: Any) -> list[PulseSample]:
+    """Type 1: `[{"timestamp": s, "value": N}, ...]`, sorted by time; bad entries raise."""
+    if not isinstance(data, list) or not data:
+        raise FlumeMessageError("a flow message is a non-empty list")
+    samples = []
+    for entry in data:
+        if not isinstance(entry, dict):
+            raise FlumeMessageError("a flow entry is not an object")
+        timestamp, value = entry.get("timestamp"), entry.get("value")
+        if not _is_number(timestamp) or not isinstance(value, int) or isinstance(value, bool):
+            raise FlumeMessageError(f"bad flow entry {entry!r}")
+        if value < 0:
+            raise FlumeMessageError(f"negative pulse counter {value}")
+        samples.append(PulseSample(float(timestamp), value))
+    return sorted(samples, key=lambda s: s.timestamp)
+
+
+@dataclass(frozen=True)
+class SensorStatus:
+    radio_rssi_dbm: int | None
+    battery_mv: int | None
+
+
+@dataclass(frozen=True)
+class BridgeStatus:
+    link_rssi_dbm: int | None
+    wifi_rssi_dbm: int | None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _int(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    return int(value) if _is_number(value) else None
+
+
+def status(data: Any, from_bridge: bool) -> SensorStatus | BridgeStatus:
+    """Type 2, whose bit-mask keys mean different things for the sensor and the bridge."""
+    if not isinstance(data, dict):
+        raise FlumeMessageError("a status message is an object")
+    if from_bridge:
+        return BridgeStatus(_int(data, "32"), _int(data, "512"))
+    return SensorStatus(_int(data, "16"), _int(data, "32"))
+
+
+def looks_like_bridge_status(data: Any) -> bool:
+    """Before the ids are known: only the bridge reports Wi-Fi RSSI ("512")."""
+    return isinstance(data, dict) and "512" in data

@@ -1,0 +1,106 @@
+"""A Flume bridge that publishes to a real MQTT broker like the device (protocols/flume.md).
+
+Messages are LibHydrogen secretboxes (cydrogen, context "12345678", message id 0) on
+`2/<type>/12/<device_id>/<n>`. Water use is scripted as (seconds, liters per minute) segments:
+the sensor's pulse counter advances by the volume over the (hidden) liters per pulse, sampled
+every 5 s and published in 30-second batches. Time is the simulator's own clock: a test can
+publish two hours of water in a second; the demo runs it in real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from cydrogen import Context, SecretBox, SecretBoxKey
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+SAMPLE_S = 5
+BATCH_SAMPLES = 6
+
+IDLE = [(3600, 0.0)]
+TAP = [(120, 0.0), (90, 6.0), (120, 0.0)]
+RUNNING_TOILET = [(3 * 3600, 0.4)]
+BURST_PIPE = [(30 * 60, 40.0)]
+
+
+class SimulatedFlumeBridge:
+    def __init__(
+        self,
+        port: int,
+        key: bytes | None,
+        sensor_id: str = "4B1D7E55F1A3C0DE",
+        bridge_id: str = "B41D6E0000C0FFEE",
+        liters_per_pulse: float = 0.0757,
+        start: float | None = None,
+    ) -> None:
+        self.port = port
+        self.box = SecretBox(SecretBoxKey(key), ctx=Context("12345678")) if key else None
+        self.sensor_id = sensor_id
+        self.bridge_id = bridge_id
+        self.liters_per_pulse = liters_per_pulse
+        self.clock = start if start is not None else time.time()
+        self.liters = 0.0
+        self.published = 0
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
+
+    @property
+    def counter(self) -> int:
+        return int(self.liters / self.liters_per_pulse)
+
+    def connect(self) -> None:
+        self.client.connect("127.0.0.1", self.port)
+        self.client.loop_start()
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+    def encode(self, payload: Any) -> bytes:
+        plain = json.dumps(payload).encode()
+        return self.box.encrypt(plain, msg_id=0) if self.box else plain
+
+    def publish(self, kind: int, device_id: str, payload: Any, raw: bytes | None = None) -> None:
+        topic = f"2/{kind}/12/{device_id}/{int(self.clock)}"
+        data = raw if raw is not None else self.encode(payload)
+        self.client.publish(topic, data, qos=1).wait_for_publish(5)
+        self.published += 1
+
+    def hello(self) -> None:
+        """What a bridge sends after connecting: identification and both status messages."""
+        self.publish(7, self.bridge_id, {"bridge_id": None, "branch": "main", "sha_full": "0" * 40})
+        self.publish(
+            2, self.bridge_id, {"32": -87, "512": -60, "4": 123456, "timestamp": self.clock}
+        )
+        self.publish(
+            2, self.sensor_id, {"16": -79, "32": 3252, "16384": 3300, "timestamp": self.clock}
+        )
+
+    def water(self, script: list[tuple[float, float]]) -> None:
+        """Advance the clock through the script, publishing a flow batch every 30 s."""
+        batch: list[dict[str, Any]] = []
+        for seconds, liters_per_minute in script:
+            for _ in range(int(seconds // SAMPLE_S)):
+                self.clock += SAMPLE_S
+                self.liters += liters_per_minute / 60 * SAMPLE_S
+                batch.append({"timestamp": int(self.clock), "value": self.counter})
+                if len(batch) == BATCH_SAMPLES:
+                    self.publish(1, self.sensor_id, batch)
+                    batch = []
+        if batch:
+            self.publish(1, self.sensor_id, batch)
+
+    async def run_realtime(self, script: list[tuple[float, float]]) -> None:
+        """The demo: the same script at the speed of real time, forever."""
+        self.clock = time.time()
+        await asyncio.to_thread(self.hello)
+        while True:
+            for seconds, flow in script:
+                end = time.monotonic() + seconds
+                while time.monotonic() < end:
+                    await asyncio.sleep(SAMPLE_S * BATCH_SAMPLES)
+                    self.clock = time.time() - SAMPLE_S * BATCH_SAMPLES
+                    await asyncio.to_thread(self.water, [(SAMPLE_S * BATCH_SAMPLES, flow)])

@@ -1,0 +1,298 @@
+"""Flume through Home Assistant: a simulated bridge publishing encrypted MQTT to real Mosquitto."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+import time
+from typing import Any
+
+from freezegun import freeze_time
+from homeassistant import config_entries
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+
+from custom_components.lanmeter.const import DOMAIN
+from custom_components.lanmeter.flume import config_flow as flume_flow
+from tests.mosquitto import mqtt_broker, running_broker  # noqa: F401
+from tests.simulators.flume_bridge import (
+    BURST_PIPE,
+    RUNNING_TOILET,
+    TAP,
+    SimulatedFlumeBridge,
+)
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+KEY = bytes.fromhex("5e" * 16 + "a7" * 16)
+NAME = "flume_a3c0de"  # "Flume" + the sensor id's last six characters
+
+
+@pytest.fixture(autouse=True)
+def short_listen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(flume_flow, "LISTEN_S", 2.0)
+
+
+@pytest.fixture
+async def bridge(mqtt_broker: int) -> AsyncIterator[SimulatedFlumeBridge]:  # noqa: F811
+    sim = SimulatedFlumeBridge(mqtt_broker, KEY, start=time.time() - 6 * 3600)
+    await asyncio.to_thread(sim.connect)
+    yield sim
+    await asyncio.to_thread(sim.close)
+
+
+async def configure(hass: HomeAssistant, port: int, key: str | None, publish=None) -> dict:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "flume"}
+    )
+    answers: dict[str, Any] = {"host": "127.0.0.1", "port": port, "tls": False}
+    if key is not None:
+        answers["device_key"] = key
+    task = asyncio.ensure_future(
+        hass.config_entries.flow.async_configure(result["flow_id"], answers)
+    )
+    await asyncio.sleep(0.3)  # the flow is connected and listening
+    if publish:
+        await asyncio.to_thread(publish)
+    result = await task
+    await hass.async_block_till_done()
+    return result
+
+
+async def add_flume(
+    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+) -> config_entries.ConfigEntry:
+    result = await configure(hass, bridge.port, KEY.hex(), bridge.hello)
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    return result["result"]
+
+
+async def publish(hass: HomeAssistant, action, *args) -> None:
+    """Publish from a thread, then let the broker deliver and Home Assistant apply it."""
+    await asyncio.to_thread(action, *args)
+    for _ in range(20):
+        await asyncio.sleep(0.05)
+        await hass.async_block_till_done()
+
+
+def state(hass: HomeAssistant, key: str, domain: str = "sensor") -> str:
+    found = hass.states.get(f"{domain}.{NAME}_{key}")
+    assert found is not None, key
+    return found.state
+
+
+async def test_flow_learns_the_ids_and_sensors_follow_the_water(
+    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+) -> None:
+    entry = await add_flume(hass, bridge)
+    assert entry.unique_id == bridge.sensor_id
+    assert entry.data["device_key"] == KEY.hex()
+    await publish(hass, bridge.hello)
+    await publish(hass, bridge.water, TAP)
+    assert state(hass, "battery") == "92"  # 3252 mV
+    assert state(hass, "sensor_signal") == "-79"
+    # 6 L/min for 90 s = 9 L at 0.1 L per pulse (uncalibrated default) vs the true 0.0757.
+    pulses = bridge.counter
+    assert float(state(hass, "water_total")) == pytest.approx(pulses * 0.1, abs=0.01)
+    assert float(state(hass, "flow_rate")) == 0  # the tap was closed two minutes ago
+    assert state(hass, "leak", "binary_sensor") == "off"
+    assert state(hass, "bridge", "binary_sensor") == "on"
+
+
+async def test_calibration_learns_the_volume_per_pulse(
+    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+) -> None:
+    entry = await add_flume(hass, bridge)
+    await publish(hass, bridge.water, [(60, 0.0)])
+    await hass.services.async_call(
+        DOMAIN,
+        "calibrate_flume",
+        {"config_entry_id": entry.entry_id, "step": "start"},
+        blocking=True,
+    )
+    await publish(hass, bridge.water, [(100, 6.0)])  # exactly 10 L from a bucket
+    result = await hass.services.async_call(
+        DOMAIN,
+        "calibrate_flume",
+        {"config_entry_id": entry.entry_id, "step": "stop", "volume_l": 10},
+        blocking=True,
+        return_response=True,
+    )
+    assert result["liters_per_pulse"] == pytest.approx(bridge.liters_per_pulse, rel=0.02)
+    assert entry.options["liters_per_pulse"] == result["liters_per_pulse"]
+    await publish(hass, bridge.water, [(60, 12.0)])
+    assert float(state(hass, "flow_rate")) == pytest.approx(12.0, rel=0.1)
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            DOMAIN,
+            "calibrate_flume",
+            {"config_entry_id": entry.entry_id, "step": "stop"},
+            blocking=True,
+        )
+
+
+async def test_running_toilet_is_a_leak_that_clears_itself(
+    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+) -> None:
+    entry = await add_flume(hass, bridge)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "liters_per_pulse": bridge.liters_per_pulse}
+    )
+    fired: list[str] = []
+
+    def on_event(event: Event) -> None:
+        new = event.data["new_state"]
+        if event.data["entity_id"] == f"event.{NAME}_water" and new is not None:
+            fired.append(new.attributes.get("event_type"))
+
+    hass.bus.async_listen("state_changed", on_event)
+    await publish(hass, bridge.water, RUNNING_TOILET)  # 0.4 L/min for three hours
+    assert state(hass, "leak", "binary_sensor") == "on"
+    assert float(state(hass, "flow_rate")) == pytest.approx(0.4, rel=0.25)
+    await publish(hass, bridge.water, [(300, 0.0)])
+    assert state(hass, "leak", "binary_sensor") == "off"
+    assert fired == ["leak_started", "leak_cleared"]
+
+
+async def test_burst_pipe_is_high_flow(hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> None:
+    entry = await add_flume(hass, bridge)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "liters_per_pulse": bridge.liters_per_pulse}
+    )
+    await publish(hass, bridge.water, BURST_PIPE)
+    assert state(hass, "high_flow", "binary_sensor") == "on"
+    assert float(state(hass, "flow_rate")) == pytest.approx(40, rel=0.1)
+
+
+async def test_bad_payloads_are_counted_and_never_move_totals_back(
+    hass: HomeAssistant, hass_client, bridge: SimulatedFlumeBridge
+) -> None:
+    entry = await add_flume(hass, bridge)
+    await publish(hass, bridge.water, [(300, 6.0)])
+    before = float(state(hass, "water_total"))
+
+    def garbage() -> None:
+        bridge.publish(1, bridge.sensor_id, None, raw=b"\x00not encrypted or json")
+        bridge.publish(1, bridge.sensor_id, {"not": "a list"})
+        bridge.publish(1, bridge.sensor_id, [{"timestamp": bridge.clock - 3600, "value": 1}])
+        other = SimulatedFlumeBridge(bridge.port, bytes(32))  # another key
+        other.client = bridge.client
+        other.publish(1, bridge.sensor_id, [{"timestamp": bridge.clock + 5, "value": 10**9}])
+
+    await publish(hass, garbage)
+    assert float(state(hass, "water_total")) == before
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    ignored = diagnostics["device"]["ignored"]
+    assert ignored["undecryptable"] == 2
+    assert ignored["wrong_shape"] == 1
+    assert ignored["out_of_order"] == 1
+    assert diagnostics["entry"]["data"]["device_key"] == "**REDACTED**"
+    assert KEY.hex() not in str(diagnostics)
+
+
+async def test_no_volume_lost_across_a_restart_and_a_broker_restart(
+    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+) -> None:
+    entry = await add_flume(hass, bridge)
+    await publish(hass, bridge.water, [(300, 6.0)])
+    before = float(state(hass, "water_total"))
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert float(state(hass, "water_total")) == before  # restored, not unknown
+    await publish(hass, bridge.water, [(60, 6.0)])
+    assert float(state(hass, "water_total")) > before
+
+
+async def test_reconnects_and_resubscribes_after_a_broker_restart(
+    hass: HomeAssistant, tmp_path
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with running_broker(tmp_path / "a") as port:
+        sim = SimulatedFlumeBridge(port, KEY)
+        await asyncio.to_thread(sim.connect)
+        entry = await add_flume(hass, sim)
+        await publish(hass, sim.water, [(300, 6.0)])
+        before = float(state(hass, "water_total"))
+        await asyncio.to_thread(sim.close)
+    with running_broker(tmp_path / "b", port=port):  # same address, fresh broker
+        sim.client = SimulatedFlumeBridge(port, KEY).client
+        await asyncio.to_thread(sim.connect)
+        connection = entry.runtime_data.device.mqtt
+        async with asyncio.timeout(20):
+            while connection.connects < 2:  # noqa: ASYNC110 - paho reconnects with backoff
+                await asyncio.sleep(0.1)
+        await publish(hass, sim.water, [(300, 6.0)])
+        assert float(state(hass, "water_total")) > before
+        await asyncio.to_thread(sim.close)
+
+
+async def test_silent_bridge_is_disconnected(
+    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+) -> None:
+    await add_flume(hass, bridge)
+    await publish(hass, bridge.water, [(60, 0.0)])
+    assert state(hass, "bridge", "binary_sensor") == "on"
+    later = dt_util.utcnow() + timedelta(seconds=200)
+    with freeze_time(later):  # 200 s without a message
+        async_fire_time_changed(hass, later, fire_all=True)
+        await hass.async_block_till_done()
+    assert state(hass, "bridge", "binary_sensor") == "off"
+    assert state(hass, "water_total") != "unavailable"  # the total is still known
+
+
+async def test_wrong_key_and_silence_are_explained(
+    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+) -> None:
+    result = await configure(hass, bridge.port, "00" * 32, bridge.hello)
+    assert result["errors"] == {"base": "invalid_key"}
+    result = await configure(hass, bridge.port, KEY.hex(), None)
+    assert result["errors"] == {"base": "no_messages"}
+    result = await configure(hass, bridge.port, "xyz", None)
+    assert result["errors"] == {"device_key": "invalid_key_format"}
+
+
+async def test_plaintext_bridge_needs_no_key(hass: HomeAssistant, mqtt_broker: int) -> None:  # noqa: F811
+    sim = SimulatedFlumeBridge(mqtt_broker, None)
+    await asyncio.to_thread(sim.connect)
+    try:
+        result = await configure(hass, mqtt_broker, None, sim.hello)
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+    finally:
+        await asyncio.to_thread(sim.close)
+
+
+async def test_broker_errors(hass: HomeAssistant, tmp_path) -> None:
+    with running_broker(tmp_path, users={"flume": "right"}) as port:
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_USER}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "flume"}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {
+                "host": "127.0.0.1",
+                "port": port,
+                "username": "flume",
+                "password": "no",
+                "tls": False,
+            },
+        )
+        assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": port, "tls": False}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}

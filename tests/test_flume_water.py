@@ -1,0 +1,92 @@
+"""Flume decoding and water maths alone: decryption, pulse timing, leak rules."""
+
+from __future__ import annotations
+
+import json
+
+from cydrogen import Context, SecretBox, SecretBoxKey
+import pytest
+
+from custom_components.lanmeter.flume.messages import (
+    FlumeMessageError,
+    PulseSample,
+    decode_payload,
+    flow_samples,
+    make_box,
+    parse_topic,
+)
+from custom_components.lanmeter.flume.water import LeakState, PulseMeter, RuleSettings
+
+KEY = bytes(range(32))
+
+
+def test_secretbox_payloads_decrypt_with_the_device_key() -> None:
+    box = SecretBox(SecretBoxKey(KEY), ctx=Context("12345678"))
+    payload = json.dumps([{"timestamp": 1, "value": 5}]).encode()
+    ciphertext = box.encrypt(payload, msg_id=0)
+    assert len(ciphertext) == len(payload) + 36  # as observed: plaintext + 36 bytes
+    assert decode_payload(ciphertext, make_box(KEY.hex())) == [{"timestamp": 1, "value": 5}]
+    with pytest.raises(FlumeMessageError, match="does not decrypt"):
+        decode_payload(ciphertext, make_box("ab" * 32))
+    with pytest.raises(FlumeMessageError, match="no device key"):
+        decode_payload(ciphertext, None)
+    assert decode_payload(b'{"plain": true}', None) == {"plain": True}
+    with pytest.raises(ValueError):
+        make_box("not hex")
+
+
+def test_topics() -> None:
+    topic = parse_topic("2/1/12/4B1D7E55F1A3C0DE/1700000000")
+    assert topic is not None and topic.kind == 1 and topic.device_id == "4B1D7E55F1A3C0DE"
+    assert parse_topic("responses/4B1D7E55F1A3C0DE/x") is None
+    assert parse_topic("2/1/12/short/1") is None
+
+
+@pytest.mark.parametrize(
+    "data", [[], {}, [{"timestamp": "x", "value": 1}], [{"timestamp": 1, "value": -1}], [1]]
+)
+def test_bad_flow_messages(data) -> None:
+    with pytest.raises(FlumeMessageError):
+        flow_samples(data)
+
+
+def test_low_flow_is_not_zero_between_pulses() -> None:
+    """A dripping tap: one pulse every 20 s. Between pulses the rate is not zero."""
+    meter = PulseMeter()
+    t = 0.0
+    for n in range(6):
+        meter.add(PulseSample(t, n))
+        t += 20
+    assert meter.pulses_per_s() == pytest.approx(1 / 20)
+    meter.add(PulseSample(t - 20 + 5, 5))  # 5 s after the last pulse, no new one yet
+    assert meter.pulses_per_s() == pytest.approx(1 / 20)
+    meter.add(PulseSample(t - 20 + 40, 5))  # 40 s: the flow cannot be faster than 1 per 40 s
+    assert meter.pulses_per_s() == pytest.approx(1 / 40)
+    meter.add(PulseSample(t - 20 + 100, 5))  # 100 s without a pulse: stopped
+    assert meter.pulses_per_s() == 0
+
+
+def test_counter_never_moves_backwards_and_survives_a_sensor_restart() -> None:
+    meter = PulseMeter()
+    assert meter.add(PulseSample(10, 1000))
+    assert meter.add(PulseSample(20, 1010))
+    assert not meter.add(PulseSample(15, 1020))  # out of order
+    assert not meter.add(PulseSample(30, 1005))  # a stray lower value
+    assert meter.pulses == 1010
+    assert meter.add(PulseSample(40, 3))  # the sensor restarted from zero (battery change)
+    assert meter.pulses == 1013
+    assert (meter.out_of_order, meter.went_backwards) == (1, 1)
+    assert PulseMeter.from_dict(meter.as_dict()).pulses == 1013
+
+
+def test_leak_rules_start_and_clear_themselves() -> None:
+    rules = RuleSettings(continuous_min=120, high_flow_l_min=18.93, high_flow_min=15)
+    leaks = LeakState()
+    assert leaks.update(0, 0.4, False, rules) == []
+    assert leaks.update(119 * 60, 0.4, False, rules) == []
+    assert leaks.update(120 * 60, 0.4, False, rules) == ["leak_started"]
+    assert leaks.update(121 * 60, 0.0, False, rules) == ["leak_cleared"]
+    assert leaks.update(122 * 60, 40.0, False, rules) == []
+    assert leaks.update(137 * 60, 40.0, False, rules) == ["high_flow_started"]
+    assert leaks.update(138 * 60, 1.0, False, rules) == ["high_flow_cleared"]
+    assert leaks.update(139 * 60, 1.0, True, rules) == ["leak_started"]  # away: any flow

@@ -8,6 +8,9 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
+from scripts.ha_process import REPO
+from tests.mosquitto import running_broker
+from tests.simulators.flume_bridge import SimulatedFlumeBridge
 from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad
 from tests.simulators.kasa_device import SimulatedKasaDevice
 from tests.simulators.kasa_loads import KITCHEN, LIVING_ROOM, drive, name_outlets
@@ -91,6 +94,44 @@ def glow_cad(port: int, device_id: str) -> DemoDevice:
     )
 
 
+MOSQUITTO_DIR = REPO / ".demo" / "mosquitto"
+DEMO_FLUME_KEY = bytes.fromhex("5e" * 16 + "a7" * 16)
+
+
+def flume_bridge(broker_port: int) -> DemoDevice:
+    """A Mosquitto broker (the user's) and a Flume bridge publishing to it, encrypted."""
+
+    @contextlib.asynccontextmanager
+    async def running() -> AsyncIterator[SimulatedFlumeBridge]:
+        await asyncio.to_thread(MOSQUITTO_DIR.mkdir, parents=True, exist_ok=True)
+        with running_broker(MOSQUITTO_DIR, port=broker_port):
+            bridge = SimulatedFlumeBridge(broker_port, DEMO_FLUME_KEY)
+            await asyncio.to_thread(bridge.connect)
+            # Quiet, a shower, quiet, a toilet that keeps running: leak events in the demo.
+            script = [(300, 0.0), (240, 9.0), (600, 0.0), (3 * 3600, 0.5)]
+            task = asyncio.create_task(bridge.run_realtime(script))
+            try:
+                yield bridge
+            finally:
+                task.cancel()
+                await asyncio.to_thread(bridge.close)
+
+    return DemoDevice(
+        title="Flume bridge",
+        where=f"publishes to Mosquitto on 127.0.0.1:{broker_port}",
+        running=running,
+        flow_steps=[
+            {"next_step_id": "flume"},
+            {
+                "host": "127.0.0.1",
+                "port": broker_port,
+                "tls": False,
+                "device_key": DEMO_FLUME_KEY.hex(),
+            },
+        ],
+    )
+
+
 def home_view(mains: str) -> DemoDevice:
     """The whole-home view over the Glow CAD's power and every Kasa outlet (no simulator)."""
     return DemoDevice(
@@ -115,5 +156,6 @@ DEMO_DEVICES: list[DemoDevice] = [
     kasa_strip("Kitchen strip", 19991, "50:C7:BF:DE:00:01", KITCHEN),
     kasa_strip("Living room strip", 19992, "50:C7:BF:DE:00:02", LIVING_ROOM),
     glow_cad(18443, "70B3D521E0DE0001"),
+    flume_bridge(18883),
     home_view("sensor.glow_cad_de0001_power"),
 ]

@@ -1,0 +1,200 @@
+"""Benchmark: Flume messages through a real Mosquitto into a real Home Assistant (pinned to CPU 0).
+
+- Latency: publish -> state change of the Flume's last-report sensor (websocket), median and p99
+  over 500 messages. Reference: the same publish -> a bare paho subscriber on the same broker.
+- Throughput: 3,000 encrypted batches published back to back; messages per second until Home
+  Assistant shows the last one. Reference: decrypt + decode + apply of the same payloads in a tight
+  loop of pure Python on one core (no broker, no Home Assistant).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+from pathlib import Path
+import statistics
+import tempfile
+import threading
+import time
+
+import aiohttp
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from custom_components.lanmeter.flume.messages import decode_payload, flow_samples, make_box
+from custom_components.lanmeter.flume.water import PulseMeter
+from scripts.ha_client import HomeAssistantClient
+from scripts.ha_process import home_assistant, link_integration
+from tests.mosquitto import free_port, running_broker
+from tests.simulators.flume_bridge import SimulatedFlumeBridge
+
+KEY = bytes.fromhex("5e" * 16 + "a7" * 16)
+ENTITY = "sensor.flume_a3c0de_last_report"
+
+
+def configuration(port: int) -> str:
+    return (
+        "homeassistant:\n  name: bench\n  unit_system: metric\n  time_zone: UTC\n"
+        "  latitude: 0\n  longitude: 0\n  elevation: 0\n"
+        f"http:\n  server_port: {port}\napi:\nlogger:\n  default: error\n"
+    )
+
+
+def broker_latency(port: int, samples: int) -> list[float]:
+    """publish -> a bare subscriber's on_message, seconds."""
+    received = threading.Event()
+    listener = mqtt.Client(CallbackAPIVersion.VERSION2)
+    listener.on_message = lambda *args: received.set()
+    listener.connect("127.0.0.1", port)
+    listener.subscribe("bench/#")
+    listener.loop_start()
+    time.sleep(0.5)
+    sender = mqtt.Client(CallbackAPIVersion.VERSION2)
+    sender.connect("127.0.0.1", port)
+    sender.loop_start()
+    results = []
+    for n in range(samples):
+        received.clear()
+        started = time.perf_counter()
+        sender.publish(f"bench/{n}", b"x" * 120)
+        received.wait(5)
+        results.append(time.perf_counter() - started)
+    for client in (listener, sender):
+        client.loop_stop()
+        client.disconnect()
+    return results
+
+
+def pure_rate(count: int) -> float:
+    sim = SimulatedFlumeBridge(0, KEY)
+    payloads = []
+    for _ in range(count):
+        sim.clock += 5
+        sim.liters += 0.5
+        payloads.append(sim.encode([{"timestamp": int(sim.clock), "value": sim.counter}]))
+    box, meter = make_box(KEY.hex()), PulseMeter()
+    started = time.process_time()
+    for payload in payloads:
+        for sample in flow_samples(decode_payload(payload, box)):
+            meter.add(sample)
+        meter.pulses_per_s()
+    return count / (time.process_time() - started)
+
+
+async def ha_latency(client: HomeAssistantClient, sim: SimulatedFlumeBridge, samples: int):
+    results = []
+    async with client.session.ws_connect(f"{client.base_url}/api/websocket") as ws:
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", "access_token": client.token})
+        await ws.receive_json()
+        await ws.send_json(
+            {
+                "id": 1,
+                "type": "subscribe_trigger",
+                "trigger": {"platform": "state", "entity_id": ENTITY},
+            }
+        )
+        await ws.receive_json()
+        for _ in range(samples):
+            started = time.perf_counter()
+            await asyncio.to_thread(sim.water, [(5, 6.0)])
+            async with asyncio.timeout(10):
+                await ws.receive_json()
+            results.append(time.perf_counter() - started)
+    return results
+
+
+async def ha_throughput(client: HomeAssistantClient, sim: SimulatedFlumeBridge, count: int):
+    def burst() -> None:
+        for _ in range(count):
+            sim.clock += 5
+            sim.liters += 0.5
+            topic = f"2/1/12/{sim.sensor_id}/{int(sim.clock)}"
+            sim.client.publish(
+                topic, sim.encode([{"timestamp": int(sim.clock), "value": sim.counter}])
+            )
+
+    final = None
+    started = time.perf_counter()
+    await asyncio.to_thread(burst)
+    final = sim.clock
+    headers = {"Authorization": f"Bearer {client.token}"}
+    async with asyncio.timeout(120):
+        while True:
+            async with client.session.get(
+                f"{client.base_url}/api/states/{ENTITY}", headers=headers
+            ) as r:
+                state = (await r.json())["state"]
+            if state.startswith(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(final))):
+                break
+            await asyncio.sleep(0.05)
+    return count / (time.perf_counter() - started)
+
+
+async def run(samples: int, count: int) -> dict[str, float]:
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp, running_broker(Path(tmp)) as broker:
+        lat = sorted(await asyncio.to_thread(broker_latency, broker, samples))
+        results["broker_median_ms"] = statistics.median(lat) * 1000
+        results["broker_p99_ms"] = lat[int(len(lat) * 0.99) - 1] * 1000
+        results["pure_msgs_per_s"] = await asyncio.to_thread(pure_rate, count)
+        config_dir = Path(tmp) / "config"
+        http_port = free_port()
+        link_integration(config_dir, configuration(http_port))
+        sim = SimulatedFlumeBridge(broker, KEY)
+        await asyncio.to_thread(sim.connect)
+        async with home_assistant(config_dir, "--skip-pip", quiet=True) as hass:
+            pin = await asyncio.create_subprocess_exec(
+                "taskset", "-pc", "0", str(hass.pid), stdout=asyncio.subprocess.DEVNULL
+            )
+            await pin.wait()
+            async with aiohttp.ClientSession() as session:
+                client = HomeAssistantClient(session, f"http://127.0.0.1:{http_port}")
+                await client.wait_until_up()
+                await client.onboard_or_login("bench", "bench-lanmeter")
+                flow = asyncio.ensure_future(
+                    client.add_device(
+                        "lanmeter",
+                        [
+                            {"next_step_id": "flume"},
+                            {
+                                "host": "127.0.0.1",
+                                "port": broker,
+                                "tls": False,
+                                "device_key": KEY.hex(),
+                            },
+                        ],
+                    )
+                )
+                await asyncio.sleep(1)
+                await asyncio.to_thread(sim.hello)
+                assert (await flow).startswith("added")
+                await asyncio.to_thread(sim.water, [(30, 6.0)])
+                await asyncio.sleep(1)
+                lat = sorted(await ha_latency(client, sim, samples))
+                results["ha_median_ms"] = statistics.median(lat) * 1000
+                results["ha_p99_ms"] = lat[int(len(lat) * 0.99) - 1] * 1000
+                results["ha_msgs_per_s"] = await ha_throughput(client, sim, count)
+        await asyncio.to_thread(sim.close)
+    return results
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="scripts/bench flume", description=__doc__)
+    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--count", type=int, default=3000)
+    args = parser.parse_args(argv)
+    if len(os.sched_getaffinity(0)) > 1:
+        os.sched_setaffinity(0, {1})
+    r = asyncio.run(run(args.samples, args.count))
+    print(json.dumps(r, indent=2))
+    print(
+        f"\nPublish -> Home Assistant state: median {r['ha_median_ms']:.1f} ms, p99 "
+        f"{r['ha_p99_ms']:.1f} ms (bare subscriber on the same broker: median "
+        f"{r['broker_median_ms']:.2f} ms, p99 {r['broker_p99_ms']:.2f} ms)\n"
+        f"Messages/s decrypted and applied in Home Assistant on one core: "
+        f"{r['ha_msgs_per_s']:.0f} / pure decode loop {r['pure_msgs_per_s']:.0f} = "
+        f"{r['ha_msgs_per_s'] / r['pure_msgs_per_s']:.2f}x"
+    )

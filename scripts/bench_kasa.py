@@ -191,26 +191,26 @@ def report(results: list[Result]) -> str:
         )
     lines.append("")
     for strips in sorted({r.strips for r in results}):
-        ours = next(
-            (r for r in results if r.strips == strips and r.integration == "lanmeter"), None
-        )
-        core = next((r for r in results if r.strips == strips and r.integration == "tplink"), None)
-        idle = next((r for r in results if r.strips == strips and r.integration == "idle"), None)
-        if ours and core and idle:
-            above = (ours.cpu_s_per_min - idle.cpu_s_per_min) / (
-                core.cpu_s_per_min - idle.cpu_s_per_min
-            )
-            lines.append(
-                f"{strips} strips, CPU above idle Home Assistant, LAN Meter / core: {above:.2f}x"
-            )
-        if ours and core:
-            cpu_ratio = ours.cpu_s_per_min / core.cpu_s_per_min
-            lines.append(
-                f"{strips} strips, LAN Meter / core: CPU {cpu_ratio:.2f}x, "
-                f"requests {ours.requests_per_strip_min / core.requests_per_strip_min:.2f}x, "
+        runs = {r.integration: r for r in results if r.strips == strips}
+        core, idle = runs.get("tplink"), runs.get("idle")
+        if core is None:
+            continue
+        for name, ours in runs.items():
+            if not name.startswith("lanmeter"):
+                continue
+            cpu = ours.cpu_s_per_min / core.cpu_s_per_min
+            text = f"{strips} strips, {name} / core: CPU {cpu:.2f}x"
+            if idle is not None:
+                above = (ours.cpu_s_per_min - idle.cpu_s_per_min) / (
+                    core.cpu_s_per_min - idle.cpu_s_per_min
+                )
+                text += f" (above idle Home Assistant: {above:.2f}x)"
+            text += (
+                f", requests {ours.requests_per_strip_min / core.requests_per_strip_min:.2f}x, "
                 f"bytes {ours.bytes_per_strip_min / core.bytes_per_strip_min:.2f}x, "
                 f"median outlet power age {ours.median_age_s / core.median_age_s:.2f}x"
             )
+            lines.append(text)
     return "\n".join(lines)
 
 

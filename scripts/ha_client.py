@@ -157,7 +157,7 @@ class HomeAssistantClient:
                 await asyncio.sleep(1)
 
     async def fill_energy_dashboard(self) -> None:
-        """Energy dashboard: Glow grid import/export and gas, Kasa outlets as devices."""
+        """Energy dashboard: Glow grid and gas, Flume water, Kasa outlets as devices."""
         ids = [e["entity_id"] for e in await self._lanmeter_entities()]
 
         def ending(suffix: str) -> list[str]:
@@ -202,6 +202,16 @@ class HomeAssistantClient:
                 "number_energy_price": None,
             }
             for gas in ending("_gas_volume")
+        ]
+        prefs["energy_sources"] += [
+            {
+                "type": "water",
+                "stat_energy_from": water,
+                "stat_cost": None,
+                "entity_energy_price": None,
+                "number_energy_price": None,
+            }
+            for water in ending("_water_total")
         ]
         await self._ws({"type": "energy/save_prefs", **prefs})
 

@@ -96,11 +96,14 @@ class SimulatedFlumeBridge:
     async def run_realtime(self, script: list[tuple[float, float]]) -> None:
         """The demo: the same script at the speed of real time, forever."""
         self.clock = time.time()
-        await asyncio.to_thread(self.hello)
+        batches = 0
         while True:
             for seconds, flow in script:
                 end = time.monotonic() + seconds
                 while time.monotonic() < end:
+                    if batches % 10 == 0:  # status every 5 minutes, as the bridge does
+                        await asyncio.to_thread(self.hello)
                     await asyncio.sleep(SAMPLE_S * BATCH_SAMPLES)
                     self.clock = time.time() - SAMPLE_S * BATCH_SAMPLES
                     await asyncio.to_thread(self.water, [(SAMPLE_S * BATCH_SAMPLES, flow)])
+                    batches += 1

@@ -187,3 +187,24 @@ def test_checker_catches_removed_and_deprecated_names(future: FutureSource) -> N
     assert future.problem("homeassistant.const", "NO_SUCH_NAME_ANYWHERE")
     assert future.problem("homeassistant.components.no_such_component", None)
     assert future.problem("homeassistant.config_entries", "ConfigEntry") is None
+
+
+def test_kinds_with_update_listeners_let_the_listener_reload() -> None:
+    """Home Assistant 2026.11 reports (and 2026.12 breaks) flows that reload an entry that has
+    an update listener: such kinds must leave the reload to the listener."""
+    for package in sorted(p for p in COMPONENT.iterdir() if (p / "config_flow.py").exists()):
+        sources = "".join(f.read_text() for f in package.glob("*.py"))
+        if "add_update_listener" not in sources:
+            continue
+        tree = ast.parse((package / "config_flow.py").read_text())
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            name = getattr(call.func, "attr", "")
+            assert name != "async_update_reload_and_abort", package.name
+            if name == "_abort_if_unique_id_configured" and any(
+                k.arg == "updates" for k in call.keywords
+            ):
+                reload = next((k for k in call.keywords if k.arg == "reload_on_update"), None)
+                assert reload is not None and ast.literal_eval(reload.value) is False, (
+                    f"{package.name}: _abort_if_unique_id_configured(updates=...) must pass "
+                    "reload_on_update=False"
+                )

@@ -71,14 +71,25 @@ async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> K
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **strip_device_info(coordinator.data.reading.info)
     )
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return KasaDevice(coordinator)
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
-    """A new poll interval applies at once, without reloading the entry."""
+async def _async_entry_updated(hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
+    """A new address (DHCP, reconfigure) reloads the entry; a new poll interval applies at once.
+
+    This listener is the one place that reacts to entry changes: Home Assistant 2026.11 reports
+    flows that reload an entry themselves while it has an update listener.
+    """
     device = entry.runtime_data.device
     assert isinstance(device, KasaDevice)
+    client = device.coordinator.client
+    if (entry.data[CONF_HOST], entry.data.get(CONF_PORT, DEFAULT_PORT)) != (
+        client.host,
+        client.port,
+    ):
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+        return
     if device.coordinator.update_interval != (interval := scan_interval(entry)):
         device.coordinator.update_interval = interval
         # A refresh schedules the next poll at the new interval instead of the old one.

@@ -158,7 +158,10 @@ class KasaFlowMixin(_Base):
         """A TP-Link device got an address: update a configured strip, else offer to add it."""
         mac = format_mac(discovery_info.macaddress)
         await self.async_set_unique_id(mac)
-        self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info.ip})
+        # The entry's update listener reloads it with the new address.
+        self._abort_if_unique_id_configured(
+            updates={CONF_HOST: discovery_info.ip}, reload_on_update=False
+        )
         info, _error = await probe(discovery_info.ip, DEFAULT_PORT)
         if info is None or format_mac(info.mac) != mac:
             return self.async_abort(reason="not_supported_device")
@@ -180,7 +183,9 @@ class KasaFlowMixin(_Base):
 
     async def _kasa_create(self, host: str, port: int, info: SysInfo) -> ConfigFlowResult:
         await self.async_set_unique_id(format_mac(info.mac), raise_on_progress=False)
-        self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
+        self._abort_if_unique_id_configured(
+            updates={CONF_HOST: host, CONF_PORT: port}, reload_on_update=False
+        )
         return self.async_create_entry(
             title=info.alias,
             data={CONF_KIND: KIND_KASA, CONF_HOST: host, CONF_PORT: port},
@@ -201,9 +206,11 @@ class KasaFlowMixin(_Base):
             else:
                 await self.async_set_unique_id(format_mac(info.mac))
                 self._abort_if_unique_id_mismatch(reason="kasa_wrong_device")
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_HOST: host, CONF_PORT: port}
+                # Not async_update_reload_and_abort: the entry's update listener reloads it.
+                self.hass.config_entries.async_update_entry(
+                    entry, data={**entry.data, CONF_HOST: host, CONF_PORT: port}
                 )
+                return self.async_abort(reason="reconfigure_successful")
         schema = vol.Schema(
             {
                 vol.Required(CONF_HOST): str,

@@ -372,3 +372,43 @@ async def test_mqtt_bad_credentials_and_unreachable_broker(hass: HomeAssistant, 
         {"host": "127.0.0.1", "port": port, "tls": False, "topic_prefix": "glow"},
     )
     assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_changed_broker_password_asks_for_new_credentials(
+    hass: HomeAssistant, tmp_path
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with running_broker(tmp_path / "a", users={"glow": "old"}) as port:
+        result = await menu(hass, "glow_mqtt")
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {
+                "host": "127.0.0.1",
+                "port": port,
+                "username": "glow",
+                "password": "old",
+                "tls": False,
+                "topic_prefix": "glow",
+            },
+        )
+        entry = result["result"]
+        await hass.async_block_till_done()
+        await hass.config_entries.async_unload(entry.entry_id)
+    with running_broker(tmp_path / "b", users={"glow": "new"}, port=port):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        assert [f["context"]["source"] for f in flows] == ["reauth"]
+        result = await hass.config_entries.flow.async_configure(
+            flows[0]["flow_id"], {"username": "glow", "password": "wrong"}
+        )
+        assert result["errors"] == {"base": "invalid_auth"}
+        result = await hass.config_entries.flow.async_configure(
+            flows[0]["flow_id"], {"username": "glow", "password": "new"}
+        )
+        assert result["reason"] == "reauth_successful"
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        assert entry.data["password"] == "new"
+        await hass.config_entries.async_unload(entry.entry_id)

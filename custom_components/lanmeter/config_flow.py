@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import callback
+from homeassistant.helpers import selector
+import voluptuous as vol
 
 from .const import ALL_KINDS, CONF_KIND, DOMAIN, KIND_FLUME, KIND_GLOW, KIND_HOME, KIND_KASA
 from .flume.config_flow import FlumeFlowMixin, FlumeOptionsFlow
-from .glow.config_flow import GlowFlowMixin, GlowOptionsFlow
+from .glow.config_flow import GlowFlowMixin, GlowOptionsFlow, broker_problem
 from .glow.const import CONF_MODE, MODE_ZB02
 from .home.config_flow import HomeFlowMixin, HomeOptionsFlow
 from .kasa.config_flow import KasaFlowMixin, KasaOptionsFlow
+from .mqtt_client import MqttSettings
 
 
 def options_flow_for(entry: ConfigEntry) -> type[OptionsFlow] | None:
@@ -49,6 +54,45 @@ class LanMeterConfigFlow(
         if (step := getattr(self, f"async_step_{kind}_reconfigure", None)) is None:
             return self.async_abort(reason="reconfigure_not_supported")
         return await step(user_input)
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The broker refused the stored credentials (Glow via MQTT, Flume): ask for new ones."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {
+                **entry.data,
+                CONF_USERNAME: user_input.get(CONF_USERNAME) or None,
+                CONF_PASSWORD: user_input.get(CONF_PASSWORD) or None,
+            }
+            settings = MqttSettings(
+                data[CONF_HOST],
+                int(data[CONF_PORT]),
+                data[CONF_USERNAME],
+                data[CONF_PASSWORD],
+                data.get("tls", False),
+            )
+            if (problem := await broker_problem(settings)) is None:
+                return self.async_update_reload_and_abort(entry, data=data)
+            errors["base"] = problem
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema(
+                {
+                    vol.Optional(CONF_USERNAME, default=entry.data.get(CONF_USERNAME) or ""): str,
+                    vol.Optional(CONF_PASSWORD): selector.TextSelector(
+                        selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+                    ),
+                }
+            ),
+            description_placeholders={"host": entry.data[CONF_HOST]},
+            errors=errors,
+        )
 
     @staticmethod
     @callback

@@ -17,6 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 import pytest
@@ -263,6 +264,38 @@ async def test_silent_cad_goes_unavailable_and_recovers(
         await cad.upload()
         await hass.async_block_till_done()
     assert float(value(hass, "power")) == pytest.approx(2547)
+
+
+async def test_a_silent_cad_can_be_deleted_a_reporting_one_cannot(
+    hass: HomeAssistant, hass_ws_client, receiver_entry: config_entries.ConfigEntry, freezer
+) -> None:
+    async with SimulatedCad(url(receiver_entry), CAD_ID) as cad:
+        await cad.upload()
+    await hass.async_block_till_done()
+    device = dr.async_get(hass).async_get_device({(DOMAIN, f"glow_{CAD_ID}")})
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+
+    async def remove() -> dict:
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": receiver_entry.entry_id,
+                "device_id": device.id,
+            }
+        )
+        return await client.receive_json()
+
+    answer = await remove()
+    assert not answer["success"]  # still reporting
+    assert answer["error"]["code"] == "home_assistant_error"
+    freezer.tick(timedelta(minutes=3))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    answer = await remove()
+    assert answer["success"], answer
+    assert dr.async_get(hass).async_get_device({(DOMAIN, f"glow_{CAD_ID}")}) is None
+    assert CAD_ID not in receiver_entry.runtime_data.device.hub.data
 
 
 async def test_known_cads_and_cost_survive_a_restart(

@@ -6,6 +6,7 @@ import logging
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_KIND, DOMAIN
@@ -40,6 +41,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> 
     entry.runtime_data = LanMeterData(kind=kind, device=device)
     await hass.config_entries.async_forward_entry_setups(entry, device.platforms)
     return True
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: LanMeterConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let users delete a device their entry no longer hears (a Glow CAD that was replaced)."""
+    remove = getattr(entry.runtime_data.device, "async_remove_device", None)
+    return bool(remove and await remove(device))
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> bool:

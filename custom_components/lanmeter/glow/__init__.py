@@ -16,6 +16,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity import Entity
 
@@ -55,6 +56,18 @@ class GlowDevice:
         return [
             e for cad in self.hub.data.values() for e in cad_sensors(self.hub, cad, bool(self.mqtt))
         ]
+
+    async def async_remove_device(self, device: dr.DeviceEntry) -> bool:
+        """A CAD may be deleted while it is silent; a reporting one would come straight back."""
+        for domain, identifier in device.identifiers:
+            cad_id = identifier.removeprefix("glow_")
+            if domain == DOMAIN and (cad := self.hub.data.get(cad_id)) is not None:
+                if cad.online:
+                    return False
+                del self.hub.data[cad_id]
+                await self.hub.async_save_now()
+                return True
+        return True
 
     async def async_shutdown(self) -> None:
         if self.receiver:

@@ -14,6 +14,7 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -140,6 +141,21 @@ async def test_calibration_learns_the_volume_per_pulse(
             {"config_entry_id": entry.entry_id, "step": "stop"},
             blocking=True,
         )
+
+
+async def test_us_customary_users_get_gallons(
+    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+) -> None:
+    hass.config.units = US_CUSTOMARY_SYSTEM
+    entry = await add_flume(hass, bridge)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "liters_per_pulse": bridge.liters_per_pulse}
+    )
+    await publish(hass, bridge.water, [(60, 37.854)])  # 10 gal/min
+    flow = hass.states.get(f"sensor.{NAME}_flow_rate")
+    assert flow.attributes["unit_of_measurement"] == "gal/min"
+    assert float(flow.state) == pytest.approx(10, rel=0.1)
+    assert hass.states.get(f"sensor.{NAME}_water_total").attributes["unit_of_measurement"] == "gal"
 
 
 async def test_running_toilet_is_a_leak_that_clears_itself(

@@ -18,6 +18,7 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
 from ..binary_sensor import LanMeterBinarySensor, LanMeterBinarySensorDescription
 from ..const import DOMAIN
@@ -48,6 +49,9 @@ def _sensor(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
 
 
 def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
+    # Home Assistant converts water volumes to the user's unit system, but not flow rates:
+    # suggest gal/min to US-customary users (applied when the entity is first registered).
+    us = hub.hass.config.units is US_CUSTOMARY_SYSTEM
     return (
         _sensor(
             "flow_rate",
@@ -55,6 +59,7 @@ def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
             device_class=SensorDeviceClass.VOLUME_FLOW_RATE,
             state_class=SensorStateClass.MEASUREMENT,
             native_unit_of_measurement=UnitOfVolumeFlowRate.LITERS_PER_MINUTE,
+            suggested_unit_of_measurement=(UnitOfVolumeFlowRate.GALLONS_PER_MINUTE if us else None),
             suggested_display_precision=2,
         ),
         _sensor(

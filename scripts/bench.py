@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from scripts import bench_flume, bench_glow, bench_home, bench_kasa
+from scripts import bench_flume, bench_glow, bench_home, bench_kasa, bench_wemo
 
 BENCHES = {
     "kasa": bench_kasa.run,
     "glow": bench_glow.main,
     "home": bench_home.main,
     "flume": bench_flume.main,
+    "wemo": bench_wemo.main,
 }
 
 

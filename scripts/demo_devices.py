@@ -14,6 +14,7 @@ from tests.simulators.flume_bridge import SimulatedFlumeBridge
 from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad
 from tests.simulators.kasa_device import SimulatedKasaDevice
 from tests.simulators.kasa_loads import KITCHEN, LIVING_ROOM, drive, name_outlets
+from tests.simulators.wemo_device import SimulatedWemo
 
 # The strips the demo runs, so the simulated mains meter can include their loads.
 RUNNING_STRIPS: list[SimulatedKasaDevice] = []
@@ -95,6 +96,38 @@ def glow_cad(port: int, device_id: str) -> DemoDevice:
 
 
 MOSQUITTO_DIR = REPO / ".demo" / "mosquitto"
+
+
+def wemo(model: str, name: str, serial: str, port: int) -> DemoDevice:
+    """A WeMo on a fixed port; an Insight's load changes like a washing machine's."""
+
+    @contextlib.asynccontextmanager
+    async def running() -> AsyncIterator[SimulatedWemo]:
+        async with SimulatedWemo(model, serial=serial, port=port) as sim:
+            sim.name = name
+
+            async def cycle() -> None:
+                await sim.press(True)
+                while True:
+                    for watts, seconds in ((2100.0, 60), (350.0, 90), (4.0, 60), (500.0, 30)):
+                        await sim.set_load(watts)
+                        await asyncio.sleep(seconds)
+
+            task = asyncio.create_task(cycle()) if model == "Insight" else None
+            try:
+                yield sim
+            finally:
+                if task:
+                    task.cancel()
+
+    return DemoDevice(
+        title=f"WeMo {model} '{name}'",
+        where=f"http://127.0.0.1:{port}/setup.xml",
+        running=running,
+        flow_steps=[{"next_step_id": "wemo"}, {"host": "127.0.0.1", "port": port}],
+    )
+
+
 DEMO_FLUME_KEY = bytes.fromhex("5e" * 16 + "a7" * 16)
 
 
@@ -157,5 +190,7 @@ DEMO_DEVICES: list[DemoDevice] = [
     kasa_strip("Living room strip", 19992, "50:C7:BF:DE:00:02", LIVING_ROOM),
     glow_cad(18443, "70B3D521E0DE0001"),
     flume_bridge(18883),
+    wemo("Insight", "Washing machine", "221517K0DEMO01", 49153),
+    wemo("LightSwitch", "Hall light", "221617K0DEMO02", 49154),
     home_view("sensor.glow_cad_de0001_power"),
 ]

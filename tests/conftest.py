@@ -23,3 +23,12 @@ def captures_dir(kind: str) -> Path:
             f"real device captures not found at {path} (only CI and developers have ../shared)"
         )
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_multicast_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pywemo re-finds a lost device with an SSDP M-SEARCH to 239.255.255.250. Tests only talk
+    to 127.0.0.1: its scan finds nothing here instead of sending multicast."""
+    import pywemo.ssdp
+
+    monkeypatch.setattr(pywemo.ssdp, "scan", lambda *args, **kwargs: [])

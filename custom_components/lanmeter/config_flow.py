@@ -11,13 +11,23 @@ from homeassistant.core import callback
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from .const import ALL_KINDS, CONF_KIND, DOMAIN, KIND_FLUME, KIND_GLOW, KIND_HOME, KIND_KASA
+from .const import (
+    ALL_KINDS,
+    CONF_KIND,
+    DOMAIN,
+    KIND_FLUME,
+    KIND_GLOW,
+    KIND_HOME,
+    KIND_KASA,
+    KIND_WEMO,
+)
 from .flume.config_flow import FlumeFlowMixin, FlumeOptionsFlow
 from .glow.config_flow import GlowFlowMixin, GlowOptionsFlow, broker_problem
 from .glow.const import CONF_MODE, MODE_ZB02
 from .home.config_flow import HomeFlowMixin, HomeOptionsFlow
 from .kasa.config_flow import KasaFlowMixin, KasaOptionsFlow
 from .mqtt_client import MqttSettings
+from .wemo.config_flow import WemoFlowMixin, WemoOptionsFlow
 
 
 def options_flow_for(entry: ConfigEntry) -> type[OptionsFlow] | None:
@@ -31,11 +41,19 @@ def options_flow_for(entry: ConfigEntry) -> type[OptionsFlow] | None:
         return HomeOptionsFlow
     if kind == KIND_FLUME:
         return FlumeOptionsFlow
+    if kind == KIND_WEMO:
+        return WemoOptionsFlow
     return None
 
 
 class LanMeterConfigFlow(
-    KasaFlowMixin, GlowFlowMixin, FlumeFlowMixin, HomeFlowMixin, ConfigFlow, domain=DOMAIN
+    KasaFlowMixin,
+    WemoFlowMixin,
+    GlowFlowMixin,
+    FlumeFlowMixin,
+    HomeFlowMixin,
+    ConfigFlow,
+    domain=DOMAIN,
 ):
     """Add one device of one kind."""
 
@@ -105,10 +123,3 @@ class LanMeterConfigFlow(
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
         return options_flow_for(config_entry) is not None
-
-    def _abort_not_built(self, kind: str) -> ConfigFlowResult:
-        return self.async_abort(reason="kind_not_built", description_placeholders={"kind": kind})
-
-    async def async_step_wemo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add a Belkin WeMo device."""
-        return self._abort_not_built("wemo")

@@ -1,0 +1,98 @@
+"""The WeMo kind: Belkin WeMo switches, Insight plugs and Light Switches, with UPnP push."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+from urllib.parse import urlparse
+
+from homeassistant.const import CONF_HOST, CONF_PORT, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers.entity import Entity
+from pywemo import WeMoDevice, device_from_description, setup_url_for_address
+
+from ..const import DOMAIN
+from ..runtime import LanMeterConfigEntry
+from .coordinator import DEVICE_ERRORS, WemoCoordinator
+from .entities import build_entities
+from .registry import DEFAULT_CALLBACK_PORT, SharedRegistry, async_acquire, async_release
+
+CONF_CALLBACK_PORT = "callback_port"
+CONF_CALLBACK_ADDRESS = "callback_address"
+
+
+class NotAWemoError(Exception):
+    """Something serves setup.xml there, but pywemo does not take it for a WeMo."""
+
+
+def connect(host: str, port: int | None) -> WeMoDevice | None:
+    """Blocking: probe the port (or ports 49151-49159) and build the pywemo device.
+
+    None when nothing answers; NotAWemoError when something else does.
+    """
+    url = setup_url_for_address(host, port)
+    if url is None:
+        return None
+    parsed = urlparse(url)
+    try:
+        # pywemo builds the URL for a given port without trying it: is anything there?
+        socket.create_connection((parsed.hostname, parsed.port or 80), timeout=3).close()
+    except OSError:
+        return None
+    try:
+        device = device_from_description(url)
+    except DEVICE_ERRORS as err:
+        raise NotAWemoError(str(err)) from err
+    if device is None:
+        raise NotAWemoError(f"{url} does not describe a WeMo")
+    return device
+
+
+class WemoDevice:
+    platforms = (Platform.SWITCH, Platform.SENSOR, Platform.EVENT)
+
+    def __init__(self, coordinator: WemoCoordinator, registry: SharedRegistry) -> None:
+        self.coordinator = coordinator
+        self.registry = registry
+
+    def entities(self, platform: Platform) -> list[Entity]:
+        return build_entities(self.coordinator, platform)
+
+    async def async_shutdown(self) -> None:
+        await self.registry.forget(self.coordinator.device)
+        await self.coordinator.async_shutdown()
+        await async_release(self.coordinator.hass, self.registry)
+
+    def diagnostics(self) -> dict[str, Any]:
+        return self.coordinator.diagnostics()
+
+
+async def async_setup_wemo(hass: HomeAssistant, entry: LanMeterConfigEntry) -> WemoDevice:
+    try:
+        device = await hass.async_add_executor_job(
+            connect, entry.data[CONF_HOST], entry.data.get(CONF_PORT)
+        )
+    except (NotAWemoError, *DEVICE_ERRORS) as err:
+        device, error = None, str(err)
+    else:
+        error = "no WeMo answered on ports 49151-49159"
+    if device is None:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="wemo_unreachable",
+            translation_placeholders={"name": entry.title, "error": error},
+        )
+    registry = await async_acquire(
+        hass,
+        int(entry.options.get(CONF_CALLBACK_PORT, DEFAULT_CALLBACK_PORT)),
+        entry.options.get(CONF_CALLBACK_ADDRESS) or None,
+    )
+    coordinator = WemoCoordinator(hass, entry, device, registry)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+        await coordinator.start_push()
+    except Exception:
+        await async_release(hass, registry)
+        raise
+    return WemoDevice(coordinator, registry)

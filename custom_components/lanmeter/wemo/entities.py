@@ -1,0 +1,110 @@
+"""The entities of a WeMo: a switch; Insight power/energy/standby; Light Switch long press."""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventEntityDescription
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import EntityCategory, Platform, UnitOfEnergy, UnitOfPower, UnitOfTime
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+from homeassistant.helpers.entity import Entity
+from pywemo import Insight
+
+from ..const import DOMAIN
+from ..event import LanMeterEvent
+from ..sensor import LanMeterSensor, LanMeterSensorDescription
+from ..switch import LanMeterSwitch, LanMeterSwitchDescription
+from .coordinator import STANDBY_NAMES, WemoCoordinator
+
+
+async def _set(coordinator: WemoCoordinator, subject: str | None, on: bool) -> None:
+    await coordinator.async_set_on(on)
+
+
+SWITCH = LanMeterSwitchDescription(
+    key="switch", name=None, value_fn=lambda state, s: state.is_on, set_fn=_set
+)
+
+
+def _insight(key: str, attribute: str, **kwargs) -> LanMeterSensorDescription:
+    return LanMeterSensorDescription(
+        key=key,
+        translation_key=key,
+        value_fn=lambda state, s: getattr(state, attribute),
+        available_fn=lambda state, s: getattr(state, attribute) is not None,
+        **kwargs,
+    )
+
+
+INSIGHT_SENSORS = (
+    _insight(
+        "power",
+        "power_w",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=1,
+    ),
+    _insight(
+        "energy_today",
+        "today_kwh",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=3,
+    ),
+    _insight(
+        "energy_total",
+        "total_kwh",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=3,
+    ),
+    _insight(
+        "on_time_today",
+        "on_today_s",
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.HOURS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    _insight(
+        "standby_state",
+        "standby",
+        device_class=SensorDeviceClass.ENUM,
+        options=sorted(set(STANDBY_NAMES.values())),
+    ),
+)
+
+LONG_PRESS = EventEntityDescription(
+    key="long_press", translation_key="long_press", event_types=["long_press"]
+)
+
+
+def device_info(coordinator: WemoCoordinator) -> DeviceInfo:
+    device = coordinator.device
+    mac = getattr(device, "mac", None)
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"wemo_{device.serial_number}")},
+        connections={(CONNECTION_NETWORK_MAC, mac.lower())} if mac else set(),
+        manufacturer="Belkin",
+        model=device.model_name,
+        name=device.name,
+        sw_version=device.firmware_version,
+        serial_number=device.serial_number,
+    )
+
+
+def build_entities(coordinator: WemoCoordinator, platform: Platform) -> list[Entity]:
+    device = device_info(coordinator)
+    prefix = f"wemo_{coordinator.device.serial_number}"
+    if platform is Platform.SWITCH:
+        return [LanMeterSwitch(coordinator, SWITCH, device, prefix)]
+    if platform is Platform.SENSOR and isinstance(coordinator.device, Insight):
+        return [LanMeterSensor(coordinator, d, device, prefix) for d in INSIGHT_SENSORS]
+    if platform is Platform.EVENT and coordinator.supports_long_press:
+        event = LanMeterEvent(LONG_PRESS, device, f"{prefix}_long_press")
+        coordinator.fire_long_press = lambda: event.fire("long_press", {})
+        return [event]
+    return []

@@ -1,0 +1,87 @@
+"""One pywemo SubscriptionRegistry (callback HTTP server) shared by every WeMo entry.
+
+Started by the first WeMo entry, stopped with the last; kept in hass.data[DOMAIN].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import os
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant
+from pywemo import SubscriptionRegistry, WeMoDevice
+
+from ..const import DOMAIN
+
+KEY = "wemo_registry"
+DEFAULT_CALLBACK_PORT = 8989
+
+
+class SharedRegistry:
+    def __init__(self, hass: HomeAssistant, port: int, callback_address: str | None) -> None:
+        self.hass = hass
+        self.requested_port = port
+        self.callback_address = callback_address
+        self.users = 0
+        self._registry: SubscriptionRegistry | None = None
+
+    @property
+    def port(self) -> int:
+        return self._registry.port if self._registry else self.requested_port
+
+    async def async_start(self) -> None:
+        if self.callback_address:
+            # pywemo reads the address devices should call back from its environment.
+            os.environ["PYWEMO_CALLBACK_ADDRESS"] = f"{self.callback_address}:{self.requested_port}"
+        registry = SubscriptionRegistry(requested_port=self.requested_port)
+        await self.hass.async_add_executor_job(registry.start)
+        self._registry = registry
+
+    async def async_stop(self) -> None:
+        registry, self._registry = self._registry, None
+        if registry:
+            await self.hass.async_add_executor_job(registry.stop)
+
+    async def follow(
+        self, device: WeMoDevice, callback: Callable[[WeMoDevice, str, str], None]
+    ) -> None:
+        assert self._registry is not None
+        self._registry.on(device, None, callback)
+        await self.hass.async_add_executor_job(self._registry.register, device)
+
+    async def forget(self, device: WeMoDevice) -> None:
+        if self._registry:
+            await self.hass.async_add_executor_job(self._registry.unregister, device)
+
+    def is_subscribed(self, device: WeMoDevice) -> bool:
+        return bool(self._registry and self._registry.is_subscribed(device))
+
+
+async def async_acquire(
+    hass: HomeAssistant, port: int, callback_address: str | None
+) -> SharedRegistry:
+    """The running registry, started now if this is the first WeMo entry."""
+    data = hass.data.setdefault(DOMAIN, {})
+    shared: SharedRegistry | None = data.get(KEY)
+    if shared is None:
+        shared = SharedRegistry(hass, port, callback_address)
+        await shared.async_start()
+        data[KEY] = shared
+
+        async def stop(event: Event) -> None:
+            # Unsubscribe as Home Assistant stops, so devices stop calling a closed port.
+            if data.get(KEY) is shared:
+                data.pop(KEY, None)
+                await shared.async_stop()
+
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
+    shared.users += 1
+    return shared
+
+
+async def async_release(hass: HomeAssistant, shared: SharedRegistry) -> None:
+    shared.users -= 1
+    if shared.users <= 0:
+        hass.data.get(DOMAIN, {}).pop(KEY, None)
+        await shared.async_stop()

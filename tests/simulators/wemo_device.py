@@ -1,0 +1,373 @@
+"""A Belkin WeMo (Switch, Insight, Light Switch) on 127.0.0.1 that pywemo accepts unchanged.
+
+HTTP like the device (protocols/wemo.md): setup.xml and service descriptions, SOAP control
+(GetBinaryState, SetBinaryState, GetInsightParams), and GENA eventing: SUBSCRIBE (new, renew with
+SID, 412 for an unknown SID), UNSUBSCRIBE, an initial NOTIFY after each subscription and a NOTIFY
+on every change. The XML follows the shapes of the real devices in captures/wemo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+import itertools
+import re
+import time
+import uuid
+
+import aiohttp
+from aiohttp import web
+
+MODELS = {
+    # model: (UDN prefix, deviceType, modelName, has insight service)
+    "Switch": ("Socket-1_0", "urn:Belkin:device:controllee:1", "Socket", False),
+    "Insight": ("Insight-1_0", "urn:Belkin:device:insight:1", "Insight", True),
+    "LightSwitch": ("Lightswitch-1_0", "urn:Belkin:device:lightswitch:1", "LightSwitch", False),
+}
+
+SOAP_ACTION = re.compile(r'"?urn:Belkin:service:(?P<service>\w+):1#(?P<action>\w+)"?')
+BINARY_STATE = re.compile(r"<BinaryState>(?P<state>\d+)</BinaryState>")
+
+
+def scpd(actions: list[tuple[str, list[str]]], variables: list[str]) -> str:
+    """A service description: its actions (with argument names) and state variables."""
+    action_xml = "".join(
+        f"<action><name>{name}</name><argumentList>"
+        + "".join(
+            f"<argument><retval /><name>{arg}</name><relatedStateVariable>{arg}"
+            "</relatedStateVariable><direction>out</direction></argument>"
+            for arg in args
+        )
+        + "</argumentList></action>"
+        for name, args in actions
+    )
+    variable_xml = "".join(
+        f'<stateVariable sendEvents="yes"><name>{v}</name><dataType>string</dataType>'
+        "<defaultValue>0</defaultValue></stateVariable>"
+        for v in variables
+    )
+    return (
+        '<?xml version="1.0"?><scpd xmlns="urn:Belkin:service-1-0"><specVersion><major>1</major>'
+        f"<minor>0</minor></specVersion><actionList>{action_xml}</actionList>"
+        f"<serviceStateTable>{variable_xml}</serviceStateTable></scpd>"
+    )
+
+
+BASICEVENT_SCPD = scpd(
+    [("GetBinaryState", ["BinaryState"]), ("SetBinaryState", ["BinaryState"])],
+    ["BinaryState"],
+)
+INSIGHT_SCPD = scpd([("GetInsightParams", ["InsightParams"])], ["InsightParams"])
+# Light Switches carry the rules service (where the long-press rule lives); pywemo requires it.
+RULES_SCPD = scpd(
+    [("FetchRules", ["ruleDbVersion", "ruleDbPath"]), ("StoreRules", ["errorInfo"])],
+    ["ruleDbVersion"],
+)
+
+
+@dataclass
+class Subscriber:
+    sid: str
+    callback: str
+    service: str
+    seq: itertools.count = field(default_factory=itertools.count)
+
+
+class SimulatedWemo:
+    """One device. `load_w` drives an Insight's power; `long_press()` sends the event."""
+
+    def __init__(self, model: str = "Switch", serial: str = "221517K0101769", port: int = 0):
+        self.model = model
+        self.udn_prefix, self.device_type, self.model_name, self.has_insight = MODELS[model]
+        self.serial = serial
+        self.port = port
+        self.name = f"WeMo {model}"
+        self.state = 0
+        self.load_w = 0.0
+        self.standby_threshold_w = 8.0
+        self.on_since = time.time()
+        self.today_mw_min = 0.0
+        self.total_mw_min = 0.0
+        self.silent = False
+        self.accept_subscriptions = True
+        self.manufacturer = "Belkin International Inc."
+        self.subscribers: dict[str, Subscriber] = {}
+        self.notifies_sent = 0
+        self.soap_calls = 0
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._last_tick = time.monotonic()
+
+    # ----- the device's state --------------------------------------------------------------
+
+    @property
+    def udn(self) -> str:
+        return f"uuid:{self.udn_prefix}-{self.serial}"
+
+    def binary_state(self) -> int:
+        """0 off, 1 on; an Insight that is on but drawing under its threshold reports 8."""
+        if self.state and self.has_insight and self.load_w < self.standby_threshold_w:
+            return 8
+        return self.state
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        minutes = (now - self._last_tick) / 60
+        self._last_tick = now
+        if self.state:
+            energy = self.load_w * 1000 * minutes
+            self.today_mw_min += energy
+            self.total_mw_min += energy
+
+    def insight_params(self) -> str:
+        """The 11 fields: state|lastchange|onfor|ontoday|ontotal|timeperiod|wifi|currentmw|
+        todaymw|totalmw|powerthreshold (energies in mW-minutes)."""
+        self._tick()
+        on_for = int(time.time() - self.on_since) if self.state else 0
+        current_mw = int(self.load_w * 1000) if self.state else 0
+        return (
+            f"{self.binary_state()}|{int(self.on_since)}|{on_for}|{on_for}|{on_for}|1209600|8|"
+            f"{current_mw}|{int(self.today_mw_min)}|{self.total_mw_min:.6f}|"
+            f"{int(self.standby_threshold_w * 1000)}"
+        )
+
+    async def set_load(self, watts: float) -> None:
+        self._tick()
+        before = self.binary_state()
+        self.load_w = watts
+        if self.has_insight:
+            await self.notify("insight", {"InsightParams": self.insight_params()})
+        if self.binary_state() != before:
+            await self.notify("basicevent", {"BinaryState": str(self.binary_state())})
+
+    async def press(self, on: bool) -> None:
+        """Someone switches the device at the device (or in another app)."""
+        await self._switch(int(on))
+
+    async def _switch(self, state: int) -> None:
+        self._tick()
+        if state != self.state:
+            self.state = state
+            self.on_since = time.time()
+        await self.notify("basicevent", {"BinaryState": str(self.binary_state())})
+        if self.has_insight:
+            await self.notify("insight", {"InsightParams": self.insight_params()})
+
+    async def long_press(self) -> None:
+        """A Light Switch held down. With its long-press rule set, the switch sends
+        SetBinaryState to the controller's virtual WeMo device (pywemo serves it on the same
+        port as the event callbacks)."""
+        if self.silent:
+            return
+        for subscriber in list(self.subscribers.values()):
+            if subscriber.service != "basicevent":
+                continue
+            base = subscriber.callback.split("/", 3)[:3]
+            assert self._session is not None
+            body = (
+                '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s='
+                '"http://schemas.xmlsoap.org/soap/envelope/"><s:Body><u:SetBinaryState '
+                'xmlns:u="urn:Belkin:service:basicevent:1"><BinaryState>2</BinaryState>'
+                "</u:SetBinaryState></s:Body></s:Envelope>"
+            )
+            headers = {"SOAPACTION": '"urn:Belkin:service:basicevent:1#SetBinaryState"'}
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with self._session.post(
+                    "/".join(base) + "/upnp/control/basicevent1", data=body, headers=headers
+                ) as response:
+                    await response.read()
+            return
+
+    # ----- eventing --------------------------------------------------------------------------
+
+    async def notify(
+        self, service: str, properties: dict[str, str], only: Subscriber | None = None
+    ) -> None:
+        if self.silent or self._session is None or self._session.closed:
+            return  # switched off, or the simulator is shutting down
+        body = (
+            '<e:propertyset xmlns:e="urn:schemas-upnp-org:event-1-0">'
+            + "".join(f"<e:property><{k}>{v}</{k}></e:property>" for k, v in properties.items())
+            + "</e:propertyset>"
+        )
+        targets = [only] if only else [s for s in self.subscribers.values() if s.service == service]
+        for subscriber in targets:
+            headers = {
+                "NT": "upnp:event",
+                "NTS": "upnp:propchange",
+                "SID": subscriber.sid,
+                "SEQ": str(next(subscriber.seq)),
+                "Content-Type": 'text/xml; charset="utf-8"',
+            }
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError, RuntimeError):
+                async with self._session.request(
+                    "NOTIFY",
+                    subscriber.callback,
+                    data=body,
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=5),
+                ) as response:
+                    await response.read()
+                self.notifies_sent += 1
+
+    # ----- HTTP ------------------------------------------------------------------------------
+
+    def setup_xml(self) -> str:
+        services = [("basicevent", "basicevent1", "/eventservice.xml")]
+        if self.has_insight:
+            services.append(("insight", "insight1", "/insightservice.xml"))
+        if self.model == "LightSwitch":
+            services.append(("rules", "rules1", "/rulesservice.xml"))
+        service_xml = "".join(
+            f"<service><serviceType>urn:Belkin:service:{kind}:1</serviceType>"
+            f"<serviceId>urn:Belkin:serviceId:{sid}</serviceId>"
+            f"<controlURL>/upnp/control/{sid}</controlURL>"
+            f"<eventSubURL>/upnp/event/{sid}</eventSubURL><SCPDURL>{url}</SCPDURL></service>"
+            for kind, sid, url in services
+        )
+        return (
+            '<?xml version="1.0"?><root xmlns="urn:Belkin:device-1-0"><specVersion><major>1'
+            f"</major><minor>0</minor></specVersion><device><deviceType>{self.device_type}"
+            f"</deviceType><friendlyName>{self.name}</friendlyName>"
+            f"<manufacturer>{self.manufacturer}</manufacturer>"
+            "<manufacturerURL>http://www.belkin.com</manufacturerURL>"
+            f"<modelDescription>Belkin Plugin Socket 1.0</modelDescription>"
+            f"<modelName>{self.model_name}</modelName><modelNumber>1.0</modelNumber>"
+            f"<serialNumber>{self.serial}</serialNumber><UDN>{self.udn}</UDN>"
+            "<macAddress>94103EA1B2C3</macAddress>"
+            f"<firmwareVersion>WeMo_WW_2.00.11408.PVT-OWRT-{self.model_name}</firmwareVersion>"
+            f"<binaryState>{self.binary_state()}</binaryState>"
+            f"<serviceList>{service_xml}</serviceList></device></root>"
+        )
+
+    async def _guard(self, request: web.Request) -> None:
+        if self.silent:  # a device that went away: the request hangs, then the client gives up
+            await asyncio.sleep(30)
+            raise web.HTTPServiceUnavailable
+
+    async def _get(self, request: web.Request) -> web.Response:
+        await self._guard(request)
+        documents = {
+            "/setup.xml": self.setup_xml(),
+            "/eventservice.xml": BASICEVENT_SCPD,
+            "/insightservice.xml": INSIGHT_SCPD if self.has_insight else None,
+            "/rulesservice.xml": RULES_SCPD if self.model == "LightSwitch" else None,
+        }
+        if (document := documents.get(request.path)) is None:
+            raise web.HTTPNotFound
+        return web.Response(text=document, content_type="text/xml")
+
+    async def _control(self, request: web.Request) -> web.Response:
+        await self._guard(request)
+        self.soap_calls += 1
+        match = SOAP_ACTION.match(request.headers.get("SOAPACTION", ""))
+        if not match:
+            raise web.HTTPBadRequest
+        service, action = match["service"], match["action"]
+        body = await request.text()
+        if (service, action) == ("basicevent", "GetBinaryState"):
+            result = {"BinaryState": str(self.binary_state())}
+        elif (service, action) == ("basicevent", "SetBinaryState"):
+            requested = BINARY_STATE.search(body)
+            if not requested:
+                raise web.HTTPBadRequest
+            await self._switch(1 if int(requested["state"]) else 0)
+            result = {"BinaryState": str(self.binary_state()), "CountdownEndTime": "0"}
+        elif (service, action) == ("insight", "GetInsightParams") and self.has_insight:
+            result = {"InsightParams": self.insight_params()}
+        else:
+            return web.Response(status=500, text=soap_fault(), content_type="text/xml")
+        return web.Response(text=soap_response(service, action, result), content_type="text/xml")
+
+    async def _subscribe(self, request: web.Request) -> web.Response:
+        await self._guard(request)
+        service = request.path.rsplit("/", 1)[-1].removesuffix("1")
+        headers = {"TIMEOUT": "Second-300", "SERVER": "Unspecified, UPnP/1.0, Unspecified"}
+        if sid := request.headers.get("SID"):
+            if sid not in self.subscribers:
+                raise web.HTTPPreconditionFailed  # 412: subscribe afresh
+            return web.Response(headers={**headers, "SID": sid})
+        callback = request.headers.get("CALLBACK", "").strip("<>")
+        if not self.accept_subscriptions:
+            raise web.HTTPServiceUnavailable
+        if not callback.startswith("http://") or request.headers.get("NT") != "upnp:event":
+            raise web.HTTPPreconditionFailed
+        subscriber = Subscriber(f"uuid:{uuid.uuid4()}", callback, service)
+        self.subscribers[subscriber.sid] = subscriber
+        # The device announces the current state right after answering (initial NOTIFY).
+        properties = (
+            {"InsightParams": self.insight_params()}
+            if service == "insight"
+            else {"BinaryState": str(self.binary_state())}
+        )
+        asyncio.get_running_loop().call_later(
+            0.05, lambda: asyncio.ensure_future(self._initial(subscriber, properties))
+        )
+        return web.Response(headers={**headers, "SID": subscriber.sid})
+
+    async def _initial(self, subscriber: Subscriber, properties: dict[str, str]) -> None:
+        await self.notify(subscriber.service, properties, only=subscriber)
+
+    async def _unsubscribe(self, request: web.Request) -> web.Response:
+        self.subscribers.pop(request.headers.get("SID", ""), None)
+        return web.Response()
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/{doc:.*\\.xml}", self._get)
+        app.router.add_post("/upnp/control/{service}", self._control)
+        app.router.add_route("SUBSCRIBE", "/upnp/event/{service}", self._subscribe)
+        app.router.add_route("UNSUBSCRIBE", "/upnp/event/{service}", self._unsubscribe)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._session = aiohttp.ClientSession()
+
+    async def go_away(self) -> None:
+        """Unplugged: nothing listens on its port any more."""
+        if self._runner:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def come_back(self) -> None:
+        """Plugged in again, on the same port (subscriptions were lost with the reboot)."""
+        self.subscribers.clear()
+        session, self._session = self._session, None
+        await self.start()
+        if session:
+            await session.close()
+
+    async def stop(self) -> None:
+        if self._session:
+            await self._session.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> SimulatedWemo:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+def soap_response(service: str, action: str, result: dict[str, str]) -> str:
+    values = "".join(f"<{k}>{v}</{k}>\r\n" for k, v in result.items())
+    return (
+        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+        's:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body>\n'
+        f'<u:{action}Response xmlns:u="urn:Belkin:service:{service}:1">\r\n{values}'
+        f"</u:{action}Response>\r\n</s:Body> </s:Envelope>"
+    )
+
+
+def soap_fault() -> str:
+    return (
+        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>'
+        "<faultcode>s:Client</faultcode><faultstring>UPnPError</faultstring><detail><UPnPError "
+        'xmlns="urn:schemas-upnp-org:control-1-0"><errorCode>-1</errorCode><errorDescription>'
+        "Invalid Action</errorDescription></UPnPError></detail></s:Fault></s:Body></s:Envelope>"
+    )

@@ -1,0 +1,269 @@
+"""WeMo through Home Assistant: a simulated device that pywemo accepts, with real GENA push."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+import re
+from typing import Any
+
+from homeassistant import config_entries
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pywemo.ouimeaux_device.api.service import Action, Session
+import urllib3
+import yaml
+
+from custom_components.lanmeter import wemo as wemo_kind
+from custom_components.lanmeter.const import DOMAIN
+from custom_components.lanmeter.wemo import coordinator as wemo_coordinator
+from tests.conftest import captures_dir
+from tests.mosquitto import free_port
+from tests.simulators.wemo_device import SimulatedWemo
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+
+@pytest.fixture(autouse=True)
+def any_callback_port(monkeypatch: pytest.MonkeyPatch, socket_enabled: None) -> None:
+    """pywemo's callback server on a free port instead of 8989."""
+    monkeypatch.setattr(wemo_kind, "DEFAULT_CALLBACK_PORT", free_port())
+
+
+@pytest.fixture(autouse=True)
+async def unload_entries(hass: HomeAssistant) -> AsyncIterator[None]:
+    """Unload every entry before the simulators stop, so pywemo's threads end cleanly."""
+    yield
+    await hass.async_block_till_done(wait_background_tasks=True)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is config_entries.ConfigEntryState.LOADED:
+            await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def insight() -> AsyncIterator[SimulatedWemo]:
+    async with SimulatedWemo("Insight", serial="221517K0101769") as sim:
+        sim.name = "Dryer"
+        yield sim
+
+
+async def add(hass: HomeAssistant, sim: SimulatedWemo, port: int | None = None) -> Any:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "wemo"}
+    )
+    answers: dict[str, Any] = {"host": "127.0.0.1", "port": port or sim.port}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
+    if result["type"] is FlowResultType.CREATE_ENTRY:
+        await hass.async_block_till_done()
+        # Wait until pywemo subscribed and the initial NOTIFYs were delivered. (pywemo itself
+        # counts an Insight that is off as not subscribed: it stops sending InsightParams.)
+        services = 2 if sim.has_insight else 1
+        await until(lambda: len(sim.subscribers) >= services and sim.notifies_sent >= services)
+    return result
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110 - pywemo's threads do the work
+            await asyncio.sleep(0.05)
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    return hass.states.get(entity_id).state
+
+
+async def test_insight_is_added_and_pushes_its_state(
+    hass: HomeAssistant, insight: SimulatedWemo
+) -> None:
+    result = await add(hass, insight)
+    entry = result["result"]
+    assert entry.unique_id == "221517K0101769"
+    assert entry.title == "Dryer"
+    assert state(hass, "switch.dryer") == STATE_OFF
+    polls = entry.runtime_data.device.coordinator.polls
+    # Switched at the device: the NOTIFY brings it, no poll.
+    insight.load_w = 1500
+    await insight.press(True)
+    await until(lambda: state(hass, "switch.dryer") == STATE_ON)
+    await until(lambda: state(hass, "sensor.dryer_power") == "1500.0")
+    assert state(hass, "sensor.dryer_standby_state") == "on"
+    await insight.set_load(3.0)  # under the 8 W threshold: BinaryState 8
+    await until(lambda: state(hass, "sensor.dryer_standby_state") == "standby")
+    assert state(hass, "switch.dryer") == STATE_ON
+    assert entry.runtime_data.device.coordinator.polls == polls
+    # Subscriptions work: no repair notice, even after the Insight was off for a while.
+    assert not ir.async_get(hass).async_get_issue(DOMAIN, f"wemo_no_push_{entry.entry_id}")
+    energy = hass.states.get("sensor.dryer_energy_total")
+    assert energy.attributes["state_class"] == "total_increasing"
+    assert energy.attributes["unit_of_measurement"] == "kWh"
+
+
+async def test_switching_from_home_assistant(hass: HomeAssistant, insight: SimulatedWemo) -> None:
+    await add(hass, insight)
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.dryer"}, blocking=True
+    )
+    assert insight.state == 1
+    assert state(hass, "switch.dryer") == STATE_ON
+
+
+async def test_light_switch_long_press_is_an_event(hass: HomeAssistant) -> None:
+    async with SimulatedWemo("LightSwitch", serial="221617K0000001") as sim:
+        sim.name = "Hall light"
+        await add(hass, sim)
+        assert state(hass, "event.hall_light_long_press") == "unknown"
+        await sim.long_press()
+        await until(lambda: state(hass, "event.hall_light_long_press") != "unknown")
+        event = hass.states.get("event.hall_light_long_press")
+        assert event.attributes["event_type"] == "long_press"
+
+
+async def test_without_push_it_polls_and_explains_why(
+    hass: HomeAssistant, insight: SimulatedWemo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wemo_coordinator, "NO_PUSH_ISSUE_AFTER_S", 0)
+    insight.accept_subscriptions = False  # as if it could not reach our callback port
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "wemo"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": insight.port}
+    )
+    entry = result["result"]
+    await hass.async_block_till_done()
+    insight.state = 1
+    insight.load_w = 700
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "switch.dryer") == STATE_ON
+    assert state(hass, "sensor.dryer_power") == "700.0"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"wemo_no_push_{entry.entry_id}")
+    assert issue is not None and issue.translation_key == "wemo_no_push"
+
+
+async def test_unplugged_is_unavailable_and_comes_back(
+    hass: HomeAssistant,
+    insight: SimulatedWemo,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pywemo retries a refused request for about a minute (gentle on the device's few
+    # threads); the same path with its retries shortened keeps this test quick.
+    monkeypatch.setattr(Session, "retries", urllib3.Retry(total=1, backoff_factor=0))
+    monkeypatch.setattr(Action, "max_rediscovery_attempts", 1)
+    insight.accept_subscriptions = False  # polling mode, so the poll notices the outage
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "wemo"}
+    )
+    await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": insight.port}
+    )
+    await hass.async_block_till_done()
+    await insight.go_away()
+    for _ in range(2):
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "switch.dryer") == STATE_UNAVAILABLE
+    assert sum("did not answer" in r.getMessage() for r in caplog.records) == 1
+    await insight.come_back()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "switch.dryer") == STATE_OFF
+
+
+async def test_errors_and_duplicates(hass: HomeAssistant, insight: SimulatedWemo) -> None:
+    await add(hass, insight)
+    result = await add(hass, insight)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    async with SimulatedWemo("Switch", serial="X1") as other:
+        other.manufacturer = "Someone Else Ltd."
+        result = await add(hass, other)
+        assert result["errors"] == {"base": "not_a_wemo_device"}
+        await other.go_away()
+        result = await add(hass, other, port=other.port)
+        assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_ssdp_discovery_offers_and_follows_the_device(
+    hass: HomeAssistant, insight: SimulatedWemo
+) -> None:
+    def found(port: int) -> SsdpServiceInfo:
+        return SsdpServiceInfo(
+            ssdp_usn=f"{insight.udn}::urn:Belkin:service:basicevent:1",
+            ssdp_st="urn:Belkin:service:basicevent:1",
+            ssdp_location=f"http://127.0.0.1:{port}/setup.xml",
+            upnp={
+                "manufacturer": "Belkin International Inc.",
+                "serialNumber": insight.serial,
+                "friendlyName": "Dryer",
+            },
+        )
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_SSDP}, data=found(insight.port)
+    )
+    assert result["step_id"] == "wemo_confirm"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    await hass.async_block_till_done()
+    # The WeMo restarted on another port: SSDP sees it there and the entry follows.
+    async with SimulatedWemo("Insight", serial=insight.serial) as moved:
+        moved.name = "Dryer"
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_SSDP}, data=found(moved.port)
+        )
+        assert result["reason"] == "already_configured"
+        assert entry.data["port"] == moved.port
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert entry.state is config_entries.ConfigEntryState.LOADED
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def test_captured_soap_requests_get_the_captured_answers(insight: SimulatedWemo) -> None:
+    """Replay the real Insight's SOAP requests; the answers carry the same elements."""
+    import aiohttp
+
+    capture = yaml.safe_load((captures_dir("wemo") / "Test_Insight.test_turn_on.yaml").read_text())
+    async with aiohttp.ClientSession() as session:
+        for interaction in capture["interactions"]:
+            request = interaction["request"]
+            if request["method"] != "POST":
+                continue
+            path = "/" + request["uri"].split("/", 3)[3]
+            headers = {"SOAPACTION": request["headers"]["SOAPACTION"][0]}
+            async with session.post(
+                f"http://127.0.0.1:{insight.port}{path}", data=request["body"], headers=headers
+            ) as reply:
+                answer = await reply.text()
+            expected = interaction["response"]["body"]["string"]
+            tags = lambda xml: re.findall(r"<(\w+)>", xml)  # noqa: E731
+            assert tags(answer)[:1] == tags(expected)[:1]
+            if "SetBinaryState" in headers["SOAPACTION"]:
+                assert insight.state == 1
+            if "InsightParams" in expected:
+                fields = re.search(r"<InsightParams>([^<]*)<", answer)[1].split("|")
+                assert (
+                    len(fields)
+                    == 11
+                    == len(re.search(r"<InsightParams>([^<]*)<", expected)[1].split("|"))
+                )

@@ -101,7 +101,8 @@ class SimulatedFlumeBridge:
             for seconds, flow in script:
                 end = time.monotonic() + seconds
                 while time.monotonic() < end:
-                    if batches % 10 == 0:  # status every 5 minutes, as the bridge does
+                    # Status every 5 minutes, as the bridge does (and early, for a late listener).
+                    if batches < 3 or batches % 10 == 0:
                         await asyncio.to_thread(self.hello)
                     await asyncio.sleep(SAMPLE_S * BATCH_SAMPLES)
                     self.clock = time.time() - SAMPLE_S * BATCH_SAMPLES

@@ -90,6 +90,7 @@ class SimulatedWemo:
         self.today_mw_min = 0.0
         self.total_mw_min = 0.0
         self.silent = False
+        self.frozen_params: str | None = None  # answer exactly these InsightParams (replays)
         self.accept_subscriptions = True
         self.manufacturer = "Belkin International Inc."
         self.subscribers: dict[str, Subscriber] = {}
@@ -107,6 +108,8 @@ class SimulatedWemo:
 
     def binary_state(self) -> int:
         """0 off, 1 on; an Insight that is on but drawing under its threshold reports 8."""
+        if self.frozen_params:
+            return int(self.frozen_params.split("|")[0])
         if self.state and self.has_insight and self.load_w < self.standby_threshold_w:
             return 8
         return self.state
@@ -123,6 +126,8 @@ class SimulatedWemo:
     def insight_params(self) -> str:
         """The 11 fields: state|lastchange|onfor|ontoday|ontotal|timeperiod|wifi|currentmw|
         todaymw|totalmw|powerthreshold (energies in mW-minutes)."""
+        if self.frozen_params:
+            return self.frozen_params
         self._tick()
         on_for = int(time.time() - self.on_since) if self.state else 0
         current_mw = int(self.load_w * 1000) if self.state else 0
@@ -273,7 +278,17 @@ class SimulatedWemo:
             if not requested:
                 raise web.HTTPBadRequest
             await self._switch(1 if int(requested["state"]) else 0)
-            result = {"BinaryState": str(self.binary_state()), "CountdownEndTime": "0"}
+            state = str(self.binary_state())
+            if self.has_insight:
+                # An Insight answers with its first ten InsightParams fields, the last without
+                # decimals (as the real one does).
+                fields = self.insight_params().split("|")[:10]
+                state = "|".join([*fields[:9], fields[9].split(".")[0]])
+            result = {
+                "BinaryState": state,
+                "CountdownEndTime": "0",
+                "deviceCurrentTime": str(int(time.time())),
+            }
         elif (service, action) == ("insight", "GetInsightParams") and self.has_insight:
             result = {"InsightParams": self.insight_params()}
         else:

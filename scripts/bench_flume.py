@@ -26,20 +26,12 @@ from paho.mqtt.enums import CallbackAPIVersion
 from custom_components.lanmeter.flume.messages import decode_payload, flow_samples, make_box
 from custom_components.lanmeter.flume.water import PulseMeter
 from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import home_assistant, link_integration
+from scripts.ha_process import bench_configuration, home_assistant, link_integration
 from tests.mosquitto import free_port, running_broker
 from tests.simulators.flume_bridge import SimulatedFlumeBridge
 
 KEY = bytes.fromhex("5e" * 16 + "a7" * 16)
 ENTITY = "sensor.flume_a3c0de_last_report"
-
-
-def configuration(port: int) -> str:
-    return (
-        "homeassistant:\n  name: bench\n  unit_system: metric\n  time_zone: UTC\n"
-        "  latitude: 0\n  longitude: 0\n  elevation: 0\n"
-        f"http:\n  server_port: {port}\napi:\nlogger:\n  default: error\n"
-    )
 
 
 def broker_latency(port: int, samples: int) -> list[float]:
@@ -142,7 +134,7 @@ async def run(samples: int, count: int) -> dict[str, float]:
         results["pure_msgs_per_s"] = await asyncio.to_thread(pure_rate, count)
         config_dir = Path(tmp) / "config"
         http_port = free_port()
-        link_integration(config_dir, configuration(http_port))
+        link_integration(config_dir, bench_configuration(http_port))
         sim = SimulatedFlumeBridge(broker, KEY)
         await asyncio.to_thread(sim.connect)
         async with home_assistant(config_dir, "--skip-pip", quiet=True) as hass:

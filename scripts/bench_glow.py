@@ -27,20 +27,12 @@ import time
 import aiohttp
 
 from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import REPO, home_assistant, link_integration
+from scripts.ha_process import REPO, bench_configuration, home_assistant, link_integration
 from tests.mosquitto import free_port
 from tests.simulators.glow_cad import ScriptedMeter, upload_body
 
 USERNAME, PASSWORD = "bench", "bench-lanmeter"
 CADS = 8
-
-
-def configuration(port: int) -> str:
-    return (
-        "homeassistant:\n  name: bench\n  unit_system: metric\n  time_zone: UTC\n"
-        "  latitude: 0\n  longitude: 0\n  elevation: 0\n"
-        f"http:\n  server_port: {port}\napi:\nlogger:\n  default: error\n"
-    )
 
 
 def client_ssl() -> ssl.SSLContext:
@@ -168,7 +160,7 @@ async def run(seconds: float, samples: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         config_dir = Path(tmp) / "config"
         http_port, receiver_port, bare_port = free_port(), free_port(), free_port()
-        link_integration(config_dir, configuration(http_port))
+        link_integration(config_dir, bench_configuration(http_port))
         async with bare_server(bare_port, Path(tmp) / "cert"):
             url = f"https://127.0.0.1:{bare_port}/zb02"
             results["bare_valid"] = await hammer(url, seconds, 0.0)

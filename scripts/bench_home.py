@@ -23,21 +23,19 @@ import time
 import aiohttp
 
 from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import REPO, cpu_seconds, home_assistant, link_integration
+from scripts.ha_process import (
+    REPO,
+    bench_configuration,
+    cpu_seconds,
+    home_assistant,
+    link_integration,
+)
 from tests.mosquitto import free_port
 from tests.simulators.kasa_device import encrypt
 
 DEVICES = 50
 UPDATES = 1000
 QUERY = encrypt(b'{"emeter":{"get_realtime":{}},"system":{"get_sysinfo":{}}}')
-
-
-def configuration(port: int) -> str:
-    return (
-        "homeassistant:\n  name: bench\n  unit_system: metric\n  time_zone: UTC\n"
-        "  latitude: 0\n  longitude: 0\n  elevation: 0\n"
-        f"http:\n  server_port: {port}\napi:\nlogger:\n  default: error\n"
-    )
 
 
 async def set_state(client: HomeAssistantClient, entity_id: str, watts: float) -> None:
@@ -118,7 +116,7 @@ async def run(seconds: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         config_dir = Path(tmp) / "config"
         http_port, sense_port, bare_port = free_port(), free_port(), free_port()
-        link_integration(config_dir, configuration(http_port))
+        link_integration(config_dir, bench_configuration(http_port))
         bare = await asyncio.create_subprocess_exec(
             "taskset",
             "-c",

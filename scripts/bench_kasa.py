@@ -27,29 +27,12 @@ import time
 import aiohttp
 
 from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import cpu_seconds, home_assistant, link_integration
+from scripts.ha_process import bench_configuration, cpu_seconds, home_assistant, link_integration
 from tests.simulators.kasa_device import SimulatedKasaDevice
 
 BASE_W = 100.0
 SAMPLE_EVERY_S = 5.0
 USERNAME, PASSWORD = "bench", "bench-lanmeter"
-
-
-def configuration(port: int) -> str:
-    return f"""\
-homeassistant:
-  name: bench
-  unit_system: metric
-  time_zone: UTC
-  latitude: 0
-  longitude: 0
-  elevation: 0
-http:
-  server_port: {port}
-api:
-logger:
-  default: error
-"""
 
 
 @dataclass
@@ -136,7 +119,7 @@ async def run_one(integration: str, strips: int, window_s: float, warmup_s: floa
             await stack.enter_async_context(sim)
         config_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         port = free_port()
-        link_integration(config_dir, configuration(port))
+        link_integration(config_dir, bench_configuration(port))
         hass = await stack.enter_async_context(home_assistant(config_dir, "--skip-pip", quiet=True))
         session = await stack.enter_async_context(aiohttp.ClientSession())
         client = HomeAssistantClient(session, f"http://127.0.0.1:{port}")

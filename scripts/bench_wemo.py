@@ -20,24 +20,16 @@ import time
 import aiohttp
 
 from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import home_assistant, link_integration
+from scripts.ha_process import bench_configuration, home_assistant, link_integration
 from tests.mosquitto import free_port
 from tests.simulators.wemo_device import SimulatedWemo
-
-
-def configuration(port: int) -> str:
-    return (
-        "homeassistant:\n  name: bench\n  unit_system: metric\n  time_zone: UTC\n"
-        "  latitude: 0\n  longitude: 0\n  elevation: 0\n"
-        f"http:\n  server_port: {port}\napi:\nlogger:\n  default: error\n"
-    )
 
 
 async def run(toggles: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         config_dir = Path(tmp) / "config"
         http_port = free_port()
-        link_integration(config_dir, configuration(http_port))
+        link_integration(config_dir, bench_configuration(http_port))
         async with (
             SimulatedWemo("Switch", serial="BENCH0001") as sim,
             home_assistant(config_dir, "--skip-pip", quiet=True),

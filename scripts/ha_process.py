@@ -12,6 +12,15 @@ import sys
 REPO = Path(__file__).resolve().parent.parent
 
 
+def bench_configuration(http_port: int) -> str:
+    """A bare Home Assistant for benchmarks: HTTP API only, errors only in the log."""
+    return (
+        "homeassistant:\n  name: bench\n  unit_system: metric\n  time_zone: UTC\n"
+        "  latitude: 0\n  longitude: 0\n  elevation: 0\n"
+        f"http:\n  server_port: {http_port}\napi:\nlogger:\n  default: error\n"
+    )
+
+
 def link_integration(config_dir: Path, configuration_yaml: str) -> None:
     """A config directory whose custom_components/lanmeter is this checkout's integration."""
     config_dir.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers import selector
 import voluptuous as vol
@@ -26,7 +26,7 @@ from .glow.config_flow import GlowFlowMixin, GlowOptionsFlow, broker_problem
 from .glow.const import CONF_MODE, MODE_ZB02
 from .home.config_flow import HomeFlowMixin, HomeOptionsFlow
 from .kasa.config_flow import KasaFlowMixin, KasaOptionsFlow
-from .mqtt_client import MqttSettings
+from .mqtt_entry import settings_from
 from .wemo.config_flow import WemoFlowMixin, WemoOptionsFlow
 
 
@@ -88,14 +88,7 @@ class LanMeterConfigFlow(
                 CONF_USERNAME: user_input.get(CONF_USERNAME) or None,
                 CONF_PASSWORD: user_input.get(CONF_PASSWORD) or None,
             }
-            settings = MqttSettings(
-                data[CONF_HOST],
-                int(data[CONF_PORT]),
-                data[CONF_USERNAME],
-                data[CONF_PASSWORD],
-                data.get("tls", False),
-            )
-            if (problem := await broker_problem(settings)) is None:
+            if (problem := await broker_problem(settings_from(data))) is None:
                 return self.async_update_reload_and_abort(entry, data=data)
             errors["base"] = problem
         return self.async_show_form(

@@ -13,7 +13,8 @@ import voluptuous as vol
 
 from ..const import CONF_KIND, KIND_FLUME
 from ..mqtt_client import MqttAuthError, MqttConnectError, MqttConnection
-from . import TOPICS, broker_settings
+from ..mqtt_entry import settings_from
+from . import TOPICS
 from .const import (
     CONF_AWAY_ENTITY,
     CONF_CONTINUOUS_MIN,
@@ -84,7 +85,7 @@ class Heard:
 async def listen(user_input: dict[str, Any], box: Any) -> tuple[Heard | None, str | None]:
     heard = Heard()
     connection = MqttConnection(
-        broker_settings(user_input), TOPICS, lambda t, p, _r: heard.add(t, p, box)
+        settings_from(user_input), TOPICS, lambda t, p, _r: heard.add(t, p, box)
     )
     try:
         await connection.start()

@@ -7,21 +7,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from homeassistant.const import (
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
-    CONF_USERNAME,
-    Platform,
-)
+from homeassistant.const import CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
-from ..mqtt_client import MqttAuthError, MqttConnectError, MqttConnection, MqttSettings
+from ..mqtt_client import MqttConnection
+from ..mqtt_entry import async_connect
 from ..runtime import LanMeterConfigEntry
 from .certificate import server_context
 from .const import (
@@ -29,7 +24,6 @@ from .const import (
     CONF_LISTEN,
     CONF_MODE,
     CONF_PREFIX,
-    CONF_TLS,
     DEFAULT_PREFIX,
     MODE_ZB02,
 )
@@ -136,28 +130,11 @@ async def _start_receiver(
 
 async def _start_mqtt(entry: LanMeterConfigEntry, hub: GlowHub) -> MqttConnection:
     prefix = entry.data.get(CONF_PREFIX, DEFAULT_PREFIX)
-    connection = MqttConnection(
-        MqttSettings(
-            entry.data[CONF_HOST],
-            entry.data[CONF_PORT],
-            entry.data.get(CONF_USERNAME),
-            entry.data.get(CONF_PASSWORD),
-            entry.data.get(CONF_TLS, False),
-        ),
-        topics=[f"{prefix}/+/STATE", f"{prefix}/+/SENSOR/+"],
-        on_message=partial(hub.on_mqtt_message, prefix),
+    return await async_connect(
+        entry,
+        [f"{prefix}/+/STATE", f"{prefix}/+/SENSOR/+"],
+        partial(hub.on_mqtt_message, prefix),
     )
-    try:
-        await connection.start()
-    except MqttAuthError as err:
-        raise ConfigEntryAuthFailed(str(err)) from err
-    except MqttConnectError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="mqtt_unreachable",
-            translation_placeholders={"host": entry.data[CONF_HOST], "error": str(err)},
-        ) from err
-    return connection
 
 
 async def async_setup_glow(hass: HomeAssistant, entry: LanMeterConfigEntry) -> GlowDevice:

@@ -26,7 +26,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from custom_components.lanmeter.flume.messages import decode_payload, flow_samples, make_box
 from custom_components.lanmeter.flume.water import PulseMeter
 from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import bench_configuration, home_assistant, link_integration
+from scripts.ha_process import bench_configuration, home_assistant, link_integration, pin_to_cpu
 from tests.mosquitto import free_port, running_broker
 from tests.simulators.flume_bridge import SimulatedFlumeBridge
 
@@ -77,18 +77,7 @@ def pure_rate(count: int) -> float:
 
 async def ha_latency(client: HomeAssistantClient, sim: SimulatedFlumeBridge, samples: int):
     results = []
-    async with client.session.ws_connect(f"{client.base_url}/api/websocket") as ws:
-        await ws.receive_json()
-        await ws.send_json({"type": "auth", "access_token": client.token})
-        await ws.receive_json()
-        await ws.send_json(
-            {
-                "id": 1,
-                "type": "subscribe_trigger",
-                "trigger": {"platform": "state", "entity_id": ENTITY},
-            }
-        )
-        await ws.receive_json()
+    async with client.state_changes(ENTITY) as ws:
         for _ in range(samples):
             started = time.perf_counter()
             await asyncio.to_thread(sim.water, [(5, 6.0)])
@@ -138,10 +127,7 @@ async def run(samples: int, count: int) -> dict[str, float]:
         sim = SimulatedFlumeBridge(broker, KEY)
         await asyncio.to_thread(sim.connect)
         async with home_assistant(config_dir, "--skip-pip", quiet=True) as hass:
-            pin = await asyncio.create_subprocess_exec(
-                "taskset", "-pc", "0", str(hass.pid), stdout=asyncio.subprocess.DEVNULL
-            )
-            await pin.wait()
+            await pin_to_cpu(hass.pid)
             async with aiohttp.ClientSession() as session:
                 client = HomeAssistantClient(session, f"http://127.0.0.1:{http_port}")
                 await client.wait_until_up()

@@ -27,7 +27,13 @@ import time
 import aiohttp
 
 from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import REPO, bench_configuration, home_assistant, link_integration
+from scripts.ha_process import (
+    REPO,
+    bench_configuration,
+    home_assistant,
+    link_integration,
+    pin_to_cpu,
+)
 from tests.mosquitto import free_port
 from tests.simulators.glow_cad import ScriptedMeter, upload_body
 
@@ -78,19 +84,8 @@ async def latency(client: HomeAssistantClient, url: str, samples: int) -> list[f
     connector = aiohttp.TCPConnector(ssl=client_ssl(), limit=1)
     async with (
         aiohttp.ClientSession(connector=connector) as session,
-        client.session.ws_connect(f"{client.base_url}/api/websocket") as ws,
+        client.state_changes(entity) as ws,
     ):
-        await ws.receive_json()
-        await ws.send_json({"type": "auth", "access_token": client.token})
-        await ws.receive_json()
-        await ws.send_json(
-            {
-                "id": 1,
-                "type": "subscribe_trigger",
-                "trigger": {"platform": "state", "entity_id": entity},
-            }
-        )
-        await ws.receive_json()
         headers = {"X-ID": "LAT001", "Content-Type": "application/json"}
         for n in range(samples + 1):
             meter.power_w = 1000 + n
@@ -169,10 +164,7 @@ async def run(seconds: float, samples: int) -> dict[str, float]:
             home_assistant(config_dir, "--skip-pip", quiet=True) as hass,
             aiohttp.ClientSession() as session,
         ):
-            pin = await asyncio.create_subprocess_exec(
-                "taskset", "-pc", "0", str(hass.pid), stdout=asyncio.subprocess.DEVNULL
-            )
-            await pin.wait()
+            await pin_to_cpu(hass.pid)
             client = HomeAssistantClient(session, f"http://127.0.0.1:{http_port}")
             await client.wait_until_up()
             await client.onboard_or_login(USERNAME, PASSWORD)

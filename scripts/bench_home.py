@@ -29,6 +29,7 @@ from scripts.ha_process import (
     cpu_seconds,
     home_assistant,
     link_integration,
+    pin_to_cpu,
 )
 from tests.mosquitto import free_port
 from tests.simulators.kasa_device import encrypt
@@ -136,10 +137,7 @@ async def run(seconds: float) -> dict[str, float]:
             home_assistant(config_dir, "--skip-pip", quiet=True) as hass,
             aiohttp.ClientSession() as session,
         ):
-            pin = await asyncio.create_subprocess_exec(
-                "taskset", "-pc", "0", str(hass.pid), stdout=asyncio.subprocess.DEVNULL
-            )
-            await pin.wait()
+            await pin_to_cpu(hass.pid)
             client = HomeAssistantClient(session, f"http://127.0.0.1:{http_port}")
             await client.wait_until_up()
             await client.onboard_or_login("bench", "bench-lanmeter")

@@ -48,18 +48,7 @@ async def run(toggles: int) -> dict[str, float]:
                     await asyncio.sleep(0.1)
             await asyncio.sleep(2)
             to_state, notify = [], []
-            async with session.ws_connect(f"{client.base_url}/api/websocket") as ws:
-                await ws.receive_json()
-                await ws.send_json({"type": "auth", "access_token": client.token})
-                await ws.receive_json()
-                await ws.send_json(
-                    {
-                        "id": 1,
-                        "type": "subscribe_trigger",
-                        "trigger": {"platform": "state", "entity_id": "switch.bench_switch"},
-                    }
-                )
-                await ws.receive_json()
+            async with client.state_changes("switch.bench_switch") as ws:
                 for n in range(toggles):
                     started = time.perf_counter()
                     await sim.press(n % 2 == 0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import AsyncIterator
+import contextlib
 import itertools
 from typing import Any
 
@@ -121,14 +123,34 @@ class HomeAssistantClient:
         if result["type"] != "create_entry":
             raise RuntimeError(f"options for {entry_id}: {result}")
 
-    async def _ws(self, *messages: dict[str, Any]) -> list[Any]:
-        """Send websocket commands in order; return their results."""
-        results = []
+    @contextlib.asynccontextmanager
+    async def websocket(self) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+        """An authenticated websocket API connection."""
         async with self.session.ws_connect(f"{self.base_url}/api/websocket") as ws:
             await ws.receive_json()  # auth_required
             await ws.send_json({"type": "auth", "access_token": self.token})
             if (await ws.receive_json())["type"] != "auth_ok":
                 raise RuntimeError("websocket authentication failed")
+            yield ws
+
+    @contextlib.asynccontextmanager
+    async def state_changes(self, entity_id: str) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+        """A websocket that receives one message per state change of the entity (benchmarks)."""
+        async with self.websocket() as ws:
+            await ws.send_json(
+                {
+                    "id": next(self._ids),
+                    "type": "subscribe_trigger",
+                    "trigger": {"platform": "state", "entity_id": entity_id},
+                }
+            )
+            await ws.receive_json()  # the subscription's result
+            yield ws
+
+    async def _ws(self, *messages: dict[str, Any]) -> list[Any]:
+        """Send websocket commands in order; return their results."""
+        results = []
+        async with self.websocket() as ws:
             for message in messages:
                 message_id = next(self._ids)
                 await ws.send_json({"id": message_id, **message})

@@ -62,6 +62,14 @@ async def home_assistant(
                 await process.wait()
 
 
+async def pin_to_cpu(pid: int, cpu: int = 0) -> None:
+    """Keep a process on one CPU (benchmarks measure "on one core")."""
+    pin = await asyncio.create_subprocess_exec(
+        "taskset", "-pc", str(cpu), str(pid), stdout=asyncio.subprocess.DEVNULL
+    )
+    await pin.wait()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, from /proc (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -16,7 +16,10 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pywemo.ouimeaux_device.api.service import Action, Session
 import urllib3
 import yaml
@@ -292,3 +295,29 @@ async def test_bad_pushes_and_broken_descriptions_never_crash(
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is config_entries.ConfigEntryState.SETUP_RETRY
+
+
+async def test_two_wemos_starting_together_share_one_push_server(hass: HomeAssistant) -> None:
+    """At Home Assistant start both entries set up at once; only one callback server starts."""
+    async with (
+        SimulatedWemo("Switch", serial="TWIN0001") as first,
+        SimulatedWemo("Switch", serial="TWIN0002") as second,
+    ):
+        entries = []
+        for sim in (first, second):
+            entry = MockConfigEntry(
+                domain=DOMAIN,
+                unique_id=sim.serial,
+                title=sim.serial,
+                data={"kind": "wemo", "host": "127.0.0.1", "port": sim.port},
+            )
+            entry.add_to_hass(hass)
+            entries.append(entry)
+        await asyncio.gather(*(hass.config_entries.async_setup(e.entry_id) for e in entries))
+        await hass.async_block_till_done()
+        assert [e.state for e in entries] == [config_entries.ConfigEntryState.LOADED] * 2
+        registries = {e.runtime_data.device.registry for e in entries}
+        assert len(registries) == 1
+        assert registries.pop().users == 2
+        for entry in entries:
+            await hass.config_entries.async_unload(entry.entry_id)

@@ -97,6 +97,7 @@ class SimulatedWemo:
         self.notifies_sent = 0
         self.soap_calls = 0
         self._runner: web.AppRunner | None = None
+        self._pending: set[asyncio.Future] = set()
         self._session: aiohttp.ClientSession | None = None
         self._last_tick = time.monotonic()
 
@@ -316,12 +317,14 @@ class SimulatedWemo:
             if service == "insight"
             else {"BinaryState": str(self.binary_state())}
         )
-        asyncio.get_running_loop().call_later(
-            0.05, lambda: asyncio.ensure_future(self._initial(subscriber, properties))
-        )
+        # Sent as a task after this answer went out; stop() cancels it if it is still pending.
+        task = asyncio.ensure_future(self._initial(subscriber, properties))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
         return web.Response(headers={**headers, "SID": subscriber.sid})
 
     async def _initial(self, subscriber: Subscriber, properties: dict[str, str]) -> None:
+        await asyncio.sleep(0.05)  # the SUBSCRIBE answer first, as the device does
         await self.notify(subscriber.service, properties, only=subscriber)
 
     async def _unsubscribe(self, request: web.Request) -> web.Response:
@@ -356,6 +359,8 @@ class SimulatedWemo:
             await session.close()
 
     async def stop(self) -> None:
+        for task in list(self._pending):
+            task.cancel()
         if self._session:
             await self._session.close()
         if self._runner:

@@ -83,11 +83,17 @@ async def async_setup_wemo(hass: HomeAssistant, entry: LanMeterConfigEntry) -> W
             translation_key="wemo_unreachable",
             translation_placeholders={"name": entry.title, "error": error},
         )
-    registry = await async_acquire(
-        hass,
-        int(entry.options.get(CONF_CALLBACK_PORT, DEFAULT_CALLBACK_PORT)),
-        entry.options.get(CONF_CALLBACK_ADDRESS) or None,
-    )
+    callback_port = int(entry.options.get(CONF_CALLBACK_PORT, DEFAULT_CALLBACK_PORT))
+    try:
+        registry = await async_acquire(
+            hass, callback_port, entry.options.get(CONF_CALLBACK_ADDRESS) or None
+        )
+    except OSError as err:  # another program holds the push port: retry later, say which
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="wemo_callback_port",
+            translation_placeholders={"port": str(callback_port), "error": str(err)},
+        ) from err
     coordinator = WemoCoordinator(hass, entry, device, registry)
     try:
         await coordinator.async_config_entry_first_refresh()

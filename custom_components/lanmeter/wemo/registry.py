@@ -5,6 +5,7 @@ Started by the first WeMo entry, stopped with the last; kept in hass.data[DOMAIN
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 import os
 
@@ -15,6 +16,7 @@ from pywemo import SubscriptionRegistry, WeMoDevice
 from ..const import DOMAIN
 
 KEY = "wemo_registry"
+LOCK_KEY = "wemo_registry_lock"
 DEFAULT_CALLBACK_PORT = 8989
 
 
@@ -61,8 +63,19 @@ class SharedRegistry:
 async def async_acquire(
     hass: HomeAssistant, port: int, callback_address: str | None
 ) -> SharedRegistry:
-    """The running registry, started now if this is the first WeMo entry."""
+    """The running registry, started now if this is the first WeMo entry.
+
+    Entries set up concurrently (at Home Assistant start) must not each start a callback
+    server on the same port: the lock makes the first one start it and the others wait.
+    """
     data = hass.data.setdefault(DOMAIN, {})
+    async with data.setdefault(LOCK_KEY, asyncio.Lock()):
+        return await _acquire_locked(hass, data, port, callback_address)
+
+
+async def _acquire_locked(
+    hass: HomeAssistant, data: dict, port: int, callback_address: str | None
+) -> SharedRegistry:
     shared: SharedRegistry | None = data.get(KEY)
     if shared is None:
         shared = SharedRegistry(hass, port, callback_address)

@@ -99,7 +99,8 @@ MOSQUITTO_DIR = REPO / ".demo" / "mosquitto"
 
 
 def wemo(model: str, name: str, serial: str, port: int) -> DemoDevice:
-    """A WeMo on a fixed port; an Insight's load changes like a washing machine's."""
+    """A WeMo on a fixed port; an Insight's load changes like a washing machine's, a Light
+    Switch is held down every two minutes (a long press, once LAN Meter wrote its rule)."""
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[SimulatedWemo]:
@@ -113,12 +114,16 @@ def wemo(model: str, name: str, serial: str, port: int) -> DemoDevice:
                         await sim.set_load(watts)
                         await asyncio.sleep(seconds)
 
-            task = asyncio.create_task(cycle()) if model == "Insight" else None
+            async def hold_down() -> None:
+                while True:
+                    await asyncio.sleep(120)
+                    await sim.long_press()
+
+            task = asyncio.create_task(cycle() if model == "Insight" else hold_down())
             try:
                 yield sim
             finally:
-                if task:
-                    task.cancel()
+                task.cancel()
 
     return DemoDevice(
         title=f"WeMo {model} '{name}'",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -32,3 +33,28 @@ def no_multicast_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
     import pywemo.ssdp
 
     monkeypatch.setattr(pywemo.ssdp, "scan", lambda *args, **kwargs: [])
+
+
+class RecordingDiscoveryResponder:
+    """Stands in for pywemo's SSDP responder, which joins 239.255.255.250 on every interface
+    and multicasts NOTIFYs (cannot stay on 127.0.0.1). Records what was started."""
+
+    started: ClassVar[list[int]] = []
+
+    def __init__(self, callback_port: int) -> None:
+        self.callback_port = callback_port
+
+    def start(self) -> None:
+        self.started.append(self.callback_port)
+
+    def stop(self) -> None:
+        self.started.remove(self.callback_port)
+
+
+@pytest.fixture(autouse=True)
+def no_multicast_responder(monkeypatch: pytest.MonkeyPatch) -> type[RecordingDiscoveryResponder]:
+    from custom_components.lanmeter.wemo import registry
+
+    RecordingDiscoveryResponder.started = []
+    monkeypatch.setattr(registry, "DiscoveryResponder", RecordingDiscoveryResponder)
+    return RecordingDiscoveryResponder

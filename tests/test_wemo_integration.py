@@ -20,6 +20,10 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pywemo.ouimeaux_device.api.long_press import VIRTUAL_DEVICE_UDN
 from pywemo.ouimeaux_device.api.service import Action, Session
 import urllib3
 import yaml
@@ -27,9 +31,10 @@ import yaml
 from custom_components.lanmeter import wemo as wemo_kind
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.wemo import coordinator as wemo_coordinator
-from tests.conftest import captures_dir
+from tests.conftest import RecordingDiscoveryResponder, captures_dir
 from tests.mosquitto import free_port
 from tests.simulators.wemo_device import SimulatedWemo
+from tests.simulators.wemo_rules import long_press_targets
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -121,15 +126,51 @@ async def test_switching_from_home_assistant(hass: HomeAssistant, insight: Simul
     assert state(hass, "switch.dryer") == STATE_ON
 
 
-async def test_light_switch_long_press_is_an_event(hass: HomeAssistant) -> None:
+async def test_light_switch_long_press_is_an_event(
+    hass: HomeAssistant,
+    hass_client: Any,
+    no_multicast_responder: type[RecordingDiscoveryResponder],
+) -> None:
     async with SimulatedWemo("LightSwitch", serial="221617K0000001") as sim:
         sim.name = "Hall light"
-        await add(hass, sim)
+        assert sim.rules_db is None  # a switch fresh from the box: no rules at all
+        entry = (await add(hass, sim))["result"]
+        # Setup wrote the long-press rule naming pywemo's virtual device, and the SSDP
+        # responder that lets the switch find that device runs on the callback port.
+        assert sim.rules_stored == 1 and sim.rules_version == 1
+        assert long_press_targets(sim.rules_db, sim.udn) == {VIRTUAL_DEVICE_UDN}
+        assert no_multicast_responder.started == [entry.runtime_data.device.registry.port]
         assert state(hass, "event.hall_light_long_press") == "unknown"
         await sim.long_press()
         await until(lambda: state(hass, "event.hall_light_long_press") != "unknown")
         event = hass.states.get("event.hall_light_long_press")
         assert event.attributes["event_type"] == "long_press"
+        assert sim.long_presses_sent == 1
+        diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+        assert diagnostics["device"]["long_press_rule"] == "set"
+        # A reload finds the rule in place and stores nothing (the user's rules stay).
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert sim.rules_stored == 1
+        assert long_press_targets(sim.rules_db, sim.udn) == {VIRTUAL_DEVICE_UDN}
+
+
+async def test_light_switch_whose_rules_cannot_be_written(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with SimulatedWemo("LightSwitch", serial="221617K0000002") as sim:
+        sim.name = "Porch light"
+        sim.rules_broken = True  # FetchRules answers a SOAP fault
+        entry = (await add(hass, sim))["result"]
+        assert entry.state is config_entries.ConfigEntryState.LOADED
+        assert "Could not write the long-press rule of Porch light" in caplog.text
+        assert "Reload the entry to try again" in caplog.text
+        assert entry.runtime_data.device.coordinator.long_press_rule.startswith("failed")
+        # The switch itself still works, and no long press is sent without a rule.
+        await sim.press(True)
+        await until(lambda: state(hass, "switch.porch_light") == STATE_ON)
+        await sim.long_press()
+        assert sim.long_presses_sent == 0
 
 
 async def test_without_push_it_polls_and_explains_why(

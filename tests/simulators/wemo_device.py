@@ -19,6 +19,8 @@ import uuid
 import aiohttp
 from aiohttp import web
 
+from .wemo_rules import BadRulesBody, long_press_targets, unpack_store_body
+
 MODELS = {
     # model: (UDN prefix, deviceType, modelName, has insight service)
     "Switch": ("Socket-1_0", "urn:Belkin:device:controllee:1", "Socket", False),
@@ -62,8 +64,9 @@ INSIGHT_SCPD = scpd([("GetInsightParams", ["InsightParams"])], ["InsightParams"]
 # Light Switches carry the rules service (where the long-press rule lives); pywemo requires it.
 RULES_SCPD = scpd(
     [("FetchRules", ["ruleDbVersion", "ruleDbPath"]), ("StoreRules", ["errorInfo"])],
-    ["ruleDbVersion"],
+    ["ruleDbVersion", "ruleDbPath", "ruleDbBody"],
 )
+UDN = re.compile(r"<UDN>(?P<udn>[^<]+)</UDN>")
 
 
 @dataclass
@@ -94,6 +97,12 @@ class SimulatedWemo:
         self.accept_subscriptions = True
         self.manufacturer = "Belkin International Inc."
         self.subscribers: dict[str, Subscriber] = {}
+        # The rules database (zipped SQLite) and its version; None: never stored (a new switch).
+        self.rules_db: bytes | None = None
+        self.rules_version = 0
+        self.rules_stored = 0
+        self.rules_broken = False  # FetchRules/StoreRules answer SOAP faults
+        self.long_presses_sent = 0
         self.notifies_sent = 0
         self.soap_calls = 0
         self._runner: web.AppRunner | None = None
@@ -161,29 +170,34 @@ class SimulatedWemo:
             await self.notify("insight", {"InsightParams": self.insight_params()})
 
     async def long_press(self) -> None:
-        """A Light Switch held down. With its long-press rule set, the switch sends
-        SetBinaryState to the controller's virtual WeMo device (pywemo serves it on the same
-        port as the event callbacks)."""
+        """A Light Switch held down. It acts on the targets of its long-press rule: for a
+        controller's virtual WeMo (pywemo's, served on its event callback port) it sends
+        SetBinaryState there. The real switch finds that device by SSDP, which cannot run
+        here: the simulator looks for it at its subscribers' callback addresses and checks
+        the UDN in its setup.xml."""
         if self.silent:
             return
-        for subscriber in list(self.subscribers.values()):
-            if subscriber.service != "basicevent":
-                continue
-            base = subscriber.callback.split("/", 3)[:3]
-            assert self._session is not None
-            body = (
-                '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s='
-                '"http://schemas.xmlsoap.org/soap/envelope/"><s:Body><u:SetBinaryState '
-                'xmlns:u="urn:Belkin:service:basicevent:1"><BinaryState>2</BinaryState>'
-                "</u:SetBinaryState></s:Body></s:Envelope>"
-            )
-            headers = {"SOAPACTION": '"urn:Belkin:service:basicevent:1#SetBinaryState"'}
+        targets = long_press_targets(self.rules_db, self.udn)
+        assert self._session is not None
+        bases = {"/".join(s.callback.split("/", 3)[:3]) for s in self.subscribers.values()}
+        for base in sorted(bases):
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with self._session.get(f"{base}/setup.xml") as response:
+                    found = UDN.search(await response.text())
+                if not found or found["udn"] not in targets:
+                    continue
+                body = (
+                    '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s='
+                    '"http://schemas.xmlsoap.org/soap/envelope/"><s:Body><u:SetBinaryState '
+                    'xmlns:u="urn:Belkin:service:basicevent:1"><BinaryState>2</BinaryState>'
+                    "</u:SetBinaryState></s:Body></s:Envelope>"
+                )
+                headers = {"SOAPACTION": '"urn:Belkin:service:basicevent:1#SetBinaryState"'}
                 async with self._session.post(
-                    "/".join(base) + "/upnp/control/basicevent1", data=body, headers=headers
+                    f"{base}/upnp/control/basicevent1", data=body, headers=headers
                 ) as response:
                     await response.read()
-            return
+                self.long_presses_sent += 1
 
     # ----- eventing --------------------------------------------------------------------------
 
@@ -292,6 +306,23 @@ class SimulatedWemo:
             }
         elif (service, action) == ("insight", "GetInsightParams") and self.has_insight:
             result = {"InsightParams": self.insight_params()}
+        elif service == "rules" and self.model == "LightSwitch" and not self.rules_broken:
+            if action == "FetchRules":
+                result = {
+                    "ruleDbVersion": str(self.rules_version),
+                    "ruleDbPath": f"http://127.0.0.1:{self.port}/rules.db",
+                }
+            elif action == "StoreRules":
+                try:
+                    self.rules_db = unpack_store_body(body)
+                except BadRulesBody:
+                    return web.Response(status=500, text=soap_fault(), content_type="text/xml")
+                version = re.search(r"<ruleDbVersion>(\d+)</ruleDbVersion>", body)
+                self.rules_version = int(version[1]) if version else self.rules_version + 1
+                self.rules_stored += 1
+                result = {"errorInfo": "Successfull"}
+            else:
+                return web.Response(status=500, text=soap_fault(), content_type="text/xml")
         else:
             return web.Response(status=500, text=soap_fault(), content_type="text/xml")
         return web.Response(text=soap_response(service, action, result), content_type="text/xml")
@@ -327,6 +358,12 @@ class SimulatedWemo:
         await asyncio.sleep(0.05)  # the SUBSCRIBE answer first, as the device does
         await self.notify(subscriber.service, properties, only=subscriber)
 
+    async def _rules_db(self, request: web.Request) -> web.Response:
+        await self._guard(request)
+        if self.rules_db is None or self.model != "LightSwitch":
+            raise web.HTTPNotFound  # no rules stored yet: clients start an empty database
+        return web.Response(body=self.rules_db, content_type="application/octet-stream")
+
     async def _unsubscribe(self, request: web.Request) -> web.Response:
         self.subscribers.pop(request.headers.get("SID", ""), None)
         return web.Response()
@@ -334,6 +371,7 @@ class SimulatedWemo:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/{doc:.*\\.xml}", self._get)
+        app.router.add_get("/rules.db", self._rules_db)
         app.router.add_post("/upnp/control/{service}", self._control)
         app.router.add_route("SUBSCRIBE", "/upnp/event/{service}", self._subscribe)
         app.router.add_route("UNSUBSCRIBE", "/upnp/event/{service}", self._unsubscribe)

@@ -98,6 +98,7 @@ async def async_setup_wemo(hass: HomeAssistant, entry: LanMeterConfigEntry) -> W
     try:
         await coordinator.async_config_entry_first_refresh()
         await coordinator.start_push()
+        await coordinator.async_enable_long_press()
     except Exception:
         await async_release(hass, registry)
         raise

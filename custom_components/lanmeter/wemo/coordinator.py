@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 import logging
+import sqlite3
 import time
 from typing import Any
+import zipfile
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -95,12 +97,34 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
         self.polls = 0
         self.bad_events = 0
         self.fire_long_press: Callable[[], None] | None = None
+        self.long_press_rule = "not supported"
         self._registered_at = time.monotonic()
         self._issue_raised = False
 
     @property
     def supports_long_press(self) -> bool:
         return isinstance(self.device, LongPressMixin) or "Lightswitch" in self.device.udn
+
+    async def async_enable_long_press(self) -> None:
+        """Make the switch's long-press rule name pywemo's virtual device (which we serve), so
+        its long presses reach us. Read-modify-write of the switch's rules database; stored only
+        when the rule is missing, so the user's other rules stay as they are."""
+        if not isinstance(self.device, LongPressMixin):
+            return
+        try:
+            await self.hass.async_add_executor_job(self.device.ensure_long_press_virtual_device)
+        except (*DEVICE_ERRORS, sqlite3.Error, zipfile.BadZipFile) as err:
+            self.long_press_rule = f"failed: {err}"
+            _LOGGER.warning(
+                "Could not write the long-press rule of %s (%s); its long presses reach Home "
+                "Assistant only if a rule made elsewhere sends them here. Reload the entry to "
+                "try again",
+                self.device.name,
+                err,
+            )
+            return
+        self.long_press_rule = "set"
+        await self.registry.async_enable_long_press()
 
     @property
     def subscribed(self) -> bool:
@@ -226,5 +250,6 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
             "polls": self.polls,
             "ignored_events": self.bad_events,
             "callback_port": self.registry.port,
+            "long_press_rule": self.long_press_rule,
             "state": self.data.__dict__ if self.data else None,
         }

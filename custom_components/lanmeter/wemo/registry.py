@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import logging
 import os
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
 from pywemo import SubscriptionRegistry, WeMoDevice
+from pywemo.ssdp import DiscoveryResponder
 
 from ..const import DOMAIN
+
+_LOGGER = logging.getLogger(__name__)
 
 KEY = "wemo_registry"
 LOCK_KEY = "wemo_registry_lock"
@@ -27,6 +31,7 @@ class SharedRegistry:
         self.callback_address = callback_address
         self.users = 0
         self._registry: SubscriptionRegistry | None = None
+        self._responder: DiscoveryResponder | None = None
 
     @property
     def port(self) -> int:
@@ -40,7 +45,21 @@ class SharedRegistry:
         await self.hass.async_add_executor_job(registry.start)
         self._registry = registry
 
+    async def async_enable_long_press(self) -> None:
+        """Answer WeMo SSDP searches with pywemo's virtual device (served by the callback
+        server): a Light Switch finds it there and sends it its long presses. Only started
+        once a switch with long press is set up."""
+        if self._responder is None and self._registry is not None:
+            self._responder = DiscoveryResponder(self._registry.port)
+            await self.hass.async_add_executor_job(self._responder.start)
+
     async def async_stop(self) -> None:
+        responder, self._responder = self._responder, None
+        if responder:
+            try:
+                await self.hass.async_add_executor_job(responder.stop)
+            except OSError as err:  # its thread failed (port 1900 unusable): already logged
+                _LOGGER.debug("WeMo discovery responder had stopped: %s", err)
         registry, self._registry = self._registry, None
         if registry:
             await self.hass.async_add_executor_job(registry.stop)

@@ -13,7 +13,8 @@ from tests.mosquitto import running_broker
 from tests.simulators.flume_bridge import SimulatedFlumeBridge
 from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad
 from tests.simulators.kasa_device import SimulatedKasaDevice
-from tests.simulators.kasa_loads import KITCHEN, LIVING_ROOM, drive, name_outlets
+from tests.simulators.kasa_klap import SimulatedKlapDevice
+from tests.simulators.kasa_loads import KITCHEN, LIVING_ROOM, OFFICE, drive, name_outlets
 from tests.simulators.wemo_device import SimulatedWemo
 
 # The strips the demo runs, so the simulated mains meter can include their loads.
@@ -53,6 +54,42 @@ def kasa_strip(title: str, port: int, mac: str, appliances: list) -> DemoDevice:
             {"next_step_id": "kasa"},
             {"next_step_id": "kasa_manual"},
             {"host": "127.0.0.1", "port": port},
+        ],
+    )
+
+
+DEMO_KASA_ACCOUNT = {"username": "demo@example.com", "password": "demo-kasa"}
+
+
+def kasa_klap_strip(title: str, http_port: int, mac: str, appliances: list) -> DemoDevice:
+    """An HS300 on KLAP firmware: port 9999 closed, HTTP on `http_port`, discovery answers on
+    UDP 20002 (the port python-kasa asks; it must be free on this machine). Adding it shows the
+    Kasa account step."""
+
+    @contextlib.asynccontextmanager
+    async def running() -> AsyncIterator[SimulatedKlapDevice]:
+        sim = SimulatedKasaDevice.hs300(mac=mac)
+        name_outlets(sim, title, appliances)
+        front = SimulatedKlapDevice(sim, **DEMO_KASA_ACCOUNT, discovery_port=20002)
+        front.http_port = http_port
+        async with front:
+            RUNNING_STRIPS.append(sim)
+            task = asyncio.create_task(drive(sim, appliances))
+            try:
+                yield front
+            finally:
+                task.cancel()
+
+    return DemoDevice(
+        title=f"Kasa HS300 on KLAP firmware '{title}'",
+        where=f"http://127.0.0.1:{http_port}/app, UDP 20002; account {DEMO_KASA_ACCOUNT}",
+        running=running,
+        flow_steps=[
+            {"next_step_id": "kasa"},
+            {"next_step_id": "kasa_manual"},
+            # Nothing listens on this port 9999 stand-in: the flow finds KLAP by discovery.
+            {"host": "127.0.0.1", "port": http_port - 1},
+            DEMO_KASA_ACCOUNT,
         ],
     )
 
@@ -193,6 +230,7 @@ def home_view(mains: str) -> DemoDevice:
 DEMO_DEVICES: list[DemoDevice] = [
     kasa_strip("Kitchen strip", 19991, "50:C7:BF:DE:00:01", KITCHEN),
     kasa_strip("Living room strip", 19992, "50:C7:BF:DE:00:02", LIVING_ROOM),
+    kasa_klap_strip("Office strip", 19994, "50:C7:BF:DE:00:03", OFFICE),
     glow_cad(18443, "70B3D521E0DE0001"),
     flume_bridge(18883),
     wemo("Insight", "Washing machine", "221517K0DEMO01", 49153),

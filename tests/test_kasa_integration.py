@@ -15,6 +15,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.util import dt as dt_util
+from kasa import Discover
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -25,14 +26,24 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 
 from custom_components.lanmeter.const import DOMAIN
+from custom_components.lanmeter.kasa import client as kasa_client
 from custom_components.lanmeter.kasa import config_flow as kasa_flow
 from tests.conftest import captures_dir
+from tests.mosquitto import free_port
 from tests.simulators.kasa_device import SimulatedKasaDevice
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 MAC = "50:C7:BF:AA:BB:01"
 UNIQUE_ID = MAC.lower()
+
+
+@pytest.fixture(autouse=True)
+def quiet_klap_discovery(monkeypatch: pytest.MonkeyPatch, socket_enabled: None) -> None:
+    """When port 9999 is closed the flow asks by discovery whether the device speaks KLAP:
+    send that query to an unused local port and wait 1 s, not to the machine's UDP 20002."""
+    monkeypatch.setattr(Discover, "DISCOVERY_PORT_2", free_port())
+    monkeypatch.setattr(kasa_client, "DISCOVERY_TIMEOUT_S", 1)
 
 
 @pytest.fixture

@@ -74,7 +74,10 @@ class LanMeterConfigFlow(
         return await step(user_input)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """The broker refused the stored credentials (Glow via MQTT, Flume): ask for new ones."""
+        """Stored credentials were refused: a broker's (Glow via MQTT, Flume) or a KLAP strip's
+        Kasa account. Ask for new ones."""
+        if entry_data.get(CONF_KIND) == KIND_KASA:
+            return await self.async_step_kasa_reauth()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(

@@ -27,6 +27,15 @@ LIVING_ROOM = [
     ("Charger", 18.0, 60, 30),
 ]
 
+OFFICE = [
+    ("Desktop PC", 160.0, 120, 30),
+    ("Monitor", 28.0, 1, 0),
+    ("Printer", 450.0, 10, 170),
+    ("Desk lamp", 8.0, 1, 0),
+    ("Space heater", 1200.0, 50, 100),
+    ("Phone charger", 5.0, 1, 0),
+]
+
 
 def name_outlets(sim: SimulatedKasaDevice, alias: str, appliances: list) -> None:
     sim.sysinfo["alias"] = alias

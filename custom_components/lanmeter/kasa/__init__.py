@@ -1,4 +1,5 @@
-"""The Kasa kind: HS300 strips, HS110/KP115 plugs and KP303/HS107 strips over port 9999."""
+"""The Kasa kind: HS300 strips, HS110/KP115 plugs and KP303/HS107 strips, over port 9999 or
+KLAP (newer firmware, with the owner's Kasa account)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
 from ..runtime import LanMeterConfigEntry
-from .client import DEFAULT_PORT, KasaStripClient
+from .client import DEFAULT_PORT, KasaStripClient, KasaUnsupportedError
+from .config_flow import entry_connection, entry_credentials
 from .coordinator import KasaCoordinator, scan_interval
 from .entities import build_entities, strip_device_info
 
@@ -38,6 +40,7 @@ class KasaDevice:
         return {
             "host": self.coordinator.client.host,
             "port": self.coordinator.client.port,
+            "connection": self.coordinator.client.connection.to_dict(),
             "update_interval_s": self.coordinator.update_interval.total_seconds()
             if self.coordinator.update_interval
             else None,
@@ -51,7 +54,15 @@ class KasaDevice:
 
 async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> KasaDevice:
     """Connect, check the strip is the configured one, and take the first reading."""
-    client = KasaStripClient(entry.data[CONF_HOST], entry.data.get(CONF_PORT, DEFAULT_PORT))
+    try:
+        client = KasaStripClient(
+            entry.data[CONF_HOST],
+            entry.data.get(CONF_PORT, DEFAULT_PORT),
+            connection=entry_connection(entry.data),
+            credentials=entry_credentials(entry.data),
+        )
+    except KasaUnsupportedError as err:  # a stored connection this python-kasa cannot speak
+        raise ConfigEntryError(str(err)) from err
     coordinator = KasaCoordinator(hass, entry, client)
     await coordinator.async_load_totals()
     try:
@@ -76,7 +87,8 @@ async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> K
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
-    """A new address (DHCP, reconfigure) reloads the entry; a new poll interval applies at once.
+    """A new address (DHCP, reconfigure) or Kasa account (reauth) reloads the entry; a new poll
+    interval applies at once.
 
     This listener is the one place that reacts to entry changes: Home Assistant 2026.11 reports
     flows that reload an entry themselves while it has an update listener.
@@ -84,10 +96,12 @@ async def _async_entry_updated(hass: HomeAssistant, entry: LanMeterConfigEntry) 
     device = entry.runtime_data.device
     assert isinstance(device, KasaDevice)
     client = device.coordinator.client
-    if (entry.data[CONF_HOST], entry.data.get(CONF_PORT, DEFAULT_PORT)) != (
-        client.host,
-        client.port,
-    ):
+    if (
+        entry.data[CONF_HOST],
+        entry.data.get(CONF_PORT, DEFAULT_PORT),
+        entry_connection(entry.data),
+        entry_credentials(entry.data),
+    ) != (client.host, client.port, client.connection, client.credentials):
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return
     if device.coordinator.update_interval != (interval := scan_interval(entry)):

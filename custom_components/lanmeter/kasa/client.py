@@ -2,8 +2,10 @@
 
 python-kasa's `Device.update()` asks every outlet for schedules, anti-theft, countdown, time and
 cloud state. The entities need sysinfo (relay states) and per-outlet realtime power; the day's
-energy changes slowly and is read rarely. All of it goes over python-kasa's one persistent TCP
-connection (XorTransport), one request in flight at a time, as the HS300 wants.
+energy changes slowly and is read rarely. All of it goes over python-kasa's protocol for the
+device, one request in flight at a time, as the HS300 wants: XOR on one persistent TCP connection
+(port 9999), or, for newer firmware, KLAP over HTTP with the owner's Kasa account (the same JSON
+inside; python-kasa does the handshake and the AES).
 
 No Home Assistant import here.
 """
@@ -15,11 +17,20 @@ import datetime as dt
 import time
 from typing import Any
 
-from kasa import DeviceConfig, KasaException, UnsupportedDeviceError
-from kasa.device_factory import get_device_class_from_sys_info
+from kasa import (
+    AuthenticationError,
+    Credentials,
+    DeviceConfig,
+    DeviceConnectionParameters,
+    DeviceEncryptionType,
+    DeviceFamily,
+    Discover,
+    KasaException,
+    UnsupportedDeviceError,
+)
+from kasa.device_factory import get_device_class_from_sys_info, get_protocol
 from kasa.iot import IotPlug, IotStrip
 from kasa.protocols import IotProtocol
-from kasa.transports import XorTransport
 
 from .readings import (
     KasaAnswerError,
@@ -52,6 +63,45 @@ class KasaConnectionError(Exception):
 
 class KasaUnsupportedError(Exception):
     """The device answered but is not a plug or strip LAN Meter supports."""
+
+
+class KasaAuthError(Exception):
+    """The device speaks KLAP and refused the Kasa account (or none was given)."""
+
+
+XOR = DeviceConnectionParameters(DeviceFamily.IotSmartPlugSwitch, DeviceEncryptionType.Xor)
+# Families and encryptions of the plugs and strips LAN Meter reads (IOT JSON inside).
+SUPPORTED_FAMILIES = (DeviceFamily.IotSmartPlugSwitch,)
+SUPPORTED_ENCRYPTIONS = (DeviceEncryptionType.Xor, DeviceEncryptionType.Klap)
+
+
+# How long to wait for a discovery answer when port 9999 is closed.
+DISCOVERY_TIMEOUT_S = 3
+
+
+async def find_connection(host: str) -> DeviceConnectionParameters | None:
+    """Ask the device how to talk to it (python-kasa's discovery on UDP 9999 and 20002): newer
+    firmware answers on 20002 with its encryption (KLAP) and HTTP port. None: no answer.
+    Raises KasaUnsupportedError for a device LAN Meter cannot read (Tapo, cameras...)."""
+    try:
+        device = await Discover.discover_single(host, discovery_timeout=DISCOVERY_TIMEOUT_S)
+    except UnsupportedDeviceError as err:
+        raise KasaUnsupportedError(str(err)) from err
+    except (KasaException, TimeoutError, OSError):
+        return None
+    if device is None:
+        return None
+    connection = device.config.connection_type
+    await device.protocol.close()
+    if (
+        connection.device_family not in SUPPORTED_FAMILIES
+        or connection.encryption_type not in SUPPORTED_ENCRYPTIONS
+    ):
+        raise KasaUnsupportedError(
+            f"{host} is a {connection.device_family.value} speaking "
+            f"{connection.encryption_type.value}"
+        )
+    return connection
 
 
 @dataclass
@@ -102,11 +152,29 @@ class ClientStats:
 class KasaStripClient:
     """Polls one strip or plug."""
 
-    def __init__(self, host: str, port: int = DEFAULT_PORT) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int = DEFAULT_PORT,
+        *,
+        connection: DeviceConnectionParameters = XOR,
+        credentials: Credentials | None = None,
+    ) -> None:
         self.host = host
         self.port = port
-        config = DeviceConfig(host=host, port_override=port, timeout=QUERY_TIMEOUT_S)
-        self._protocol = IotProtocol(transport=XorTransport(config=config))
+        self.connection = connection
+        self.credentials = credentials
+        config = DeviceConfig(
+            host=host,
+            port_override=port,
+            timeout=QUERY_TIMEOUT_S,
+            credentials=credentials,
+            connection_type=connection,
+        )
+        protocol = get_protocol(config, strict=True)
+        if not isinstance(protocol, IotProtocol):
+            raise KasaUnsupportedError(f"no IOT protocol for {connection.to_dict()}")
+        self._protocol = protocol
         self._day_bases: dict[int, _DayBase] = {}
         self._is_strip: bool | None = None  # known after the first sysinfo
         self._last_realtime: dict[int, Realtime | None] = {}
@@ -116,6 +184,8 @@ class KasaStripClient:
         self.stats.requests += 1
         try:
             return await self._protocol.query(request, retry_count=QUERY_RETRIES)
+        except AuthenticationError as err:
+            raise KasaAuthError(f"{self.host}:{self.port}: {err}") from err
         except KasaException as err:
             raise KasaConnectionError(f"{self.host}:{self.port}: {err}") from err
 

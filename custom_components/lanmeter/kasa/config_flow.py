@@ -1,22 +1,34 @@
-"""Config flow steps of the Kasa kind: manual address, network scan, DHCP, reconfigure, options."""
+"""Config flow steps of the Kasa kind: manual address, network scan, DHCP, Kasa account (KLAP
+firmware), reconfigure, reauth, options."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import contextlib
+from dataclasses import dataclass, field
 import logging
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.helpers import selector
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
-from kasa import Discover
+from kasa import Credentials, DeviceConnectionParameters, DeviceEncryptionType, Discover
 import voluptuous as vol
 
 from ..const import CONF_KIND, KIND_KASA
-from .client import DEFAULT_PORT, KasaConnectionError, KasaStripClient, KasaUnsupportedError
+from .client import (
+    DEFAULT_PORT,
+    XOR,
+    KasaAuthError,
+    KasaConnectionError,
+    KasaStripClient,
+    KasaUnsupportedError,
+    find_connection,
+)
 from .const import (
+    CONF_CONNECTION,
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL_S,
     MAX_SCAN_INTERVAL_S,
@@ -37,6 +49,8 @@ _LOGGER = logging.getLogger(__name__)
 DISCOVERY_TARGET = "255.255.255.255"
 DISCOVERY_PORT: int | None = None  # python-kasa's default, 9999
 DISCOVERY_TIMEOUT_S = 3
+# KLAP firmware serves HTTP on port 80 unless its discovery answer names another.
+KLAP_DEFAULT_PORT = 80
 
 CONF_DEVICE = "device"
 
@@ -47,32 +61,114 @@ def _port_selector() -> selector.NumberSelector:
     )
 
 
-async def probe(host: str, port: int) -> tuple[SysInfo | None, str | None]:
-    """Connect and identify; return the device or a config flow error key."""
-    client = KasaStripClient(host, port)
+@dataclass
+class Probe:
+    """What connecting found: the device (info), or a config flow error key; and how to talk
+    to it (port and connection: XOR on 9999, or KLAP on the device's HTTP port)."""
+
+    info: SysInfo | None = None
+    error: str | None = None
+    port: int = DEFAULT_PORT
+    connection: DeviceConnectionParameters = field(default_factory=lambda: XOR)
+
+
+async def probe(
+    host: str,
+    port: int,
+    connection: DeviceConnectionParameters = XOR,
+    credentials: Credentials | None = None,
+) -> Probe:
+    """Connect one way and identify the device."""
     try:
-        return await client.identify(), None
+        client = KasaStripClient(host, port, connection=connection, credentials=credentials)
+    except KasaUnsupportedError:
+        return Probe(error="unsupported_device", port=port, connection=connection)
+    result = Probe(port=port, connection=connection)
+    try:
+        result.info = await client.identify()
     except KasaConnectionError:
-        return None, "cannot_connect"
+        result.error = "cannot_connect"
+    except KasaAuthError:
+        result.error = "invalid_auth"
     except (KasaUnsupportedError, KasaAnswerError) as err:
         _LOGGER.info("%s:%s is not a supported Kasa plug or strip: %s", host, port, err)
-        return None, "unsupported_device"
+        result.error = "unsupported_device"
     finally:
         await client.close()
+    return result
 
 
-async def scan() -> dict[str, tuple[SysInfo, int]]:
-    """Broadcast a discovery query; return the supported plugs and strips that answered, by IP."""
-    found: dict[str, tuple[SysInfo, int]] = {}
+async def probe_any(
+    host: str, port: int = DEFAULT_PORT, credentials: Credentials | None = None
+) -> Probe:
+    """Port 9999 first (most strips); when it is closed, ask the device by discovery whether it
+    speaks KLAP (newer firmware) and try that with the Kasa account, if one was given
+    (python-kasa also tries the factory and blank accounts)."""
+    result = await probe(host, port)
+    if result.error != "cannot_connect":
+        return result
+    try:
+        connection = await find_connection(host)
+    except KasaUnsupportedError as err:
+        _LOGGER.info("%s is not a supported Kasa plug or strip: %s", host, err)
+        return Probe(error="unsupported_device")
+    if connection is None or connection.encryption_type is not DeviceEncryptionType.Klap:
+        return result
+    return await probe(host, connection.http_port or KLAP_DEFAULT_PORT, connection, credentials)
+
+
+def entry_credentials(data: Mapping[str, Any]) -> Credentials | None:
+    if data.get(CONF_USERNAME) is None:
+        return None
+    return Credentials(data[CONF_USERNAME], data.get(CONF_PASSWORD) or "")
+
+
+def entry_connection(data: Mapping[str, Any]) -> DeviceConnectionParameters:
+    stored = data.get(CONF_CONNECTION)
+    return DeviceConnectionParameters.from_dict(stored) if stored else XOR
+
+
+def _account_schema() -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_USERNAME): selector.TextSelector(
+                selector.TextSelectorConfig(type=selector.TextSelectorType.EMAIL)
+            ),
+            vol.Required(CONF_PASSWORD): selector.TextSelector(
+                selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+            ),
+        }
+    )
+
+
+@dataclass
+class Found:
+    """A device that answered the discovery broadcast."""
+
+    label: str
+    mac: str
+    port: int
+
+
+async def scan() -> dict[str, Found]:
+    """Broadcast a discovery query; return the plugs and strips that answered, by IP: legacy
+    firmware answers with its sysinfo (UDP 9999), KLAP firmware with a summary (UDP 20002)."""
+    found: dict[str, Found] = {}
 
     def on_raw(raw: dict[str, Any]) -> None:
         meta = raw.get("meta", {})
         response = raw.get("discovery_response", {})
-        try:
+        with contextlib.suppress(KasaAnswerError, KeyError, TypeError, AttributeError):
+            if "result" in response:  # newer firmware: no sysinfo before logging in
+                result = response["result"]
+                if not str(result["device_type"]).startswith("IOT.SMARTPLUG"):
+                    return
+                label = f"{result['device_model']}, {meta['ip']}, needs your Kasa account"
+                found[meta["ip"]] = Found(label, result["mac"], DEFAULT_PORT)
+                return
             info = parse_sysinfo(response["system"]["get_sysinfo"])
-        except (KasaAnswerError, KeyError, TypeError):
-            return
-        found[meta["ip"]] = (info, DISCOVERY_PORT or DEFAULT_PORT)
+            label = f"{info.alias} ({info.model}, {meta['ip']})"
+            found[meta["ip"]] = Found(label, info.mac, DISCOVERY_PORT or DEFAULT_PORT)
 
     devices = await Discover.discover(
         target=DISCOVERY_TARGET,
@@ -89,8 +185,10 @@ async def scan() -> dict[str, tuple[SysInfo, int]]:
 class KasaFlowMixin(_Base):
     """The Kasa steps of LAN Meter's config flow."""
 
-    _kasa_found: dict[str, tuple[SysInfo, int]]
-    _kasa_discovered: tuple[str, int, SysInfo]
+    _kasa_found: dict[str, Found]
+    _kasa_discovered: Probe
+    _kasa_host: str
+    _kasa_needs_account: Probe
 
     async def async_step_kasa(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Enter an address, or scan the network for strips."""
@@ -103,10 +201,12 @@ class KasaFlowMixin(_Base):
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
             port = int(user_input.get(CONF_PORT, DEFAULT_PORT))
-            info, error = await probe(host, port)
-            if info is not None:
-                return await self._kasa_create(host, port, info)
-            errors["base"] = error or "cannot_connect"
+            result = await probe_any(host, port)
+            if result.error == "invalid_auth":
+                return await self._kasa_ask_account(host, result)
+            if result.info is not None:
+                return await self._kasa_create(host, result)
+            errors["base"] = result.error or "cannot_connect"
         schema = vol.Schema(
             {
                 vol.Required(CONF_HOST): str,
@@ -119,6 +219,32 @@ class KasaFlowMixin(_Base):
             errors=errors,
         )
 
+    async def _kasa_ask_account(self, host: str, result: Probe) -> ConfigFlowResult:
+        self._kasa_host = host
+        self._kasa_needs_account = result
+        return await self.async_step_kasa_auth()
+
+    async def async_step_kasa_auth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """KLAP firmware: the device only answers to its owner's Kasa account."""
+        host, pending = self._kasa_host, self._kasa_needs_account
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            credentials = Credentials(user_input[CONF_USERNAME].strip(), user_input[CONF_PASSWORD])
+            result = await probe(host, pending.port, pending.connection, credentials)
+            if result.info is not None:
+                return await self._kasa_create(host, result, credentials)
+            errors["base"] = result.error or "cannot_connect"
+        return self.async_show_form(
+            step_id="kasa_auth",
+            data_schema=self.add_suggested_values_to_schema(
+                _account_schema(), {CONF_USERNAME: (user_input or {}).get(CONF_USERNAME, "")}
+            ),
+            description_placeholders={"host": host},
+            errors=errors,
+        )
+
     async def async_step_kasa_scan(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -127,15 +253,15 @@ class KasaFlowMixin(_Base):
             configured = self._async_current_ids(include_ignore=False)
             found = await scan()
             self._kasa_found = {
-                ip: (info, port)
-                for ip, (info, port) in found.items()
-                if format_mac(info.mac) not in configured
+                ip: device
+                for ip, device in found.items()
+                if format_mac(device.mac.replace("-", ":")) not in configured
             }
             if not self._kasa_found:
                 return self.async_abort(reason="kasa_none_found")
             options = [
-                selector.SelectOptionDict(value=ip, label=f"{info.alias} ({info.model}, {ip})")
-                for ip, (info, _port) in sorted(self._kasa_found.items())
+                selector.SelectOptionDict(value=ip, label=device.label)
+                for ip, device in sorted(self._kasa_found.items())
             ]
             return self.async_show_form(
                 step_id="kasa_scan",
@@ -148,11 +274,12 @@ class KasaFlowMixin(_Base):
                 ),
             )
         ip = user_input[CONF_DEVICE]
-        _info, port = self._kasa_found[ip]
-        info, error = await probe(ip, port)
-        if info is None:
-            return self.async_abort(reason=error or "cannot_connect")
-        return await self._kasa_create(ip, port, info)
+        result = await probe_any(ip, self._kasa_found[ip].port)
+        if result.error == "invalid_auth":
+            return await self._kasa_ask_account(ip, result)
+        if result.info is None:
+            return self.async_abort(reason=result.error or "cannot_connect")
+        return await self._kasa_create(ip, result)
 
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
         """A TP-Link device got an address: update a configured strip, else offer to add it."""
@@ -162,34 +289,44 @@ class KasaFlowMixin(_Base):
         self._abort_if_unique_id_configured(
             updates={CONF_HOST: discovery_info.ip}, reload_on_update=False
         )
-        info, _error = await probe(discovery_info.ip, DEFAULT_PORT)
-        if info is None or format_mac(info.mac) != mac:
+        result = await probe_any(discovery_info.ip)
+        if result.error == "invalid_auth":
+            self.context["title_placeholders"] = {"name": discovery_info.ip}
+            return await self._kasa_ask_account(discovery_info.ip, result)
+        if result.info is None or format_mac(result.info.mac) != mac:
             return self.async_abort(reason="not_supported_device")
-        self._kasa_discovered = (discovery_info.ip, DEFAULT_PORT, info)
-        self.context["title_placeholders"] = {"name": info.alias}
+        self._kasa_host = discovery_info.ip
+        self._kasa_discovered = result
+        self.context["title_placeholders"] = {"name": result.info.alias}
         return await self.async_step_kasa_confirm()
 
     async def async_step_kasa_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        host, port, info = self._kasa_discovered
+        host, result = self._kasa_host, self._kasa_discovered
+        assert result.info is not None
         if user_input is not None:
-            return await self._kasa_create(host, port, info)
+            return await self._kasa_create(host, result)
         self._set_confirm_only()
         return self.async_show_form(
             step_id="kasa_confirm",
-            description_placeholders={"name": info.alias, "model": info.model, "host": host},
+            description_placeholders={
+                "name": result.info.alias,
+                "model": result.info.model,
+                "host": host,
+            },
         )
 
-    async def _kasa_create(self, host: str, port: int, info: SysInfo) -> ConfigFlowResult:
-        await self.async_set_unique_id(format_mac(info.mac), raise_on_progress=False)
+    async def _kasa_create(
+        self, host: str, result: Probe, credentials: Credentials | None = None
+    ) -> ConfigFlowResult:
+        assert result.info is not None
+        await self.async_set_unique_id(format_mac(result.info.mac), raise_on_progress=False)
+        data = _entry_data(host, result, credentials)
         self._abort_if_unique_id_configured(
-            updates={CONF_HOST: host, CONF_PORT: port}, reload_on_update=False
+            updates={k: v for k, v in data.items() if k != CONF_KIND}, reload_on_update=False
         )
-        return self.async_create_entry(
-            title=info.alias,
-            data={CONF_KIND: KIND_KASA, CONF_HOST: host, CONF_PORT: port},
-        )
+        return self.async_create_entry(title=result.info.alias, data=data)
 
     async def async_step_kasa_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -200,15 +337,18 @@ class KasaFlowMixin(_Base):
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
             port = int(user_input.get(CONF_PORT, DEFAULT_PORT))
-            info, error = await probe(host, port)
-            if info is None:
-                errors["base"] = error or "cannot_connect"
+            credentials = entry_credentials(entry.data)
+            if entry_connection(entry.data).encryption_type is DeviceEncryptionType.Klap:
+                port = DEFAULT_PORT  # a KLAP strip's HTTP port comes from its discovery answer
+            result = await probe_any(host, port, credentials)
+            if result.info is None:
+                errors["base"] = result.error or "cannot_connect"
             else:
-                await self.async_set_unique_id(format_mac(info.mac))
+                await self.async_set_unique_id(format_mac(result.info.mac))
                 self._abort_if_unique_id_mismatch(reason="kasa_wrong_device")
                 # Not async_update_reload_and_abort: the entry's update listener reloads it.
                 self.hass.config_entries.async_update_entry(
-                    entry, data={**entry.data, CONF_HOST: host, CONF_PORT: port}
+                    entry, data={**entry.data, **_entry_data(host, result, credentials)}
                 )
                 return self.async_abort(reason="reconfigure_successful")
         schema = vol.Schema(
@@ -225,6 +365,52 @@ class KasaFlowMixin(_Base):
             ),
             errors=errors,
         )
+
+    async def async_step_kasa_reauth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The strip refused the stored Kasa account (its password changed): ask again."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            credentials = Credentials(user_input[CONF_USERNAME].strip(), user_input[CONF_PASSWORD])
+            result = await probe(
+                entry.data[CONF_HOST],
+                entry.data[CONF_PORT],
+                entry_connection(entry.data),
+                credentials,
+            )
+            if result.info is not None and format_mac(result.info.mac) == entry.unique_id:
+                # Not async_update_reload_and_abort: the entry's update listener reloads it.
+                self.hass.config_entries.async_update_entry(
+                    entry,
+                    data={
+                        **entry.data,
+                        CONF_USERNAME: credentials.username,
+                        CONF_PASSWORD: credentials.password,
+                    },
+                )
+                return self.async_abort(reason="reauth_successful")
+            errors["base"] = "kasa_wrong_device" if result.info else result.error or "unknown"
+        return self.async_show_form(
+            step_id="kasa_reauth",
+            data_schema=self.add_suggested_values_to_schema(
+                _account_schema(), {CONF_USERNAME: entry.data.get(CONF_USERNAME) or ""}
+            ),
+            description_placeholders={"name": entry.title, "host": entry.data[CONF_HOST]},
+            errors=errors,
+        )
+
+
+def _entry_data(host: str, result: Probe, credentials: Credentials | None) -> dict[str, Any]:
+    """What an entry stores: where, how (XOR or KLAP and its parameters), and the account."""
+    data: dict[str, Any] = {CONF_KIND: KIND_KASA, CONF_HOST: host, CONF_PORT: result.port}
+    if result.connection.encryption_type is not DeviceEncryptionType.Xor:
+        data[CONF_CONNECTION] = result.connection.to_dict()
+        if credentials is not None:
+            data[CONF_USERNAME] = credentials.username
+            data[CONF_PASSWORD] = credentials.password
+    return data
 
 
 class KasaOptionsFlow(OptionsFlow):

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -16,7 +16,7 @@ from homeassistant.util import dt as dt_util
 from ..const import DOMAIN
 from ..counters import MonotonicTotal
 from ..runtime import LanMeterConfigEntry
-from .client import KasaConnectionError, KasaStripClient, StripReading
+from .client import KasaAuthError, KasaConnectionError, KasaStripClient, StripReading
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S
 from .readings import KasaAnswerError
 
@@ -71,6 +71,13 @@ class KasaCoordinator(DataUpdateCoordinator[KasaState]):
     async def _async_update_data(self) -> KasaState:
         try:
             reading = await self.client.poll(dt_util.now().date())
+        except KasaAuthError as err:
+            # The Kasa account's password changed: Home Assistant starts the reauth flow.
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="kasa_auth_failed",
+                translation_placeholders={"where": self.name},
+            ) from err
         except (KasaConnectionError, KasaAnswerError) as err:
             self.client.stats.failed_polls += 1
             self.client.stats.last_error = str(err)
@@ -99,7 +106,7 @@ class KasaCoordinator(DataUpdateCoordinator[KasaState]):
             else:
                 child_id = self.data.reading.info.outlets[slot].child_id
                 await self.client.set_outlet(child_id, on)
-        except (KasaConnectionError, KasaAnswerError) as err:
+        except (KasaConnectionError, KasaAnswerError, KasaAuthError) as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="kasa_switch_failed",

@@ -1,0 +1,161 @@
+"""Kasa strips on KLAP firmware (port 9999 closed, the owner's Kasa account needed), through
+Home Assistant: the flow finds KLAP by discovery and asks for the account, polls run over
+KLAP, a changed password starts reauth."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from homeassistant import config_entries
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from kasa import Credentials, Device, DeviceConfig, Discover
+import pytest
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+
+from custom_components.lanmeter.const import DOMAIN
+from custom_components.lanmeter.kasa import client as kasa_client
+from custom_components.lanmeter.kasa import config_flow as kasa_flow
+from tests.mosquitto import free_port
+from tests.simulators.kasa_device import SimulatedKasaDevice
+from tests.simulators.kasa_klap import SimulatedKlapDevice
+from tests.test_kasa_integration import poll, start_flow
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+MAC = "50:C7:BF:AA:BB:07"
+ACCOUNT = {"username": "owner@example.com", "password": "Correct-Horse-1"}
+
+
+@pytest.fixture
+async def klap_strip(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SimulatedKlapDevice]:
+    device = SimulatedKasaDevice.hs300(mac=MAC)
+    device.sysinfo["alias"] = "Office strip"
+    device.outlets[0].on = True
+    device.set_load(0, 65.0)
+    async with SimulatedKlapDevice(device, **ACCOUNT) as sim:
+        # Discovery's UDP 20002 query goes to the simulator's port on 127.0.0.1.
+        monkeypatch.setattr(Discover, "DISCOVERY_PORT_2", sim.discovery_port)
+        monkeypatch.setattr(kasa_client, "DISCOVERY_TIMEOUT_S", 2)
+        yield sim
+
+
+def closed_port() -> int:
+    return free_port()  # port 9999 of a KLAP strip: nothing listens
+
+
+async def test_klap_strip_asks_for_the_kasa_account(
+    hass: HomeAssistant, hass_client, klap_strip: SimulatedKlapDevice
+) -> None:
+    result = await start_flow(hass, "kasa_manual")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": closed_port()}
+    )
+    # Port 9999 closed; discovery said KLAP; the factory and blank accounts were refused.
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "kasa_auth"
+    assert result["errors"] == {}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"username": ACCOUNT["username"], "password": "wrong"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], ACCOUNT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    entry = result["result"]
+    await hass.async_block_till_done()
+    assert entry.unique_id == MAC.lower()
+    assert entry.title == "Office strip"
+    assert entry.data["port"] == klap_strip.http_port
+    assert entry.data["connection"]["encryption_type"] == "KLAP"
+    assert entry.data["username"] == ACCOUNT["username"]
+    assert entry.state is ConfigEntryState.LOADED
+    power = hass.states.get("sensor.outlet_1_power")
+    assert power is not None and float(power.state) == pytest.approx(65.0, abs=0.01)
+    klap_strip.device.set_load(0, 120.0)
+    await poll(hass)
+    assert float(hass.states.get("sensor.outlet_1_power").state) == pytest.approx(120.0, abs=0.01)
+    # One session serves every poll: no handshake per request.
+    assert klap_strip.handshakes <= 4  # the flow's tries (factory, blank, wrong, right) + setup
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["username"] == "**REDACTED**"
+    assert diagnostics["device"]["connection"]["encryption_type"] == "KLAP"
+
+
+async def test_changed_password_starts_reauth(
+    hass: HomeAssistant, klap_strip: SimulatedKlapDevice
+) -> None:
+    result = await start_flow(hass, "kasa_manual")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": closed_port()}
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], ACCOUNT)
+    entry = result["result"]
+    await hass.async_block_till_done()
+    klap_strip.change_password("New-Password-2")
+    await poll(hass)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [config_entries.SOURCE_REAUTH]
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {"username": ACCOUNT["username"], "password": "still-wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {"username": ACCOUNT["username"], "password": "New-Password-2"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.data["password"] == "New-Password-2"
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("switch.outlet_1").state == "on"
+
+
+async def test_scan_offers_klap_strips_with_the_account_step(
+    hass: HomeAssistant, klap_strip: SimulatedKlapDevice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kasa_flow, "DISCOVERY_TARGET", "127.0.0.1")
+    monkeypatch.setattr(kasa_flow, "DISCOVERY_PORT", closed_port())
+    monkeypatch.setattr(kasa_flow, "DISCOVERY_TIMEOUT_S", 1)
+    result = await start_flow(hass, "kasa_scan")
+    options = result["data_schema"].schema["device"].config["options"]
+    assert options == [
+        {"value": "127.0.0.1", "label": "HS300(US), 127.0.0.1, needs your Kasa account"}
+    ]
+    # The scanned strip's port 9999 is closed too: discovery leads to the account step.
+    monkeypatch.setattr(kasa_flow, "DEFAULT_PORT", closed_port())
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"device": "127.0.0.1"}
+    )
+    assert result["step_id"] == "kasa_auth"
+
+
+@pytest.mark.parametrize("login_version", [1, 2])
+async def test_python_kasa_accepts_the_klap_simulator(login_version: int) -> None:
+    """python-kasa's own discovery and full client, against the simulator, both KLAP hashes."""
+    device = SimulatedKasaDevice.hs300(mac=MAC)
+    async with SimulatedKlapDevice(device, **ACCOUNT, login_version=login_version) as sim:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Discover, "DISCOVERY_PORT_2", sim.discovery_port)
+            found = await Discover.discover_single("127.0.0.1", discovery_timeout=2)
+        assert found is not None
+        connection = found.config.connection_type
+        await found.protocol.close()
+        assert connection.encryption_type.value == "KLAP"
+        assert connection.login_version == login_version
+        assert connection.http_port == sim.http_port
+        config = DeviceConfig(
+            "127.0.0.1",
+            credentials=Credentials(ACCOUNT["username"], ACCOUNT["password"]),
+            connection_type=connection,
+        )
+        strip = await Device.connect(config=config)
+        try:
+            assert strip.model == "HS300"
+            assert len(strip.children) == 6
+            assert strip.mac == MAC
+        finally:
+            await strip.disconnect()

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 import contextlib
 from dataclasses import dataclass
+import time
 from typing import Any
 
 from scripts.ha_process import REPO
@@ -94,12 +95,32 @@ def kasa_klap_strip(title: str, http_port: int, mac: str, appliances: list) -> D
     )
 
 
+def meter_as_of_now() -> ScriptedMeter:
+    """Registers that follow the wall clock (about 600 W and 2 kW of gas on average since a fixed
+    date), so they keep rising across demo restarts: a meter that restarted from its initial
+    values would look like a reset (or a dip) to the Energy dashboard."""
+    now = time.time()
+    hours_total = (now - DEMO_METER_EPOCH) / 3600
+    local = time.localtime(now)
+    hours_today = local.tm_hour + local.tm_min / 60 + local.tm_sec / 3600
+    return ScriptedMeter(
+        power_w=650.0,
+        import_kwh=5072.076 + 0.6 * hours_total,
+        today_kwh=0.6 * hours_today,
+        gas_m3=2282.363 + 0.18 * hours_total,
+        gas_today_kwh=2.0 * hours_today,
+    )
+
+
+DEMO_METER_EPOCH = 1_767_225_600  # 2026-01-01 00:00 UTC
+
+
 def glow_cad(port: int, device_id: str) -> DemoDevice:
     """A CAD posting to LAN Meter's receiver every 5 s."""
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[SimulatedCad]:
-        meter = ScriptedMeter(power_w=650.0)
+        meter = meter_as_of_now()
         async with SimulatedCad(f"https://127.0.0.1:{port}/zb02", device_id, meter) as cad:
 
             async def follow_the_house() -> None:

@@ -28,6 +28,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.kasa import client as kasa_client
 from custom_components.lanmeter.kasa import config_flow as kasa_flow
+from custom_components.lanmeter.kasa.poll_clock import poll_clock
 from tests.conftest import captures_dir
 from tests.mosquitto import free_port
 from tests.simulators.kasa_device import SimulatedKasaDevice
@@ -359,6 +360,34 @@ async def test_dhcp_keeps_the_address_current(
     assert entry.data["host"] == "127.0.0.1"
 
 
+async def test_strips_of_one_interval_are_polled_together(
+    hass: HomeAssistant, strip: SimulatedKasaDevice
+) -> None:
+    """One shared clock per interval: both strips are asked in the same round (their requests
+    interleave, so Home Assistant handles the answers in the same loop iterations)."""
+    async with SimulatedKasaDevice.hs300(mac="50:C7:BF:AA:BB:02") as second:
+        first_entry = await add_strip(hass, strip)
+        await add_strip(hass, second)
+        clock = poll_clock(hass)
+        coordinators = [
+            e.runtime_data.device.coordinator for e in hass.config_entries.async_entries(DOMAIN)
+        ]
+        assert {clock.interval_of(c) for c in coordinators} == {timedelta(seconds=5)}
+        before = (len(strip.requests), len(second.requests))
+        await poll(hass)
+        assert len(strip.requests) > before[0] and len(second.requests) > before[1]
+        # A strip moved to 30 s leaves the 5 s round.
+        hass.config_entries.async_update_entry(first_entry, options={"scan_interval": 30})
+        await hass.async_block_till_done()
+        before = (len(strip.requests), len(second.requests))
+        await poll(hass)
+        assert len(strip.requests) == before[0] and len(second.requests) > before[1]
+        # Unloading the last strip of an interval stops its timer.
+        await hass.config_entries.async_unload(first_entry.entry_id)
+        assert clock.interval_of(coordinators[0]) is None
+        assert clock.intervals == {timedelta(seconds=5)}
+
+
 async def test_options_change_the_poll_interval_without_reload(
     hass: HomeAssistant, strip: SimulatedKasaDevice
 ) -> None:
@@ -370,7 +399,8 @@ async def test_options_change_the_poll_interval_without_reload(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.runtime_data.device.coordinator.update_interval == timedelta(seconds=30)
+    clock = poll_clock(hass)
+    assert clock.interval_of(entry.runtime_data.device.coordinator) == timedelta(seconds=30)
     strip.set_load(0, 900.0)
     await poll(hass, 6)
     assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(1500, abs=0.01)

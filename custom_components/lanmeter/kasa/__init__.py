@@ -19,6 +19,7 @@ from .client import DEFAULT_PORT, KasaStripClient, KasaUnsupportedError
 from .config_flow import entry_connection, entry_credentials
 from .coordinator import KasaCoordinator, scan_interval
 from .entities import build_entities, strip_device_info
+from .poll_clock import poll_clock
 
 
 class KasaDevice:
@@ -33,17 +34,17 @@ class KasaDevice:
         return build_entities(self.coordinator, platform)
 
     async def async_shutdown(self) -> None:
+        poll_clock(self.coordinator.hass).remove(self.coordinator)
         await self.coordinator.async_shutdown()
 
     def diagnostics(self) -> dict[str, Any]:
         data = self.coordinator.data
+        interval = poll_clock(self.coordinator.hass).interval_of(self.coordinator)
         return {
             "host": self.coordinator.client.host,
             "port": self.coordinator.client.port,
             "connection": self.coordinator.client.connection.to_dict(),
-            "update_interval_s": self.coordinator.update_interval.total_seconds()
-            if self.coordinator.update_interval
-            else None,
+            "poll_interval_s": interval.total_seconds() if interval else None,
             "last_update_success": self.coordinator.last_update_success,
             "stats": asdict(self.coordinator.client.stats),
             "sysinfo": asdict(data.reading.info) if data else None,
@@ -82,6 +83,7 @@ async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> K
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **strip_device_info(coordinator.data.reading.info)
     )
+    poll_clock(hass).add(coordinator, scan_interval(entry))
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return KasaDevice(coordinator)
 
@@ -104,7 +106,6 @@ async def _async_entry_updated(hass: HomeAssistant, entry: LanMeterConfigEntry) 
     ) != (client.host, client.port, client.connection, client.credentials):
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return
-    if device.coordinator.update_interval != (interval := scan_interval(entry)):
-        device.coordinator.update_interval = interval
-        # A refresh schedules the next poll at the new interval instead of the old one.
-        await device.coordinator.async_refresh()
+    clock = poll_clock(hass)
+    if clock.interval_of(device.coordinator) != (interval := scan_interval(entry)):
+        clock.add(device.coordinator, interval)  # polled with the strips of its new interval

@@ -37,7 +37,8 @@ class KasaState:
 
 
 class KasaCoordinator(DataUpdateCoordinator[KasaState]):
-    """Polls the strip at the user's interval; switches outlets and shows the result at once."""
+    """Reads the strip when the poll clock says so; switches outlets and shows the result at
+    once."""
 
     config_entry: LanMeterConfigEntry
 
@@ -49,7 +50,9 @@ class KasaCoordinator(DataUpdateCoordinator[KasaState]):
             _LOGGER,
             config_entry=entry,
             name=f"Kasa {client.host}:{client.port}",
-            update_interval=scan_interval(entry),
+            # No timer of its own: the shared KasaPollClock polls all strips of an interval
+            # together (see poll_clock.py).
+            update_interval=None,
         )
         self.client = client
         self._store: Store[dict[str, Any]] = Store(

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 import re
+import socket
 from typing import Any
 
 from homeassistant import config_entries
@@ -279,6 +280,8 @@ async def test_ssdp_discovery_offers_and_follows_the_device(
         assert entry.data["port"] == moved.port
         await hass.async_block_till_done(wait_background_tasks=True)
         assert entry.state is config_entries.ConfigEntryState.LOADED
+        # Reloaded by its update listener: it now talks to the WeMo on its new port.
+        assert entry.runtime_data.device.coordinator.device.port == moved.port
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
 
@@ -362,3 +365,63 @@ async def test_two_wemos_starting_together_share_one_push_server(hass: HomeAssis
         assert registries.pop().users == 2
         for entry in entries:
             await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_options_move_the_push_port_of_every_wemo(
+    hass: HomeAssistant, insight: SimulatedWemo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pywemo reads the callback address from the environment: restore it after the test.
+    monkeypatch.setenv("PYWEMO_CALLBACK_ADDRESS", "unset")
+    monkeypatch.delenv("PYWEMO_CALLBACK_ADDRESS")
+    async with SimulatedWemo("Switch", serial="221517K0109999") as lamp:
+        lamp.name = "Lamp"
+        entry = (await add(hass, insight))["result"]
+        lamp_entry = (await add(hass, lamp))["result"]
+        new_port = free_port()
+        coordinators = [e.runtime_data.device.coordinator for e in (entry, lamp_entry)]
+        pushes = [c.pushes for c in coordinators]
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        assert result["type"] is FlowResultType.FORM
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"callback_port": new_port, "callback_address": " 127.0.0.1 "}
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+        options = {"callback_port": new_port, "callback_address": "127.0.0.1"}
+        # The setting is shared: both entries carry it, and the one server moved, no reload.
+        assert entry.options == options and lamp_entry.options == options
+        assert entry.runtime_data.device.registry.port == new_port
+        assert lamp_entry.runtime_data.device.registry is entry.runtime_data.device.registry
+        for sim in (insight, lamp):
+            await until(
+                lambda sim=sim: any(
+                    f"127.0.0.1:{new_port}/" in s.callback for s in sim.subscribers.values()
+                )
+            )
+        # pywemo took the new subscriptions' initial NOTIFYs (it knows their SIDs now).
+        await until(lambda: all(c.pushes > n for c, n in zip(coordinators, pushes, strict=True)))
+        await insight.press(True)
+        await lamp.press(True)
+        await until(lambda: state(hass, "switch.dryer") == STATE_ON)
+        await until(lambda: state(hass, "switch.lamp") == STATE_ON)
+
+
+async def test_options_with_a_taken_port_keep_the_old_one(
+    hass: HomeAssistant, insight: SimulatedWemo, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = (await add(hass, insight))["result"]
+    old_port = entry.runtime_data.device.registry.port
+    pushes = entry.runtime_data.device.coordinator.pushes
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {"callback_port": taken.getsockname()[1], "callback_address": ""}
+        )
+        await hass.async_block_till_done()
+    assert "Cannot receive WeMo push updates on port" in caplog.text
+    assert entry.runtime_data.device.registry.port == old_port
+    await until(lambda: entry.runtime_data.device.coordinator.pushes > pushes)
+    await insight.press(True)
+    await until(lambda: state(hass, "switch.dryer") == STATE_ON)

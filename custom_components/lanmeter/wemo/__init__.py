@@ -52,9 +52,12 @@ def connect(host: str, port: int | None) -> WeMoDevice | None:
 class WemoDevice:
     platforms = (Platform.SWITCH, Platform.SENSOR, Platform.EVENT)
 
-    def __init__(self, coordinator: WemoCoordinator, registry: SharedRegistry) -> None:
+    def __init__(
+        self, coordinator: WemoCoordinator, registry: SharedRegistry, address: tuple[str, Any]
+    ) -> None:
         self.coordinator = coordinator
         self.registry = registry
+        self.address = address  # (host, port) from the entry when it was set up
 
     def entities(self, platform: Platform) -> list[Entity]:
         return build_entities(self.coordinator, platform)
@@ -102,4 +105,22 @@ async def async_setup_wemo(hass: HomeAssistant, entry: LanMeterConfigEntry) -> W
     except Exception:
         await async_release(hass, registry)
         raise
-    return WemoDevice(coordinator, registry)
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    return WemoDevice(coordinator, registry, (entry.data[CONF_HOST], entry.data.get(CONF_PORT)))
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
+    """SSDP found the WeMo at a new address: reload. The push port or address changed (the
+    options flow writes them to every WeMo entry): move the shared callback server, no reload.
+
+    This listener is the one place that reloads on entry changes: Home Assistant 2026.11
+    reports flows that reload an entry themselves while it has an update listener."""
+    device = entry.runtime_data.device
+    assert isinstance(device, WemoDevice)
+    if (entry.data[CONF_HOST], entry.data.get(CONF_PORT)) != device.address:
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+        return
+    await device.registry.async_apply(
+        int(entry.options.get(CONF_CALLBACK_PORT, DEFAULT_CALLBACK_PORT)),
+        entry.options.get(CONF_CALLBACK_ADDRESS) or None,
+    )

@@ -12,7 +12,7 @@ from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from pywemo import WeMoDevice
 import voluptuous as vol
 
-from ..const import CONF_KIND, KIND_WEMO
+from ..const import CONF_KIND, DOMAIN, KIND_WEMO
 from . import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT, NotAWemoError, connect
 from .coordinator import DEVICE_ERRORS
 from .registry import DEFAULT_CALLBACK_PORT
@@ -66,7 +66,10 @@ class WemoFlowMixin(_Base):
 
     async def _wemo_create(self, host: str, port: int, serial: str, name: str) -> ConfigFlowResult:
         await self.async_set_unique_id(serial, raise_on_progress=False)
-        self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
+        # The entry's update listener reloads it at its new address.
+        self._abort_if_unique_id_configured(
+            updates={CONF_HOST: host, CONF_PORT: port}, reload_on_update=False
+        )
         return self.async_create_entry(
             title=name, data={CONF_KIND: KIND_WEMO, CONF_HOST: host, CONF_PORT: port}
         )
@@ -81,7 +84,8 @@ class WemoFlowMixin(_Base):
             return self.async_abort(reason="not_a_wemo_device")
         await self.async_set_unique_id(serial)
         self._abort_if_unique_id_configured(
-            updates={CONF_HOST: location.hostname, CONF_PORT: location.port}
+            updates={CONF_HOST: location.hostname, CONF_PORT: location.port},
+            reload_on_update=False,
         )
         name = discovery_info.upnp.get("friendlyName", "WeMo")
         self._wemo_found = (location.hostname, location.port, serial, name)
@@ -105,12 +109,15 @@ class WemoOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_CALLBACK_PORT: int(user_input[CONF_CALLBACK_PORT]),
-                    CONF_CALLBACK_ADDRESS: (user_input.get(CONF_CALLBACK_ADDRESS) or "").strip(),
-                }
-            )
+            options = {
+                CONF_CALLBACK_PORT: int(user_input[CONF_CALLBACK_PORT]),
+                CONF_CALLBACK_ADDRESS: (user_input.get(CONF_CALLBACK_ADDRESS) or "").strip(),
+            }
+            # One callback server serves every WeMo: the setting belongs to all WeMo entries.
+            for other in self.hass.config_entries.async_entries(DOMAIN):
+                if other.data.get(CONF_KIND) == KIND_WEMO and other is not self.config_entry:
+                    self.hass.config_entries.async_update_entry(other, options=options)
+            return self.async_create_entry(data=options)
         options = self.config_entry.options
         return self.async_show_form(
             step_id="init",

@@ -31,6 +31,9 @@ class SharedRegistry:
         self.callback_address = callback_address
         self.users = 0
         self._registry: SubscriptionRegistry | None = None
+        self._followed: dict[WeMoDevice, Callable[[WeMoDevice, str, str], None]] = {}
+        # Every WeMo entry's options listener calls async_apply with the same settings.
+        self._apply_lock = asyncio.Lock()
         self._responder: DiscoveryResponder | None = None
 
     @property
@@ -38,9 +41,11 @@ class SharedRegistry:
         return self._registry.port if self._registry else self.requested_port
 
     async def async_start(self) -> None:
+        # pywemo reads the address devices should call back from its environment.
         if self.callback_address:
-            # pywemo reads the address devices should call back from its environment.
             os.environ["PYWEMO_CALLBACK_ADDRESS"] = f"{self.callback_address}:{self.requested_port}"
+        else:
+            os.environ.pop("PYWEMO_CALLBACK_ADDRESS", None)
         registry = SubscriptionRegistry(requested_port=self.requested_port)
         await self.hass.async_add_executor_job(registry.start)
         self._registry = registry
@@ -64,14 +69,46 @@ class SharedRegistry:
         if registry:
             await self.hass.async_add_executor_job(registry.stop)
 
+    async def async_apply(self, port: int, callback_address: str | None) -> None:
+        """New push settings (options): restart the callback server there and subscribe every
+        followed device again, without reloading any entry. If the new port cannot be opened,
+        say so and keep the old settings."""
+        async with self._apply_lock:
+            if (port, callback_address) != (self.requested_port, self.callback_address):
+                await self._restart(port, callback_address)
+
+    async def _restart(self, port: int, callback_address: str | None) -> None:
+        old = (self.requested_port, self.callback_address)
+        long_press = self._responder is not None
+        await self.async_stop()
+        self.requested_port, self.callback_address = port, callback_address
+        try:
+            await self.async_start()
+        except OSError as err:
+            _LOGGER.error(
+                "Cannot receive WeMo push updates on port %s (%s); still using port %s. "
+                "Free the port or choose another one in the WeMo options",
+                port,
+                err,
+                old[0],
+            )
+            self.requested_port, self.callback_address = old
+            await self.async_start()
+        for device, callback in list(self._followed.items()):
+            await self.follow(device, callback)
+        if long_press:
+            await self.async_enable_long_press()
+
     async def follow(
         self, device: WeMoDevice, callback: Callable[[WeMoDevice, str, str], None]
     ) -> None:
         assert self._registry is not None
+        self._followed[device] = callback
         self._registry.on(device, None, callback)
         await self.hass.async_add_executor_job(self._registry.register, device)
 
     async def forget(self, device: WeMoDevice) -> None:
+        self._followed.pop(device, None)
         if self._registry:
             await self.hass.async_add_executor_job(self._registry.unregister, device)
 

@@ -11,6 +11,7 @@ from typing import Any
 from homeassistant import config_entries
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from kasa import Discover
 import pytest
@@ -163,6 +164,15 @@ async def test_default_devices_are_every_lanmeter_outlet_including_later_ones(
         assert len(device.model.devices) == 6
         assert "sensor.outlet_1_power" in device.model.devices
         assert number(hass, "sensor.home_known_devices_power") == 100
+        # Their share sensors are added too (disabled by default, as at setup).
+        registry = er.async_get(hass)
+        shares = [
+            e
+            for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+            if e.unique_id.startswith("home_share_")
+        ]
+        assert len(shares) == 6
+        assert all(e.disabled_by is er.RegistryEntryDisabler.INTEGRATION for e in shares)
 
 
 async def test_sense_bridge_answers_like_hs110_plugs(

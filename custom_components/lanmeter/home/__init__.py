@@ -13,7 +13,7 @@ from homeassistant.helpers.entity import Entity
 from ..const import DOMAIN
 from ..runtime import LanMeterConfigEntry
 from .const import CONF_EMULATE_SENSE, CONF_SENSE_PORT, DEFAULT_SENSE_PORT
-from .entities import build_entities
+from .entities import build_entities, share_sensors
 from .model import HomeModel
 from .sense_bridge import MAX_PLUGS, SenseBridge, start_bridge
 
@@ -86,6 +86,9 @@ async def async_setup_home(hass: HomeAssistant, entry: LanMeterConfigEntry) -> H
     model = HomeModel(hass, entry)
     await model.async_start()
     device = HomeDevice(model)
+    model.on_new_devices = lambda entity_ids: entry.runtime_data.add_entities(
+        Platform.SENSOR, share_sensors(model, entity_ids)
+    )
     if {**entry.data, **entry.options}.get(CONF_EMULATE_SENSE):
         await _start_sense_bridge(hass, entry, device)
     entry.async_on_unload(entry.add_update_listener(_async_reload))

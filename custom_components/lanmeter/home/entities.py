@@ -80,7 +80,15 @@ def build_entities(model: HomeModel, platform: Platform) -> list[Entity]:
     entities: list[Entity] = [
         BreakdownSensor(model, description, device, "home") for description in SENSORS
     ]
-    for entity_id in model.devices:
+    entities.extend(share_sensors(model, model.devices))
+    return entities
+
+
+def share_sensors(model: HomeModel, entity_ids: list[str]) -> list[Entity]:
+    """One 'share of home power' sensor per device (disabled by default)."""
+    device = home_device()
+    sensors: list[Entity] = []
+    for entity_id in entity_ids:
         description = LanMeterSensorDescription(
             key=f"share_{entity_id}",
             translation_key="device_share",
@@ -92,5 +100,5 @@ def build_entities(model: HomeModel, platform: Platform) -> list[Entity]:
             value_fn=_share,
             available_fn=lambda state, subject: _share(state, subject) is not None,
         )
-        entities.append(LanMeterSensor(model, description, device, "home", entity_id))
-    return entities
+        sensors.append(LanMeterSensor(model, description, device, "home", entity_id))
+    return sensors

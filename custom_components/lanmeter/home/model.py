@@ -77,6 +77,8 @@ class HomeModel(DataUpdateCoordinator[HomeState]):
         self.events_fired = 0
         self._unsubscribe: Callable[[], None] | None = None
         self.devices: list[str] = []
+        # Called with the power sensors that joined after setup (their share sensors).
+        self.on_new_devices: Callable[[list[str]], None] | None = None
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.home.{entry.entry_id}"
         )
@@ -120,7 +122,10 @@ class HomeModel(DataUpdateCoordinator[HomeState]):
 
     @callback
     def _registry_updated(self, event: Event) -> None:
+        before = set(self.devices)
         self._subscribe()
+        if self.on_new_devices and (new := [d for d in self.devices if d not in before]):
+            self.on_new_devices(new)
         self._recompute()
 
     def _subscribe(self) -> None:

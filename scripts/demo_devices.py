@@ -32,66 +32,45 @@ class DemoDevice:
     flow_steps: list[dict[str, Any]]
 
 
-def kasa_strip(title: str, port: int, mac: str, appliances: list) -> DemoDevice:
-    """An HS300 on a fixed port (so the demo's saved entry finds it again) with cycling loads."""
-
-    @contextlib.asynccontextmanager
-    async def running() -> AsyncIterator[SimulatedKasaDevice]:
-        sim = SimulatedKasaDevice.hs300(mac=mac, port=port)
-        name_outlets(sim, title, appliances)
-        async with sim:
-            RUNNING_STRIPS.append(sim)
-            task = asyncio.create_task(drive(sim, appliances))
-            try:
-                yield sim
-            finally:
-                task.cancel()
-
-    return DemoDevice(
-        title=f"Kasa HS300 '{title}'",
-        where=f"127.0.0.1:{port} TCP+UDP",
-        running=running,
-        flow_steps=[
-            {"next_step_id": "kasa"},
-            {"next_step_id": "kasa_manual"},
-            {"host": "127.0.0.1", "port": port},
-        ],
-    )
-
-
 DEMO_KASA_ACCOUNT = {"username": "demo@example.com", "password": "demo-kasa"}
 
 
-def kasa_klap_strip(title: str, http_port: int, mac: str, appliances: list) -> DemoDevice:
-    """An HS300 on KLAP firmware: port 9999 closed, HTTP on `http_port`, discovery answers on
-    UDP 20002 (the port python-kasa asks; it must be free on this machine). Adding it shows the
-    Kasa account step."""
+def kasa_strip(title: str, port: int, mac: str, appliances: list, klap: bool = False) -> DemoDevice:
+    """An HS300 on a fixed port (so the demo's saved entry finds it again) with cycling loads.
+
+    klap: newer firmware instead: port 9999 closed, KLAP over HTTP on `port`, discovery answers
+    on UDP 20002 (the port python-kasa asks; it must be free on this machine). Adding it shows
+    the Kasa account step."""
 
     @contextlib.asynccontextmanager
-    async def running() -> AsyncIterator[SimulatedKlapDevice]:
-        sim = SimulatedKasaDevice.hs300(mac=mac)
+    async def running() -> AsyncIterator[Any]:
+        sim = SimulatedKasaDevice.hs300(mac=mac, port=0 if klap else port)
         name_outlets(sim, title, appliances)
-        front = SimulatedKlapDevice(sim, **DEMO_KASA_ACCOUNT, discovery_port=20002)
-        front.http_port = http_port
-        async with front:
+        served: Any = sim
+        if klap:
+            served = SimulatedKlapDevice(sim, **DEMO_KASA_ACCOUNT, discovery_port=20002)
+            served.http_port = port
+        async with served:
             RUNNING_STRIPS.append(sim)
             task = asyncio.create_task(drive(sim, appliances))
             try:
-                yield front
+                yield served
             finally:
                 task.cancel()
 
+    steps: list[dict[str, Any]] = [{"next_step_id": "kasa"}, {"next_step_id": "kasa_manual"}]
+    if klap:
+        # Nothing listens on this port 9999 stand-in: the flow finds KLAP by discovery.
+        steps += [{"host": "127.0.0.1", "port": port - 1}, DEMO_KASA_ACCOUNT]
+    else:
+        steps += [{"host": "127.0.0.1", "port": port}]
     return DemoDevice(
-        title=f"Kasa HS300 on KLAP firmware '{title}'",
-        where=f"http://127.0.0.1:{http_port}/app, UDP 20002; account {DEMO_KASA_ACCOUNT}",
+        title=f"Kasa HS300{' on KLAP firmware' if klap else ''} '{title}'",
+        where=f"http://127.0.0.1:{port}/app, UDP 20002; account {DEMO_KASA_ACCOUNT}"
+        if klap
+        else f"127.0.0.1:{port} TCP+UDP",
         running=running,
-        flow_steps=[
-            {"next_step_id": "kasa"},
-            {"next_step_id": "kasa_manual"},
-            # Nothing listens on this port 9999 stand-in: the flow finds KLAP by discovery.
-            {"host": "127.0.0.1", "port": http_port - 1},
-            DEMO_KASA_ACCOUNT,
-        ],
+        flow_steps=steps,
     )
 
 
@@ -251,7 +230,7 @@ def home_view(mains: str) -> DemoDevice:
 DEMO_DEVICES: list[DemoDevice] = [
     kasa_strip("Kitchen strip", 19991, "50:C7:BF:DE:00:01", KITCHEN),
     kasa_strip("Living room strip", 19992, "50:C7:BF:DE:00:02", LIVING_ROOM),
-    kasa_klap_strip("Office strip", 19994, "50:C7:BF:DE:00:03", OFFICE),
+    kasa_strip("Office strip", 19994, "50:C7:BF:DE:00:03", OFFICE, klap=True),
     glow_cad(18443, "70B3D521E0DE0001"),
     flume_bridge(18883),
     wemo("Insight", "Washing machine", "221517K0DEMO01", 49153),

@@ -85,16 +85,37 @@ async def test_klap_strip_asks_for_the_kasa_account(
     assert diagnostics["device"]["connection"]["encryption_type"] == "KLAP"
 
 
-async def test_changed_password_starts_reauth(
-    hass: HomeAssistant, klap_strip: SimulatedKlapDevice
-) -> None:
+async def add_klap_strip(hass: HomeAssistant) -> config_entries.ConfigEntry:
     result = await start_flow(hass, "kasa_manual")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"host": "127.0.0.1", "port": closed_port()}
     )
     result = await hass.config_entries.flow.async_configure(result["flow_id"], ACCOUNT)
-    entry = result["result"]
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
     await hass.async_block_till_done()
+    return result["result"]
+
+
+async def test_klap_strip_that_goes_silent_is_unavailable_and_recovers(
+    hass: HomeAssistant, klap_strip: SimulatedKlapDevice
+) -> None:
+    await add_klap_strip(hass)
+    assert hass.states.get("switch.outlet_1").state == "on"
+    klap_strip.device.silent = True  # HTTP requests hang: the 2 s timeouts give up
+    await poll(hass)
+    assert hass.states.get("switch.outlet_1").state == "unavailable"
+    assert hass.states.get("sensor.outlet_1_power").state == "unavailable"
+    klap_strip.device.silent = False
+    klap_strip.device.set_load(0, 80.0)
+    await poll(hass)
+    assert hass.states.get("switch.outlet_1").state == "on"
+    assert float(hass.states.get("sensor.outlet_1_power").state) == pytest.approx(80.0, abs=0.01)
+
+
+async def test_changed_password_starts_reauth(
+    hass: HomeAssistant, klap_strip: SimulatedKlapDevice
+) -> None:
+    entry = await add_klap_strip(hass)
     klap_strip.change_password("New-Password-2")
     await poll(hass)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)

@@ -134,10 +134,18 @@ class SimulatedKlapDevice:
 
     # ----- HTTP ------------------------------------------------------------------------------
 
+    async def _hang_while_silent(self) -> None:
+        """A device that went away: no answer (the client times out) until it is back or the
+        simulator stops; then the late request is refused."""
+        if not self.device.silent:
+            return
+        while self.device.silent and self._runner is not None:  # noqa: ASYNC110 - set by tests
+            await asyncio.sleep(0.1)
+        raise web.HTTPServiceUnavailable
+
     async def _handshake1(self, request: web.Request) -> web.Response:
         client_seed = await request.read()
-        if self.device.silent:
-            await asyncio.sleep(30)
+        await self._hang_while_silent()
         if len(client_seed) != 16:
             raise web.HTTPBadRequest
         self.handshakes += 1
@@ -168,8 +176,7 @@ class SimulatedKlapDevice:
 
     async def _request(self, request: web.Request) -> web.Response:
         body = await request.read()
-        if self.device.silent:
-            await asyncio.sleep(30)
+        await self._hang_while_silent()
         session = self._session(request)
         try:
             seq = int(request.query["seq"])
@@ -241,8 +248,9 @@ class SimulatedKlapDevice:
     async def stop(self) -> None:
         if self._udp:
             self._udp.close()
-        if self._runner:
-            await self._runner.cleanup()
+        runner, self._runner = self._runner, None
+        if runner:
+            await runner.cleanup()
 
     async def __aenter__(self) -> SimulatedKlapDevice:
         await self.start()

@@ -135,13 +135,13 @@ def glow_cad(port: int, device_id: str) -> DemoDevice:
 MOSQUITTO_DIR = REPO / ".demo" / "mosquitto"
 
 
-def wemo(model: str, name: str, serial: str, port: int) -> DemoDevice:
+def wemo(model: str, name: str, serial: str, port: int, host: str = "127.0.0.1") -> DemoDevice:
     """A WeMo on a fixed port; an Insight's load changes like a washing machine's, a Light
     Switch is held down every two minutes (a long press, once LAN Meter wrote its rule)."""
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[SimulatedWemo]:
-        async with SimulatedWemo(model, serial=serial, port=port) as sim:
+        async with SimulatedWemo(model, serial=serial, port=port, host=host) as sim:
             sim.name = name
 
             async def cycle() -> None:
@@ -164,9 +164,9 @@ def wemo(model: str, name: str, serial: str, port: int) -> DemoDevice:
 
     return DemoDevice(
         title=f"WeMo {model} '{name}'",
-        where=f"http://127.0.0.1:{port}/setup.xml",
+        where=f"http://{host}:{port}/setup.xml",
         running=running,
-        flow_steps=[{"next_step_id": "wemo"}, {"host": "127.0.0.1", "port": port}],
+        flow_steps=[{"next_step_id": "wemo"}, {"host": host, "port": port}],
     )
 
 
@@ -234,6 +234,7 @@ DEMO_DEVICES: list[DemoDevice] = [
     glow_cad(18443, "70B3D521E0DE0001"),
     flume_bridge(18883),
     wemo("Insight", "Washing machine", "221517K0DEMO01", 49153),
-    wemo("LightSwitch", "Hall light", "221617K0DEMO02", 49154),
+    # Its own address, as on a real network: pywemo credits long presses by sender address.
+    wemo("LightSwitch", "Hall light", "221617K0DEMO02", 49154, host="127.0.0.2"),
     home_view("sensor.glow_cad_de0001_power"),
 ]

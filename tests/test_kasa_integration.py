@@ -15,7 +15,6 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.util import dt as dt_util
-from kasa import Discover
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -30,7 +29,6 @@ from custom_components.lanmeter.kasa import client as kasa_client
 from custom_components.lanmeter.kasa import config_flow as kasa_flow
 from custom_components.lanmeter.kasa.poll_clock import poll_clock
 from tests.conftest import captures_dir
-from tests.mosquitto import free_port
 from tests.simulators.kasa_device import SimulatedKasaDevice
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -40,10 +38,9 @@ UNIQUE_ID = MAC.lower()
 
 
 @pytest.fixture(autouse=True)
-def quiet_klap_discovery(monkeypatch: pytest.MonkeyPatch, socket_enabled: None) -> None:
-    """When port 9999 is closed the flow asks by discovery whether the device speaks KLAP:
-    send that query to an unused local port and wait 1 s, not to the machine's UDP 20002."""
-    monkeypatch.setattr(Discover, "DISCOVERY_PORT_2", free_port())
+def quick_klap_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When port 9999 is closed the flow asks by discovery whether the device speaks KLAP
+    (to an unused port here, see conftest): wait 1 s for an answer, not 3."""
     monkeypatch.setattr(kasa_client, "DISCOVERY_TIMEOUT_S", 1)
 
 

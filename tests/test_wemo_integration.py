@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
+import pytest_socket
 from pywemo.ouimeaux_device.api.long_press import VIRTUAL_DEVICE_UDN
 from pywemo.ouimeaux_device.api.service import Action, Session
 import urllib3
@@ -64,14 +65,16 @@ async def insight() -> AsyncIterator[SimulatedWemo]:
         yield sim
 
 
-async def add(hass: HomeAssistant, sim: SimulatedWemo, port: int | None = None) -> Any:
+async def add(
+    hass: HomeAssistant, sim: SimulatedWemo, port: int | None = None, host: str = "127.0.0.1"
+) -> Any:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "wemo"}
     )
-    answers: dict[str, Any] = {"host": "127.0.0.1", "port": port or sim.port}
+    answers: dict[str, Any] = {"host": host, "port": port or sim.port}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
     if result["type"] is FlowResultType.CREATE_ENTRY:
         await hass.async_block_till_done()
@@ -131,11 +134,16 @@ async def test_light_switch_long_press_is_an_event(
     hass: HomeAssistant,
     hass_client: Any,
     no_multicast_responder: type[RecordingDiscoveryResponder],
+    insight: SimulatedWemo,
 ) -> None:
-    async with SimulatedWemo("LightSwitch", serial="221617K0000001") as sim:
+    # Another WeMo is subscribed too: pywemo credits a long press by the sender's address, so
+    # the switch has its own (as on a real network), a second loopback address.
+    pytest_socket.socket_allow_hosts(["127.0.0.1", "127.0.0.2"])
+    await add(hass, insight)
+    async with SimulatedWemo("LightSwitch", serial="221617K0000001", host="127.0.0.2") as sim:
         sim.name = "Hall light"
         assert sim.rules_db is None  # a switch fresh from the box: no rules at all
-        entry = (await add(hass, sim))["result"]
+        entry = (await add(hass, sim, host="127.0.0.2"))["result"]
         # Setup wrote the long-press rule naming pywemo's virtual device, and the SSDP
         # responder that lets the switch find that device runs on the callback port.
         assert sim.rules_stored == 1 and sim.rules_version == 1

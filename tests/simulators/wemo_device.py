@@ -80,7 +80,17 @@ class Subscriber:
 class SimulatedWemo:
     """One device. `load_w` drives an Insight's power; `long_press()` sends the event."""
 
-    def __init__(self, model: str = "Switch", serial: str = "221517K0101769", port: int = 0):
+    def __init__(
+        self,
+        model: str = "Switch",
+        serial: str = "221517K0101769",
+        port: int = 0,
+        host: str = "127.0.0.1",
+    ):
+        # Each real WeMo has its own address, and pywemo tells devices apart by it (a long
+        # press is credited to the subscribed device at the sender's IP): simulators that run
+        # side by side use their own loopback address (127.0.0.2, ...).
+        self.host = host
         self.model = model
         self.udn_prefix, self.device_type, self.model_name, self.has_insight = MODELS[model]
         self.serial = serial
@@ -310,7 +320,7 @@ class SimulatedWemo:
             if action == "FetchRules":
                 result = {
                     "ruleDbVersion": str(self.rules_version),
-                    "ruleDbPath": f"http://127.0.0.1:{self.port}/rules.db",
+                    "ruleDbPath": f"http://{self.host}:{self.port}/rules.db",
                 }
             elif action == "StoreRules":
                 try:
@@ -377,10 +387,13 @@ class SimulatedWemo:
         app.router.add_route("UNSUBSCRIBE", "/upnp/event/{service}", self._unsubscribe)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._session = aiohttp.ClientSession()
+        # NOTIFYs and long presses leave from the device's own address.
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(local_addr=(self.host, 0))
+        )
 
     async def go_away(self) -> None:
         """Unplugged: nothing listens on its port any more."""

@@ -17,7 +17,9 @@ from .const import EVENT_TYPES
 from .model import HomeModel, HomeState
 
 
-def _power(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
+def _power(key: str, value_fn, *, unknown_while_none: bool = False) -> LanMeterSensorDescription:
+    """A power sensor; without a value it is unavailable (its inputs are), or, with
+    unknown_while_none, unknown (the value is still being learnt)."""
     return LanMeterSensorDescription(
         key=key,
         translation_key=key,
@@ -26,15 +28,17 @@ def _power(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
         value_fn=value_fn,
-        available_fn=lambda state, subject: value_fn(state, subject) is not None,
-        **kwargs,
+        available_fn=(lambda state, subject: True)
+        if unknown_while_none
+        else (lambda state, subject: value_fn(state, subject) is not None),
     )
 
 
 SENSORS = (
     _power("home_power", lambda state, s: state.home_w),
     _power("tracked_power", lambda state, s: state.tracked_w),
-    _power("always_on", lambda state, s: state.always_on_w),
+    # Needs an hour of history: unknown until then, not unavailable.
+    _power("always_on", lambda state, s: state.always_on_w, unknown_while_none=True),
     _power("other_power", lambda state, s: state.other_w),
 )
 

@@ -9,6 +9,8 @@ Assistant (a child process) running (a) LAN Meter or (b) core's tplink. Measured
   outlets, sampled every 5 s through the REST API, is reported.
 Figures are given as LAN Meter / core ratios from the same run. An "idle" run (same Home
 Assistant, same sampling, no strips set up) gives the CPU that neither integration causes.
+"lanmeter-klap" (not in the default set) polls the same strips on KLAP firmware: each strip on
+its own loopback address (127.0.0.2, ...) with HTTP + AES and a UDP 20002 discovery answer.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ import aiohttp
 from scripts.ha_client import HomeAssistantClient
 from scripts.ha_process import bench_configuration, cpu_seconds, home_assistant, link_integration
 from tests.simulators.kasa_device import SimulatedKasaDevice
+from tests.simulators.kasa_klap import SimulatedKlapDevice
 
 BASE_W = 100.0
 SAMPLE_EVERY_S = 5.0
 USERNAME, PASSWORD = "bench", "bench-lanmeter"
+KLAP_ACCOUNT = {"username": "bench@example.com", "password": "bench-kasa"}
 
 
 @dataclass
@@ -61,7 +65,15 @@ async def add_entries(
     for sim in sims:
         if integration == "idle":
             return  # the reference: the same Home Assistant and sampling with no strips set up
-        if integration.startswith("lanmeter"):
+        if integration == "lanmeter-klap":
+            steps = [
+                {"next_step_id": "kasa"},
+                {"next_step_id": "kasa_manual"},
+                {"host": sim.host, "port": 9999},  # closed: found by discovery, then KLAP
+                KLAP_ACCOUNT,
+            ]
+            outcome = await client.add_device("lanmeter", steps)
+        elif integration.startswith("lanmeter"):
             steps = [
                 {"next_step_id": "kasa"},
                 {"next_step_id": "kasa_manual"},
@@ -106,8 +118,12 @@ async def outlet_ages(
 
 async def run_one(integration: str, strips: int, window_s: float, warmup_s: float) -> Result:
     began = time.monotonic()
+    klap = integration == "lanmeter-klap"
     sims = [
-        SimulatedKasaDevice.hs300(mac=f"50:C7:BF:BE:{n // 256:02X}:{n % 256:02X}")
+        SimulatedKasaDevice.hs300(
+            mac=f"50:C7:BF:BE:{n // 256:02X}:{n % 256:02X}",
+            host=f"127.0.{(n + 2) // 256}.{(n + 2) % 256}" if klap else "127.0.0.1",
+        )
         for n in range(strips)
     ]
     for sim in sims:
@@ -116,7 +132,9 @@ async def run_one(integration: str, strips: int, window_s: float, warmup_s: floa
         sim.load_fn = lambda slot, now: round(BASE_W + (now - began), 1)
     async with contextlib.AsyncExitStack() as stack:
         for sim in sims:
-            await stack.enter_async_context(sim)
+            await stack.enter_async_context(
+                SimulatedKlapDevice(sim, **KLAP_ACCOUNT, discovery_port=20002) if klap else sim
+            )
         config_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         port = free_port()
         link_integration(config_dir, bench_configuration(port))

@@ -112,6 +112,20 @@ async def test_klap_strip_that_goes_silent_is_unavailable_and_recovers(
     assert float(hass.states.get("sensor.outlet_1_power").state) == pytest.approx(80.0, abs=0.01)
 
 
+async def test_klap_strip_that_rebooted_is_read_through_a_new_session(
+    hass: HomeAssistant, klap_strip: SimulatedKlapDevice
+) -> None:
+    """After a reboot the strip has forgotten every session: the next request gets 403 and
+    python-kasa handshakes again within the same poll; nothing goes unavailable."""
+    await add_klap_strip(hass)
+    handshakes = klap_strip.handshakes
+    klap_strip.sessions.clear()
+    klap_strip.device.set_load(0, 33.0)
+    await poll(hass)
+    assert klap_strip.rejected >= 1 and klap_strip.handshakes == handshakes + 1
+    assert float(hass.states.get("sensor.outlet_1_power").state) == pytest.approx(33.0, abs=0.01)
+
+
 async def test_changed_password_starts_reauth(
     hass: HomeAssistant, klap_strip: SimulatedKlapDevice
 ) -> None:

@@ -59,7 +59,8 @@ class LanMeterEntity(CoordinatorEntity[DataUpdateCoordinator[Any]]):
         A strip poll updates ~40 entities every few seconds, most unchanged (switches, totals,
         voltage); skipping their writes keeps Home Assistant's CPU and recorder load down.
         """
-        shown = (self.available, self.value if self.available else None)
+        available = self.available
+        shown = (available, self.value if available else None)
         if shown != self._written:
             self._written = shown
             self.async_write_ha_state()

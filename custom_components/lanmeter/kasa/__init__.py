@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+import aiohttp
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.entity import Entity
+from kasa import DeviceEncryptionType
 
 from ..const import DOMAIN
 from ..runtime import LanMeterConfigEntry
@@ -55,12 +58,22 @@ class KasaDevice:
 
 async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> KasaDevice:
     """Connect, check the strip is the configured one, and take the first reading."""
+    connection = entry_connection(entry.data)
+    http_client = None
+    if connection.encryption_type is not DeviceEncryptionType.Xor:
+        # A session of this entry's own (closed when it unloads): python-kasa clears the cookie
+        # jar on every request and keeps its session cookie there, so strips cannot share one;
+        # the jar must accept cookies from IP addresses.
+        http_client = async_create_clientsession(
+            hass, verify_ssl=False, cookie_jar=aiohttp.CookieJar(unsafe=True, quote_cookie=False)
+        )
     try:
         client = KasaStripClient(
             entry.data[CONF_HOST],
             entry.data.get(CONF_PORT, DEFAULT_PORT),
-            connection=entry_connection(entry.data),
+            connection=connection,
             credentials=entry_credentials(entry.data),
+            http_client=http_client,
         )
     except KasaUnsupportedError as err:  # a stored connection this python-kasa cannot speak
         raise ConfigEntryError(str(err)) from err

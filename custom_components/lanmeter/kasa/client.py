@@ -17,6 +17,7 @@ import datetime as dt
 import time
 from typing import Any
 
+import aiohttp
 from kasa import (
     AuthenticationError,
     Credentials,
@@ -159,17 +160,21 @@ class KasaStripClient:
         *,
         connection: DeviceConnectionParameters = XOR,
         credentials: Credentials | None = None,
+        http_client: aiohttp.ClientSession | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.connection = connection
         self.credentials = credentials
+        self.http_client = http_client
         config = DeviceConfig(
             host=host,
             port_override=port,
             timeout=QUERY_TIMEOUT_S,
             credentials=credentials,
             connection_type=connection,
+            # KLAP speaks HTTP: the caller's session (Home Assistant's), else python-kasa's own.
+            http_client=http_client,
         )
         protocol = get_protocol(config, strict=True)
         if not isinstance(protocol, IotProtocol):

@@ -10,6 +10,7 @@ from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from kasa import Credentials, Device, DeviceConfig, Discover
 import pytest
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -199,3 +200,19 @@ async def test_python_kasa_accepts_the_klap_simulator(login_version: int) -> Non
             assert strip.mac == MAC
         finally:
             await strip.disconnect()
+
+
+async def test_dhcp_offers_a_new_klap_strip_with_the_account_step(
+    hass: HomeAssistant, klap_strip: SimulatedKlapDevice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kasa_flow, "DEFAULT_PORT", closed_port())  # its port 9999 is closed
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": config_entries.SOURCE_DHCP},
+        data=DhcpServiceInfo(ip="127.0.0.1", hostname="hs300", macaddress="50c7bfaabb07"),
+    )
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "kasa_auth"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], ACCOUNT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == MAC.lower()
+    await hass.async_block_till_done()

@@ -99,12 +99,12 @@ async def probe(
 
 
 async def probe_any(
-    host: str, port: int = DEFAULT_PORT, credentials: Credentials | None = None
+    host: str, port: int | None = None, credentials: Credentials | None = None
 ) -> Probe:
     """Port 9999 first (most strips); when it is closed, ask the device by discovery whether it
     speaks KLAP (newer firmware) and try that with the Kasa account, if one was given
     (python-kasa also tries the factory and blank accounts)."""
-    result = await probe(host, port)
+    result = await probe(host, DEFAULT_PORT if port is None else port)
     if result.error != "cannot_connect":
         return result
     try:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
-from homeassistant.const import Platform
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import Platform, UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -21,6 +27,24 @@ PARALLEL_UPDATES = 0
 @dataclass(frozen=True, kw_only=True)
 class LanMeterSensorDescription(LanMeterEntityDescription, SensorEntityDescription):
     """A sensor description with its value function."""
+
+
+# An energy counter in kWh that the Energy dashboard accepts.
+ENERGY_TOTAL_KWH: Final[dict[str, Any]] = {
+    "device_class": SensorDeviceClass.ENERGY,
+    "state_class": SensorStateClass.TOTAL_INCREASING,
+    "native_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
+    "suggested_display_precision": 3,
+}
+
+
+def value_sensor(
+    key: str, value_fn: Callable[[Any, str | None], Any], **kwargs: Any
+) -> LanMeterSensorDescription:
+    """A sensor named by its key (translation) that is unavailable while its value is None,
+    unless the kind passes its own available_fn."""
+    kwargs.setdefault("available_fn", lambda data, subject: value_fn(data, subject) is not None)
+    return LanMeterSensorDescription(key=key, translation_key=key, value_fn=value_fn, **kwargs)
 
 
 class LanMeterSensor(LanMeterEntity, SensorEntity):

@@ -23,7 +23,7 @@ from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 from ..binary_sensor import LanMeterBinarySensor, LanMeterBinarySensorDescription
 from ..const import DOMAIN
 from ..event import LanMeterEvent
-from ..sensor import LanMeterSensor, LanMeterSensorDescription
+from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .const import EVENT_TYPES
 from .hub import FlumeHub, FlumeState
 
@@ -38,22 +38,12 @@ def battery_percent(millivolts: int | None) -> int | None:
     return round(100 * min(1.0, max(0.0, share)))
 
 
-def _sensor(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
-    return LanMeterSensorDescription(
-        key=key,
-        translation_key=key,
-        value_fn=value_fn,
-        available_fn=lambda state, subject: value_fn(state, subject) is not None,
-        **kwargs,
-    )
-
-
 def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
     # Home Assistant converts water volumes to the user's unit system, but not flow rates:
     # suggest gal/min to US-customary users (applied when the entity is first registered).
     us = hub.hass.config.units is US_CUSTOMARY_SYSTEM
     return (
-        _sensor(
+        value_sensor(
             "flow_rate",
             lambda state, s: state.flow_l_min,
             device_class=SensorDeviceClass.VOLUME_FLOW_RATE,
@@ -62,7 +52,7 @@ def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
             suggested_unit_of_measurement=(UnitOfVolumeFlowRate.GALLONS_PER_MINUTE if us else None),
             suggested_display_precision=2,
         ),
-        _sensor(
+        value_sensor(
             "water_total",
             lambda state, s: hub.volume_l(),
             device_class=SensorDeviceClass.WATER,
@@ -70,7 +60,7 @@ def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
             native_unit_of_measurement=UnitOfVolume.LITERS,
             suggested_display_precision=1,
         ),
-        _sensor(
+        value_sensor(
             "water_today",
             lambda state, s: hub.today_l(),
             device_class=SensorDeviceClass.WATER,
@@ -78,7 +68,7 @@ def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
             native_unit_of_measurement=UnitOfVolume.LITERS,
             suggested_display_precision=1,
         ),
-        _sensor(
+        value_sensor(
             "battery",
             lambda state, s: battery_percent(state.sensor.battery_mv if state.sensor else None),
             device_class=SensorDeviceClass.BATTERY,
@@ -86,7 +76,7 @@ def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
             native_unit_of_measurement=PERCENTAGE,
             entity_category=EntityCategory.DIAGNOSTIC,
         ),
-        _sensor(
+        value_sensor(
             "battery_voltage",
             lambda state, s: state.sensor.battery_mv if state.sensor else None,
             device_class=SensorDeviceClass.VOLTAGE,
@@ -95,7 +85,7 @@ def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
             entity_category=EntityCategory.DIAGNOSTIC,
             entity_registry_enabled_default=False,
         ),
-        _sensor(
+        value_sensor(
             "radio_rssi",
             lambda state, s: state.sensor.radio_rssi_dbm if state.sensor else None,
             device_class=SensorDeviceClass.SIGNAL_STRENGTH,
@@ -103,7 +93,7 @@ def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
             native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
             entity_category=EntityCategory.DIAGNOSTIC,
         ),
-        _sensor(
+        value_sensor(
             "wifi_rssi",
             lambda state, s: state.bridge.wifi_rssi_dbm if state.bridge else None,
             device_class=SensorDeviceClass.SIGNAL_STRENGTH,
@@ -112,7 +102,7 @@ def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
             entity_category=EntityCategory.DIAGNOSTIC,
             entity_registry_enabled_default=False,
         ),
-        _sensor(
+        value_sensor(
             "last_report",
             lambda state, s: state.last_report,
             device_class=SensorDeviceClass.TIMESTAMP,

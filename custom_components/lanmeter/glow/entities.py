@@ -10,7 +10,6 @@ from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     EntityCategory,
-    UnitOfEnergy,
     UnitOfPower,
     UnitOfVolume,
 )
@@ -18,7 +17,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
-from ..sensor import LanMeterSensor, LanMeterSensorDescription
+from ..sensor import ENERGY_TOTAL_KWH, LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .hub import CadState, GlowHub
 
 MANUFACTURER = "Hildebrand"
@@ -45,25 +44,13 @@ def _online_with(value_fn: Callable[[dict[str, CadState], str | None], Any]):
 
 
 def _sensor(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
-    return LanMeterSensorDescription(
-        key=key,
-        translation_key=key,
-        value_fn=value_fn,
-        available_fn=kwargs.pop("available_fn", _online_with(value_fn)),
-        **kwargs,
-    )
+    """Unavailable while the CAD is offline or the value is unknown."""
+    kwargs.setdefault("available_fn", _online_with(value_fn))
+    return value_sensor(key, value_fn, **kwargs)
 
 
 def _energy(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
-    return _sensor(
-        key,
-        value_fn,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=3,
-        **kwargs,
-    )
+    return _sensor(key, value_fn, **ENERGY_TOTAL_KWH, **kwargs)
 
 
 SENSORS = (

@@ -12,7 +12,7 @@ from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
 from ..event import LanMeterEvent
-from ..sensor import LanMeterSensor, LanMeterSensorDescription
+from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .const import EVENT_TYPES
 from .model import HomeModel, HomeState
 
@@ -20,17 +20,14 @@ from .model import HomeModel, HomeState
 def _power(key: str, value_fn, *, unknown_while_none: bool = False) -> LanMeterSensorDescription:
     """A power sensor; without a value it is unavailable (its inputs are), or, with
     unknown_while_none, unknown (the value is still being learnt)."""
-    return LanMeterSensorDescription(
-        key=key,
-        translation_key=key,
+    return value_sensor(
+        key,
+        value_fn,
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
-        value_fn=value_fn,
-        available_fn=(lambda state, subject: True)
-        if unknown_while_none
-        else (lambda state, subject: value_fn(state, subject) is not None),
+        **({"available_fn": lambda state, subject: True} if unknown_while_none else {}),
     )
 
 

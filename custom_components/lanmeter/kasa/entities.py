@@ -13,14 +13,18 @@ from homeassistant.const import (
     Platform,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
-    UnitOfEnergy,
     UnitOfPower,
 )
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
-from ..sensor import LanMeterSensor, LanMeterSensorDescription
+from ..sensor import (
+    ENERGY_TOTAL_KWH,
+    LanMeterSensor,
+    LanMeterSensorDescription,
+    value_sensor,
+)
 from ..switch import LanMeterSwitch, LanMeterSwitchDescription
 from .const import MANUFACTURER
 from .coordinator import KasaCoordinator, KasaState
@@ -85,51 +89,35 @@ OUTLET_SENSORS = (
         value_fn=lambda state, subject: _realtime(state, subject).current_a,
         available_fn=_has_realtime,
     ),
-    LanMeterSensorDescription(
-        key="energy_today",
-        translation_key="energy_today",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=3,
-        value_fn=lambda state, subject: state.reading.outlets[_slot(subject)].today_kwh,
-        available_fn=lambda state, subject: (
-            state.reading.outlets[_slot(subject)].today_kwh is not None
-        ),
+    value_sensor(
+        "energy_today",
+        lambda state, subject: state.reading.outlets[_slot(subject)].today_kwh,
+        **ENERGY_TOTAL_KWH,
     ),
-    LanMeterSensorDescription(
-        key="energy_total",
-        translation_key="energy_total",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=3,
-        value_fn=lambda state, subject: state.energy_total_kwh[_slot(subject)],
-        available_fn=lambda state, subject: state.energy_total_kwh[_slot(subject)] is not None,
+    value_sensor(
+        "energy_total",
+        lambda state, subject: state.energy_total_kwh[_slot(subject)],
+        **ENERGY_TOTAL_KWH,
     ),
 )
 
-STRIP_POWER = LanMeterSensorDescription(
-    key="total_power",
-    translation_key="total_power",
+STRIP_POWER = value_sensor(
+    "total_power",
+    lambda state, subject: state.reading.total_power_w,
     device_class=SensorDeviceClass.POWER,
     state_class=SensorStateClass.MEASUREMENT,
     native_unit_of_measurement=UnitOfPower.WATT,
     suggested_display_precision=1,
-    value_fn=lambda state, subject: state.reading.total_power_w,
-    available_fn=lambda state, subject: state.reading.total_power_w is not None,
 )
 
-STRIP_RSSI = LanMeterSensorDescription(
-    key="rssi",
-    translation_key="rssi",
+STRIP_RSSI = value_sensor(
+    "rssi",
+    lambda state, subject: state.reading.info.rssi,
     device_class=SensorDeviceClass.SIGNAL_STRENGTH,
     state_class=SensorStateClass.MEASUREMENT,
     native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     entity_category=EntityCategory.DIAGNOSTIC,
     entity_registry_enabled_default=False,
-    value_fn=lambda state, subject: state.reading.info.rssi,
-    available_fn=lambda state, subject: state.reading.info.rssi is not None,
 )
 
 LED_SWITCH = LanMeterSwitchDescription(

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from homeassistant.components.event import EventEntityDescription
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.const import EntityCategory, Platform, UnitOfEnergy, UnitOfPower, UnitOfTime
+from homeassistant.const import EntityCategory, Platform, UnitOfPower, UnitOfTime
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity
 from pywemo import Insight
 
 from ..const import DOMAIN
 from ..event import LanMeterEvent
-from ..sensor import LanMeterSensor, LanMeterSensorDescription
+from ..sensor import (
+    ENERGY_TOTAL_KWH,
+    LanMeterSensor,
+    LanMeterSensorDescription,
+    value_sensor,
+)
 from ..switch import LanMeterSwitch, LanMeterSwitchDescription
 from .coordinator import STANDBY_NAMES, WemoCoordinator
 
@@ -26,13 +31,7 @@ SWITCH = LanMeterSwitchDescription(
 
 
 def _insight(key: str, attribute: str, **kwargs) -> LanMeterSensorDescription:
-    return LanMeterSensorDescription(
-        key=key,
-        translation_key=key,
-        value_fn=lambda state, s: getattr(state, attribute),
-        available_fn=lambda state, s: getattr(state, attribute) is not None,
-        **kwargs,
-    )
+    return value_sensor(key, lambda state, s: getattr(state, attribute), **kwargs)
 
 
 INSIGHT_SENSORS = (
@@ -47,18 +46,12 @@ INSIGHT_SENSORS = (
     _insight(
         "energy_today",
         "today_kwh",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=3,
+        **ENERGY_TOTAL_KWH,
     ),
     _insight(
         "energy_total",
         "total_kwh",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=3,
+        **ENERGY_TOTAL_KWH,
     ),
     _insight(
         "on_time_today",

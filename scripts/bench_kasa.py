@@ -30,6 +30,7 @@ import aiohttp
 
 from scripts.ha_client import HomeAssistantClient
 from scripts.ha_process import bench_configuration, cpu_seconds, home_assistant, link_integration
+from tests.mosquitto import free_port
 from tests.simulators.kasa_device import SimulatedKasaDevice
 from tests.simulators.kasa_klap import SimulatedKlapDevice
 
@@ -49,14 +50,6 @@ class Result:
     median_age_s: float
     p90_age_s: float
     outlets_seen: int
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def add_entries(

@@ -19,9 +19,9 @@ from kasa import DeviceEncryptionType
 from ..const import DOMAIN
 from ..runtime import LanMeterConfigEntry
 from .client import DEFAULT_PORT, KasaStripClient, KasaUnsupportedError
-from .config_flow import entry_connection, entry_credentials
 from .coordinator import KasaCoordinator, scan_interval
 from .entities import build_entities, strip_device_info
+from .entry_data import entry_connection, entry_credentials
 from .poll_clock import poll_clock
 
 

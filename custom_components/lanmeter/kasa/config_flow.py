@@ -3,7 +3,6 @@ firmware), reconfigure, reauth, options."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import contextlib
 from dataclasses import dataclass, field
 import logging
@@ -17,7 +16,7 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from kasa import Credentials, DeviceConnectionParameters, DeviceEncryptionType, Discover
 import voluptuous as vol
 
-from ..const import CONF_KIND, KIND_KASA
+from ..const import CONF_KIND
 from .client import (
     DEFAULT_PORT,
     XOR,
@@ -28,12 +27,12 @@ from .client import (
     find_connection,
 )
 from .const import (
-    CONF_CONNECTION,
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL_S,
     MAX_SCAN_INTERVAL_S,
     MIN_SCAN_INTERVAL_S,
 )
+from .entry_data import entry_connection, entry_credentials, entry_data
 from .readings import KasaAnswerError, SysInfo, parse_sysinfo
 
 if TYPE_CHECKING:
@@ -115,17 +114,6 @@ async def probe_any(
     if connection is None or connection.encryption_type is not DeviceEncryptionType.Klap:
         return result
     return await probe(host, connection.http_port or KLAP_DEFAULT_PORT, connection, credentials)
-
-
-def entry_credentials(data: Mapping[str, Any]) -> Credentials | None:
-    if data.get(CONF_USERNAME) is None:
-        return None
-    return Credentials(data[CONF_USERNAME], data.get(CONF_PASSWORD) or "")
-
-
-def entry_connection(data: Mapping[str, Any]) -> DeviceConnectionParameters:
-    stored = data.get(CONF_CONNECTION)
-    return DeviceConnectionParameters.from_dict(stored) if stored else XOR
 
 
 def _account_schema() -> vol.Schema:
@@ -322,7 +310,7 @@ class KasaFlowMixin(_Base):
     ) -> ConfigFlowResult:
         assert result.info is not None
         await self.async_set_unique_id(format_mac(result.info.mac), raise_on_progress=False)
-        data = _entry_data(host, result, credentials)
+        data = entry_data(host, result.port, result.connection, credentials)
         self._abort_if_unique_id_configured(
             updates={k: v for k, v in data.items() if k != CONF_KIND}, reload_on_update=False
         )
@@ -348,7 +336,11 @@ class KasaFlowMixin(_Base):
                 self._abort_if_unique_id_mismatch(reason="kasa_wrong_device")
                 # Not async_update_reload_and_abort: the entry's update listener reloads it.
                 self.hass.config_entries.async_update_entry(
-                    entry, data={**entry.data, **_entry_data(host, result, credentials)}
+                    entry,
+                    data={
+                        **entry.data,
+                        **entry_data(host, result.port, result.connection, credentials),
+                    },
                 )
                 return self.async_abort(reason="reconfigure_successful")
         schema = vol.Schema(
@@ -400,17 +392,6 @@ class KasaFlowMixin(_Base):
             description_placeholders={"name": entry.title, "host": entry.data[CONF_HOST]},
             errors=errors,
         )
-
-
-def _entry_data(host: str, result: Probe, credentials: Credentials | None) -> dict[str, Any]:
-    """What an entry stores: where, how (XOR or KLAP and its parameters), and the account."""
-    data: dict[str, Any] = {CONF_KIND: KIND_KASA, CONF_HOST: host, CONF_PORT: result.port}
-    if result.connection.encryption_type is not DeviceEncryptionType.Xor:
-        data[CONF_CONNECTION] = result.connection.to_dict()
-        if credentials is not None:
-            data[CONF_USERNAME] = credentials.username
-            data[CONF_PASSWORD] = credentials.password
-    return data
 
 
 class KasaOptionsFlow(OptionsFlow):

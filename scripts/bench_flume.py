@@ -2,6 +2,9 @@
 
 - Latency: publish -> state change of the Flume's last-report sensor (websocket), median and p99
   over 500 messages. Reference: the same publish -> a bare paho subscriber on the same broker.
+- Decrypt cost: CPU per message of the pure-Python secretbox (a 134-byte box, the largest the
+  bridge sends) against json.loads of its plaintext in the same run, and the share of one core
+  at the bridge's pace (one message every ~30 s).
 - Throughput: 3,000 encrypted batches published back to back; messages per second until Home
   Assistant shows the last one. Reference: decrypt + decode + apply of the same payloads in a tight
   loop of pure Python on one core (no broker, no Home Assistant).
@@ -57,6 +60,24 @@ def broker_latency(port: int, samples: int) -> list[float]:
         client.loop_stop()
         client.disconnect()
     return results
+
+
+def decrypt_cost(count: int) -> dict[str, float]:
+    """CPU seconds per decrypt of a bridge-sized box, and per json.loads of its plaintext."""
+    plain = json.dumps([{"timestamp": 1700000000 + 5 * i, "value": 123456 + i} for i in range(2)])
+    plain = plain.encode().ljust(98)  # 98 + 36 = 134 bytes, the largest box observed
+    box = make_box(KEY.hex())
+    assert box is not None
+    sealed = box.encrypt(plain)
+    started = time.process_time()
+    for _ in range(count):
+        box.decrypt(sealed)
+    decrypt_s = (time.process_time() - started) / count
+    started = time.process_time()
+    for _ in range(count * 10):
+        json.loads(plain)
+    json_s = (time.process_time() - started) / (count * 10)
+    return {"box_bytes": len(sealed), "decrypt_us": decrypt_s * 1e6, "json_loads_us": json_s * 1e6}
 
 
 def pure_rate(count: int) -> float:
@@ -121,6 +142,7 @@ async def run(samples: int, count: int) -> dict[str, float]:
         results["broker_median_ms"] = statistics.median(lat) * 1000
         results["broker_p99_ms"] = lat[int(len(lat) * 0.99) - 1] * 1000
         results["pure_msgs_per_s"] = await asyncio.to_thread(pure_rate, count)
+        results.update(await asyncio.to_thread(decrypt_cost, count))
         config_dir = Path(tmp) / "config"
         http_port = free_port()
         link_integration(config_dir, bench_configuration(http_port))
@@ -174,5 +196,9 @@ def main(argv: list[str]) -> None:
         f"{r['broker_median_ms']:.2f} ms, p99 {r['broker_p99_ms']:.2f} ms)\n"
         f"Messages/s decrypted and applied in Home Assistant on one core: "
         f"{r['ha_msgs_per_s']:.0f} / pure decode loop {r['pure_msgs_per_s']:.0f} = "
-        f"{r['ha_msgs_per_s'] / r['pure_msgs_per_s']:.2f}x"
+        f"{r['ha_msgs_per_s'] / r['pure_msgs_per_s']:.2f}x\n"
+        f"Decrypt of a {r['box_bytes']:.0f}-byte box (pure Python): {r['decrypt_us']:.0f} us CPU = "
+        f"{r['decrypt_us'] / r['json_loads_us']:.0f}x a json.loads of the same size "
+        f"({r['json_loads_us']:.1f} us); at one message per 30 s: "
+        f"{r['decrypt_us'] / 30e6 * 100:.4f} % of one core"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+import logging
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,6 +26,37 @@ def captures_dir(kind: str) -> Path:
             f"real device captures not found at {path} (only CI and developers have ../shared)"
         )
     return path
+
+
+DEPRECATION_REPORTS = ("Detected that custom integration 'lanmeter'", "Detected code that calls")
+
+
+class _DeprecationReports(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.reports: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if any(report in message for report in DEPRECATION_REPORTS):
+            self.reports.append(message.splitlines()[0])
+
+
+@pytest.fixture(autouse=True)
+def no_deprecation_reports() -> Iterator[None]:
+    """Home Assistant reports deprecated use before it breaks it (and only once per process):
+    any report fails the test that caused it, on both test legs."""
+    from homeassistant.helpers import frame
+
+    frame._REPORTED_INTEGRATIONS.clear()
+    handler = _DeprecationReports()
+    logging.getLogger().addHandler(handler)
+    try:
+        yield
+    finally:
+        logging.getLogger().removeHandler(handler)
+    if handler.reports:
+        pytest.fail("Home Assistant reported deprecated use:\n" + "\n".join(handler.reports))
 
 
 @pytest.fixture(autouse=True)

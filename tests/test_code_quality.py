@@ -7,7 +7,12 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO_ROOT
+
+# Checks of the repository, not of behaviour on one Home Assistant: the floor leg runs them.
+pytestmark = pytest.mark.repo_check
 
 
 def ruff() -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from cydrogen import Context, SecretBox, SecretBoxKey
 import pytest
 
 from custom_components.lanmeter.flume.messages import (
@@ -15,22 +14,26 @@ from custom_components.lanmeter.flume.messages import (
     make_box,
     parse_topic,
 )
+from custom_components.lanmeter.flume.secretbox import SecretBox
 from custom_components.lanmeter.flume.water import LeakState, PulseMeter, RuleSettings
 
 KEY = bytes(range(32))
 
 
 def test_secretbox_payloads_decrypt_with_the_device_key() -> None:
-    box = SecretBox(SecretBoxKey(KEY), ctx=Context("12345678"))
+    box = SecretBox(KEY, "12345678")
     payload = json.dumps([{"timestamp": 1, "value": 5}]).encode()
     ciphertext = box.encrypt(payload, msg_id=0)
     assert len(ciphertext) == len(payload) + 36  # as observed: plaintext + 36 bytes
     assert decode_payload(ciphertext, make_box(KEY.hex())) == [{"timestamp": 1, "value": 5}]
     with pytest.raises(FlumeMessageError, match="does not decrypt"):
         decode_payload(ciphertext, make_box("ab" * 32))
-    with pytest.raises(FlumeMessageError, match="no device key"):
+    with pytest.raises(FlumeMessageError, match="needs the device key"):
         decode_payload(ciphertext, None)
     assert decode_payload(b'{"plain": true}', None) == {"plain": True}
+    # A keyed entry takes nothing in plain text: any broker client could have sent it.
+    with pytest.raises(FlumeMessageError, match="does not decrypt"):
+        decode_payload(b'[{"timestamp": 1, "value": 5}]', make_box(KEY.hex()))
     with pytest.raises(ValueError):
         make_box("not hex")
 

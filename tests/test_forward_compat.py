@@ -17,6 +17,9 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
+# Checks of the repository, not of behaviour on one Home Assistant: the floor leg runs them.
+pytestmark = pytest.mark.repo_check
+
 FUTURE_WHEELS = REPO_ROOT / ".cache" / "ha-2026.11.0"
 COMPONENT = REPO_ROOT / "custom_components" / "lanmeter"
 # Things Home Assistant calls to warn at run time that an API is going away.

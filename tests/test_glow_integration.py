@@ -15,7 +15,6 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import paho.mqtt.client as mqtt
@@ -26,6 +25,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 
+from custom_components.lanmeter.compat import device_by_identifier
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.glow import receiver as receiver_module
 from tests.conftest import captures_dir
@@ -88,7 +88,7 @@ async def test_a_posting_cad_becomes_a_device_with_sensors(
         assert await cad.upload() == (200, "200")
         await hass.async_block_till_done()
 
-    device = dr.async_get(hass).async_get_device({(DOMAIN, f"glow_{CAD_ID}")})
+    device = device_by_identifier(hass, receiver_entry.entry_id, (DOMAIN, f"glow_{CAD_ID}"))
     assert device is not None and device.manufacturer == "Hildebrand"
     assert float(value(hass, "power")) == pytest.approx(2547)
     assert float(value(hass, "electricity_imported")) == pytest.approx(5072.076, abs=0.002)
@@ -272,7 +272,7 @@ async def test_a_silent_cad_can_be_deleted_a_reporting_one_cannot(
     async with SimulatedCad(url(receiver_entry), CAD_ID) as cad:
         await cad.upload()
     await hass.async_block_till_done()
-    device = dr.async_get(hass).async_get_device({(DOMAIN, f"glow_{CAD_ID}")})
+    device = device_by_identifier(hass, receiver_entry.entry_id, (DOMAIN, f"glow_{CAD_ID}"))
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
 
@@ -294,7 +294,7 @@ async def test_a_silent_cad_can_be_deleted_a_reporting_one_cannot(
     await hass.async_block_till_done()
     answer = await remove()
     assert answer["success"], answer
-    assert dr.async_get(hass).async_get_device({(DOMAIN, f"glow_{CAD_ID}")}) is None
+    assert device_by_identifier(hass, receiver_entry.entry_id, (DOMAIN, f"glow_{CAD_ID}")) is None
     assert CAD_ID not in receiver_entry.runtime_data.device.hub.data
 
 

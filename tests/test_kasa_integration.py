@@ -419,15 +419,18 @@ async def test_reconfigure_to_a_new_address_of_the_same_strip(
         )
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "kasa_wrong_device"
-    result = await reconfigure(hass, entry)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"host": "localhost", "port": strip.port}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    await hass.async_block_till_done()
-    assert entry.data["host"] == "localhost"
-    assert hass.states.get("switch.kettle").state == STATE_ON
+    # The same strip (same MAC) now answers at another address: the entry follows it.
+    async with SimulatedKasaDevice.hs300(mac=strip.mac) as moved:
+        moved.outlets[0].on = False  # tells the two strips apart
+        result = await reconfigure(hass, entry)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"host": "127.0.0.1", "port": moved.port}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done()
+        assert entry.data["port"] == moved.port
+        assert hass.states.get("switch.kettle").state == STATE_OFF
 
 
 async def test_diagnostics_redact_identifiers(

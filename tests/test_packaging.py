@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 import json
+import os
+from pathlib import Path
+import re
+import subprocess
+import sys
 
 from awesomeversion import AwesomeVersion
 from packaging.requirements import Requirement
 from packaging.version import Version
+import pytest
 
 from tests.conftest import REPO_ROOT
+
+# Checks of the repository, not of behaviour on one Home Assistant: the floor leg runs them.
+pytestmark = pytest.mark.repo_check
 
 COMPONENT = REPO_ROOT / "custom_components" / "lanmeter"
 # What Home Assistant core pins in 2026.11 for the libraries LAN Meter shares with it
@@ -18,7 +28,6 @@ CORE_PINS = {
     "kasa-crypt": "0.2.0",
     "pywemo": "1.4.0",
     "paho-mqtt": "2.1.0",
-    "cydrogen": "0.0.10",
 }
 
 
@@ -83,3 +92,92 @@ def test_translations_cover_every_menu_option_and_abort() -> None:
     menu = strings["config"]["step"]["user"]["menu_options"]
     assert list(menu) == list(ALL_KINDS)
     assert all(label.strip() for label in menu.values())
+
+
+# Home Assistant OS and the Container image are Alpine (musl) without a compiler; core images are
+# also built for glibc. Every requirement, with everything it pulls in, must come as a wheel.
+WHEEL_PLATFORMS = [
+    f"{libc}_{arch}"
+    for libc in ("musllinux_1_2", "manylinux_2_28")
+    for arch in ("x86_64", "aarch64")
+]
+WHEEL_PYTHONS = ["3.14", "3.13"]
+
+
+def platform_tags(platform: str) -> list[str]:
+    """What a machine of `platform` installs: pip takes `--platform` literally, but a glibc 2.28
+    system also takes manylinux_2_17 (manylinux2014) wheels, and musl 1.2 takes musllinux_1_1."""
+    libc, major, minor, arch = re.fullmatch(r"(\w+?)_(\d+)_(\d+)_(\w+)", platform).groups()  # type: ignore[union-attr]
+    tags = [f"{libc}_{major}_{m}_{arch}" for m in range(int(minor), -1, -1)]
+    if libc == "manylinux":
+        tags = tags[: int(minor) - 4]  # manylinux_2_5 is the oldest
+        tags += [f"manylinux2014_{arch}"] + (
+            [f"manylinux2010_{arch}", f"manylinux1_{arch}"] if arch == "x86_64" else []
+        )
+    return tags
+
+
+def _pip_download(python: str, platform: str, requirements: list[str], dest: Path) -> str | None:
+    """Error text of `pip download --only-binary=:all:` for one platform, or None when it resolves.
+    --isolated: this machine's pip config adds local wheel folders that users do not have."""
+    platforms = [arg for tag in platform_tags(platform) for arg in ("--platform", tag)]
+    command = [
+        sys.executable, "-m", "pip", "download", "--isolated", "--disable-pip-version-check",
+        "--quiet", "--only-binary=:all:", "--python-version", python, *platforms,
+        "--implementation", "cp", "-d", str(dest), *requirements,
+    ]  # fmt: skip
+    if Path(CA_BUNDLE).is_file():
+        command[4:4] = ["--cert", CA_BUNDLE]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    if result.returncode == 0:
+        return None
+    return (result.stderr or result.stdout).strip().splitlines()[-1]
+
+
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+@pytest.fixture
+def package_index() -> None:
+    """pypi.org must answer: in CI the wheel checks must run, elsewhere they may skip offline.
+    Asked from a child process: the test process only lets sockets reach 127.0.0.1."""
+    probe = "import socket; socket.create_connection(('pypi.org', 443), timeout=10).close()"
+    if subprocess.run([sys.executable, "-c", probe], capture_output=True, check=False).returncode:
+        if os.environ.get("CI"):
+            pytest.fail("the package index (pypi.org) is unreachable; CI must run this test")
+        pytest.skip("the package index (pypi.org) is unreachable from this machine")
+
+
+@pytest.mark.usefixtures("package_index")
+def test_every_requirement_installs_from_wheels_on_home_assistant_platforms(
+    tmp_path: Path,
+) -> None:
+    """Python 3.14 and 3.13 x musl and glibc x x86_64 and aarch64: no sdist, no compiler."""
+    manifest = json.loads((COMPONENT / "manifest.json").read_text())
+    pairs = [(python, platform) for python in WHEEL_PYTHONS for platform in WHEEL_PLATFORMS]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        errors = dict(
+            zip(
+                pairs,
+                pool.map(
+                    lambda pair: _pip_download(
+                        *pair, manifest["requirements"], tmp_path / f"{pair[0]}-{pair[1]}"
+                    ),
+                    pairs,
+                ),
+                strict=True,
+            )
+        )
+    failed = {f"cp{p.replace('.', '')} {plat}": err for (p, plat), err in errors.items() if err}
+    assert not failed, f"requirements without wheels: {failed}"
+    # Every pair really fetched wheels, and only wheels.
+    for python, platform in pairs:
+        files = list((tmp_path / f"{python}-{platform}").iterdir())
+        assert files and all(f.suffix == ".whl" for f in files), (python, platform, files)
+
+
+@pytest.mark.usefixtures("package_index")
+def test_the_wheel_check_catches_a_library_without_them(tmp_path: Path) -> None:
+    """cydrogen (the LibHydrogen binding LAN Meter used before) has cp313 manylinux wheels only."""
+    assert _pip_download("3.14", "musllinux_1_2_x86_64", ["cydrogen==0.0.10"], tmp_path)
+    assert _pip_download("3.13", "manylinux_2_28_x86_64", ["cydrogen==0.0.10"], tmp_path) is None

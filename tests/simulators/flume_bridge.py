@@ -1,10 +1,10 @@
 """A Flume bridge that publishes to a real MQTT broker like the device (protocols/flume.md).
 
-Messages are LibHydrogen secretboxes (cydrogen, context "12345678", message id 0) on
-`2/<type>/12/<device_id>/<n>`. Water use is scripted as (seconds, liters per minute) segments:
-the sensor's pulse counter advances by the volume over the (hidden) liters per pulse, sampled
-every 5 s and published in 30-second batches. Time is the simulator's own clock: a test can
-publish two hours of water in a second; the demo runs it in real time.
+Messages are LibHydrogen secretboxes, made with LAN Meter's own pure-Python secretbox (context
+"12345678", message id 0), on `2/<type>/12/<device_id>/<n>`. Water use is scripted as (seconds,
+liters per minute) segments: the sensor's pulse counter advances by the volume over the (hidden)
+liters per pulse, sampled every 5 s and published in 30-second batches. Time is the simulator's
+own clock: a test can publish two hours of water in a second; the demo runs it in real time.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import json
 import time
 from typing import Any
 
-from cydrogen import Context, SecretBox, SecretBoxKey
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+
+from custom_components.lanmeter.flume.secretbox import SecretBox
 
 SAMPLE_S = 5
 BATCH_SAMPLES = 6
@@ -38,7 +39,7 @@ class SimulatedFlumeBridge:
         start: float | None = None,
     ) -> None:
         self.port = port
-        self.box = SecretBox(SecretBoxKey(key), ctx=Context("12345678")) if key else None
+        self.box = SecretBox(key, "12345678") if key else None
         self.sensor_id = sensor_id
         self.bridge_id = bridge_id
         self.liters_per_pulse = liters_per_pulse

@@ -1,4 +1,4 @@
-"""Decode the Flume bridge's MQTT messages (pure Python; cydrogen for LibHydrogen).
+"""Decode the Flume bridge's MQTT messages (pure Python, LibHydrogen's secretbox included).
 
 Topic `2/<type>/<x>/<device_id>/<n>`; payload a LibHydrogen secretbox (context "12345678",
 message id 0) or, from some firmwares and relays, plain JSON (protocols/flume.md).
@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from cydrogen import Context, SecretBox, SecretBoxKey
+from .secretbox import SecretBox, SecretBoxError
 
 TOPIC = re.compile(r"^2/(?P<type>\d+)/(?P<x>\d+)/(?P<device>[0-9A-Fa-f]{16})/(?P<n>[^/]+)$")
 CONTEXT = "12345678"
@@ -44,20 +44,22 @@ def make_box(key_hex: str | None) -> SecretBox | None:
         return None
     if not KEY_HEX.match(key_hex.strip()):
         raise ValueError("the device key is 64 hexadecimal characters")
-    return SecretBox(SecretBoxKey(bytes.fromhex(key_hex.strip())), ctx=Context(CONTEXT))
+    return SecretBox(bytes.fromhex(key_hex.strip()), CONTEXT)
 
 
 def decode_payload(payload: bytes, box: SecretBox | None) -> Any:
-    """Plain JSON as is; otherwise decrypt with the key, then JSON."""
-    try:
-        return json.loads(payload)
-    except ValueError:
-        pass
+    """With a key, only what decrypts with it (plain JSON could come from any broker client);
+    without one, plain JSON."""
     if box is None:
-        raise FlumeMessageError("payload is encrypted but no device key is configured")
+        try:
+            return json.loads(payload)
+        except ValueError as err:
+            raise FlumeMessageError(
+                "payload is not JSON (encrypted? then the entry needs the device key)"
+            ) from err
     try:
         plain = box.decrypt(payload, msg_id=0)
-    except Exception as err:  # cydrogen raises its own exception types
+    except SecretBoxError as err:
         raise FlumeMessageError("payload does not decrypt with this device key") from err
     try:
         return json.loads(plain)

@@ -18,6 +18,7 @@ from homeassistant.const import (
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
+from ..compat import via_device
 from ..const import DOMAIN
 from ..sensor import (
     ENERGY_TOTAL_KWH,
@@ -141,11 +142,12 @@ def strip_device_info(info: SysInfo) -> DeviceInfo:
     )
 
 
-def outlet_device_info(info: SysInfo, slot: int) -> DeviceInfo:
+def outlet_device_info(info: SysInfo, slot: int, via: DeviceInfo) -> DeviceInfo:
+    """An outlet's own device, linked to the strip by `via` (compat.via_device)."""
     outlet = info.outlets[slot]
     return DeviceInfo(
         identifiers={(DOMAIN, f"{info.mac}_{slot}")},
-        via_device=(DOMAIN, info.mac),
+        **via,
         manufacturer=MANUFACTURER,
         model=f"{info.model} outlet {slot + 1}",
         name=outlet.alias,
@@ -158,9 +160,14 @@ def build_entities(coordinator: KasaCoordinator, platform: Platform) -> list[Ent
     strip = strip_device_info(info)
     mac = info.mac
     entities: list[Entity] = []
+    via = (
+        via_device(coordinator.hass, coordinator.config_entry.entry_id, (DOMAIN, mac))
+        if info.is_strip
+        else DeviceInfo()
+    )
     for outlet in info.outlets:
         subject = str(outlet.slot)
-        device = outlet_device_info(info, outlet.slot) if info.is_strip else strip
+        device = outlet_device_info(info, outlet.slot, via) if info.is_strip else strip
         prefix = f"{mac}_{outlet.slot}"
         if platform is Platform.SWITCH:
             entities.append(LanMeterSwitch(coordinator, OUTLET_SWITCH, device, prefix, subject))

@@ -30,8 +30,8 @@ from custom_components.lanmeter.flume.messages import decode_payload, flow_sampl
 from custom_components.lanmeter.flume.water import PulseMeter
 from scripts.ha_client import HomeAssistantClient
 from scripts.ha_process import bench_configuration, home_assistant, link_integration, pin_to_cpu
-from tests.mosquitto import free_port, running_broker
 from tests.simulators.flume_bridge import SimulatedFlumeBridge
+from tests.simulators.mosquitto_broker import free_port, running_broker
 
 KEY = bytes.fromhex("5e" * 16 + "a7" * 16)
 ENTITY = "sensor.flume_a3c0de_last_report"

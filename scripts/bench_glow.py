@@ -34,8 +34,8 @@ from scripts.ha_process import (
     link_integration,
     pin_to_cpu,
 )
-from tests.mosquitto import free_port
 from tests.simulators.glow_cad import ScriptedMeter, upload_body
+from tests.simulators.mosquitto_broker import free_port
 
 USERNAME, PASSWORD = "bench", "bench-lanmeter"
 CADS = 8

@@ -31,8 +31,8 @@ from scripts.ha_process import (
     link_integration,
     pin_to_cpu,
 )
-from tests.mosquitto import free_port
 from tests.simulators.kasa_device import encrypt
+from tests.simulators.mosquitto_broker import free_port
 
 DEVICES = 50
 UPDATES = 1000

@@ -30,9 +30,9 @@ import aiohttp
 
 from scripts.ha_client import HomeAssistantClient
 from scripts.ha_process import bench_configuration, cpu_seconds, home_assistant, link_integration
-from tests.mosquitto import free_port
 from tests.simulators.kasa_device import SimulatedKasaDevice
 from tests.simulators.kasa_klap import SimulatedKlapDevice
+from tests.simulators.mosquitto_broker import free_port
 
 BASE_W = 100.0
 SAMPLE_EVERY_S = 5.0

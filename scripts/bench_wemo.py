@@ -21,7 +21,7 @@ import aiohttp
 
 from scripts.ha_client import HomeAssistantClient
 from scripts.ha_process import bench_configuration, home_assistant, link_integration
-from tests.mosquitto import free_port
+from tests.simulators.mosquitto_broker import free_port
 from tests.simulators.wemo_device import SimulatedWemo
 
 

@@ -10,12 +10,12 @@ import time
 from typing import Any
 
 from scripts.ha_process import REPO
-from tests.mosquitto import running_broker
 from tests.simulators.flume_bridge import SimulatedFlumeBridge
 from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad
 from tests.simulators.kasa_device import SimulatedKasaDevice
 from tests.simulators.kasa_klap import SimulatedKlapDevice
 from tests.simulators.kasa_loads import KITCHEN, LIVING_ROOM, OFFICE, drive, name_outlets
+from tests.simulators.mosquitto_broker import running_broker
 from tests.simulators.wemo_device import SimulatedWemo
 
 # The strips the demo runs, so the simulated mains meter can include their loads.

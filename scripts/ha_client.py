@@ -191,30 +191,18 @@ class HomeAssistantClient:
         }
         for imported in ending("_electricity_imported"):
             exported = imported.replace("_electricity_imported", "_electricity_exported")
-            prefs["energy_sources"].append(
-                {
-                    "type": "grid",
-                    "flow_from": [
-                        {
-                            "stat_energy_from": imported,
-                            "stat_cost": None,
-                            "entity_energy_price": imported.replace(
-                                "_electricity_imported", "_unit_rate"
-                            ),
-                            "number_energy_price": None,
-                        }
-                    ],
-                    "flow_to": [
-                        {
-                            "stat_energy_to": exported,
-                            "stat_compensation": None,
-                            "entity_energy_price": None,
-                            "number_energy_price": None,
-                        }
-                    ],
-                    "cost_adjustment_day": 0,
-                }
-            )
+            # Home Assistant 2026.11's grid source: one connection with import and export.
+            grid: dict[str, Any] = {
+                "type": "grid",
+                "stat_energy_from": imported,
+                "stat_energy_to": exported,
+                "entity_energy_price": imported.replace("_electricity_imported", "_unit_rate"),
+                "cost_adjustment_day": 0,
+            }
+            power = imported.replace("_electricity_imported", "_power")
+            if power in ids:
+                grid["stat_rate"] = power
+            prefs["energy_sources"].append(grid)
         prefs["energy_sources"] += [
             {
                 "type": "gas",

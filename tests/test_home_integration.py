@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.lanmeter import home as home_module
 from custom_components.lanmeter.const import DOMAIN
+from custom_components.lanmeter.home import sense_bridge
 from custom_components.lanmeter.home.sense_bridge import MAX_PLUGS, mac_for
 from tests.simulators.kasa_device import decrypt, encrypt
 
@@ -175,8 +176,28 @@ async def test_default_devices_are_every_lanmeter_outlet_including_later_ones(
         assert all(e.disabled_by is er.RegistryEntryDisabler.INTEGRATION for e in shares)
 
 
+class SenseClock:
+    """The bridge's rate limit reads time.monotonic(); tests move it instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float = 1.0) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def sense_clock(monkeypatch: pytest.MonkeyPatch) -> SenseClock:
+    clock = SenseClock()
+    monkeypatch.setattr(sense_bridge, "time", clock)
+    return clock
+
+
 async def test_sense_bridge_answers_like_hs110_plugs(
-    hass: HomeAssistant, socket_enabled, monkeypatch
+    hass: HomeAssistant, socket_enabled, monkeypatch, sense_clock: SenseClock
 ) -> None:
     monkeypatch.setattr(home_module, "SENSE_LISTEN", "127.0.0.1")
     port = free_udp_port()
@@ -197,12 +218,14 @@ async def test_sense_bridge_answers_like_hs110_plugs(
     assert sysinfo["mac"] != plugs["Fridge"]["system"]["get_sysinfo"]["mac"]
 
     # python-kasa's own discovery sees a real HS110.
+    sense_clock.advance()
     device = await Discover.discover_single("127.0.0.1", port=port, discovery_timeout=2, timeout=2)
     assert device.model == "HS110"
     assert device.alias in ("Kettle", "Fridge")
     await device.disconnect()
 
     # Answers (non-empty realtime) and write requests get no reply: read-only, no loops.
+    sense_clock.advance()
     assert await udp_exchange(port, encrypt(json.dumps(kettle).encode()), expect=0) == []
     switch = {"system": {"set_relay_state": {"state": 0}, "get_sysinfo": {}}}
     assert await udp_exchange(port, encrypt(json.dumps(switch).encode()), expect=0) == []
@@ -300,3 +323,141 @@ async def udp_exchange(port: int, datagram: bytes, expect: int) -> list[dict[str
     finally:
         transport.close()
     return answers
+
+
+async def udp_burst(
+    port: int, datagram: bytes, sources: list[str], repeats: int = 1
+) -> dict[str, int]:
+    """Send the datagram `repeats` times from each source address (loopback aliases); count the
+    answers each source gets."""
+    loop = asyncio.get_running_loop()
+    counts = dict.fromkeys(sources, 0)
+    transports = []
+
+    class Counter(asyncio.DatagramProtocol):
+        def __init__(self, source: str) -> None:
+            self.source = source
+
+        def datagram_received(self, data: bytes, addr) -> None:
+            counts[self.source] += 1
+
+    for source in sources:
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda source=source: Counter(source), local_addr=(source, 0)
+        )
+        transports.append(transport)
+    try:
+        for _ in range(repeats):
+            for transport in transports:
+                transport.sendto(datagram, ("127.0.0.1", port))
+        await asyncio.sleep(0.3)  # a UDP peer: answers come when they come
+    finally:
+        for transport in transports:
+            transport.close()
+    return counts
+
+
+async def home_with_bridge(hass: HomeAssistant, monkeypatch, **options: Any):
+    monkeypatch.setattr(home_module, "SENSE_LISTEN", "127.0.0.1")
+    port = free_udp_port()
+    hass.states.async_set("sensor.mains", "2300", WATTS)
+    hass.states.async_set("sensor.kettle_power", "2000", WATTS)
+    hass.states.async_set("sensor.fridge_power", "120", WATTS)
+    entry = await add_home(hass, emulate_sense=True, sense_port=port, **options)
+    return entry, port
+
+
+async def test_sense_bridge_answers_a_source_at_most_once_a_second(
+    hass: HomeAssistant, socket_enabled, monkeypatch, sense_clock: SenseClock
+) -> None:
+    """A 29-byte query makes 2 answers here (20 with 20 plugs): a flood of queries from one
+    address gets one round a second, not one per query."""
+    entry, port = await home_with_bridge(hass, monkeypatch)
+    query = encrypt(SENSE_QUERY_BYTES)
+    assert await udp_burst(port, query, ["127.0.0.1"], repeats=10) == {"127.0.0.1": 2}
+    sense_clock.advance(0.5)
+    assert await udp_burst(port, query, ["127.0.0.1"], repeats=3) == {"127.0.0.1": 0}
+    sense_clock.advance(0.6)  # Sense asks every ~2 s: it is always answered
+    assert await udp_burst(port, query, ["127.0.0.1"], repeats=3) == {"127.0.0.1": 2}
+    bridge = entry.runtime_data.device.bridge
+    assert bridge.queries == 2
+    assert bridge.refused == 14
+
+
+async def test_sense_bridge_caps_all_sources_together(
+    hass: HomeAssistant, socket_enabled, monkeypatch, sense_clock: SenseClock
+) -> None:
+    """Spoofed sources cannot multiply the output: at most GLOBAL_ROUNDS_PER_S rounds a second."""
+    _entry, port = await home_with_bridge(hass, monkeypatch)
+    sources = [f"127.0.0.{n}" for n in range(2, 2 + sense_bridge.GLOBAL_ROUNDS_PER_S + 5)]
+    counts = await udp_burst(port, encrypt(SENSE_QUERY_BYTES), sources)
+    assert sum(counts.values()) == 2 * sense_bridge.GLOBAL_ROUNDS_PER_S
+    sense_clock.advance()
+    counts = await udp_burst(port, encrypt(SENSE_QUERY_BYTES), sources[-5:])
+    assert counts == dict.fromkeys(sources[-5:], 2)
+
+
+async def test_sense_bridge_answers_only_the_named_monitors_and_again_after_a_reload(
+    hass: HomeAssistant, socket_enabled, monkeypatch, sense_clock: SenseClock
+) -> None:
+    entry, port = await home_with_bridge(hass, monkeypatch, sense_monitors="192.0.2.40")
+    query = encrypt(SENSE_QUERY_BYTES)
+    assert await udp_burst(port, query, ["127.0.0.1"]) == {"127.0.0.1": 0}
+
+    # Every options change reloads the entry: the bridge must bind its port again at once.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**entry.options, "sense_monitors": "192.0.2.40, 127.0.0.1"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options["sense_monitors"] == ["192.0.2.40", "127.0.0.1"]
+    assert entry.state is config_entries.ConfigEntryState.LOADED
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"sense_port_{entry.entry_id}") is None
+    sense_clock.advance()
+    assert await udp_burst(port, query, ["127.0.0.1", "127.0.0.3"]) == {
+        "127.0.0.1": 2,
+        "127.0.0.3": 0,
+    }
+    # Reload twice more in a row: still answering, never "address in use".
+    for _ in range(2):
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        sense_clock.advance()
+        assert await udp_burst(port, query, ["127.0.0.1"]) == {"127.0.0.1": 2}
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"sense_port_{entry.entry_id}") is None
+
+
+async def test_sense_monitor_addresses_are_checked_in_the_form(hass: HomeAssistant) -> None:
+    hass.states.async_set("sensor.mains", "100", WATTS)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "home"}
+    )
+    answers = {
+        "mains": "sensor.mains",
+        "devices": [],
+        "step_threshold": 30,
+        "emulate_sense": True,
+        "sense_port": 9999,
+        "sense_monitors": "192.168.1.40, sense.local",
+    }
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"sense_monitors": "invalid_sense_monitor"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], answers | {"sense_monitors": " 192.168.1.40 ,"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"]["sense_monitors"] == ["192.168.1.40"]
+
+
+@pytest.mark.parametrize("source", ["255.255.255.255", "224.0.0.251", "0.0.0.0", "not-an-ip"])
+def test_broadcast_and_multicast_sources_are_never_answered(source: str) -> None:
+    """A datagram cannot come from a broadcast or multicast address: such a source is spoofed
+    (loopback cannot send one, so this is checked on the rule itself)."""
+    assert not sense_bridge.answerable_source(source, frozenset())
+    assert sense_bridge.answerable_source("192.168.1.40", frozenset())
+    assert not sense_bridge.answerable_source("192.168.1.41", frozenset({"192.168.1.40"}))

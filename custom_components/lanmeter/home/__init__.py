@@ -12,10 +12,10 @@ from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
 from ..runtime import LanMeterConfigEntry
-from .const import CONF_EMULATE_SENSE, CONF_SENSE_PORT, DEFAULT_SENSE_PORT
+from .const import CONF_EMULATE_SENSE, CONF_SENSE_MONITORS, CONF_SENSE_PORT, DEFAULT_SENSE_PORT
 from .entities import build_entities, share_sensors
 from .model import HomeModel
-from .sense_bridge import MAX_PLUGS, SenseBridge, start_bridge
+from .sense_bridge import MAX_PLUGS, SenseBridge, start_bridge, stop_bridge
 
 # Sense broadcasts, so the bridge listens on every address (tests use 127.0.0.1).
 SENSE_LISTEN = "0.0.0.0"
@@ -33,8 +33,8 @@ class HomeDevice:
         return build_entities(self.model, platform)
 
     async def async_shutdown(self) -> None:
-        if self._transport:
-            self._transport.close()
+        if self._transport and self.bridge:
+            await stop_bridge(self._transport, self.bridge)
         await self.model.async_stop()
         await self.model.async_shutdown()
 
@@ -50,6 +50,7 @@ class HomeDevice:
             "sense_bridge": {
                 "queries": self.bridge.queries,
                 "ignored": self.bridge.ignored,
+                "refused": self.bridge.refused,
                 "plugs": len(self.model.sense_plugs()[:MAX_PLUGS]),
             }
             if self.bridge
@@ -65,7 +66,10 @@ async def _start_sense_bridge(
     issue_id = f"sense_port_{entry.entry_id}"
     try:
         device._transport, device.bridge = await start_bridge(
-            SENSE_LISTEN, port, device.model.sense_plugs
+            SENSE_LISTEN,
+            port,
+            device.model.sense_plugs,
+            frozenset(settings.get(CONF_SENSE_MONITORS, [])),
         )
     except OSError as err:
         # The breakdown still works; only the bridge is off until the port is free.

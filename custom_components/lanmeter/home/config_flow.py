@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import SensorDeviceClass
@@ -14,6 +15,7 @@ from .const import (
     CONF_DEVICES,
     CONF_EMULATE_SENSE,
     CONF_MAINS,
+    CONF_SENSE_MONITORS,
     CONF_SENSE_PORT,
     CONF_THRESHOLD,
     DEFAULT_SENSE_PORT,
@@ -29,6 +31,7 @@ else:
 
 
 def home_schema(defaults: dict[str, Any]) -> vol.Schema:
+    monitors = defaults.get(CONF_SENSE_MONITORS, [])  # stored: a list; a refused form: its text
     power = selector.EntitySelectorConfig(domain="sensor", device_class=SensorDeviceClass.POWER)
     return vol.Schema(
         {
@@ -61,8 +64,17 @@ def home_schema(defaults: dict[str, Any]) -> vol.Schema:
                     min=1, max=65535, mode=selector.NumberSelectorMode.BOX
                 )
             ),
+            vol.Optional(
+                CONF_SENSE_MONITORS,
+                default=monitors if isinstance(monitors, str) else ", ".join(monitors),
+            ): selector.TextSelector(),
         }
     )
+
+
+def sense_monitors(text: str) -> list[str]:
+    """Comma-separated IP addresses (ValueError for anything else), normalised."""
+    return [str(ipaddress.ip_address(part.strip())) for part in text.split(",") if part.strip()]
 
 
 def clean(user_input: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +84,16 @@ def clean(user_input: dict[str, Any]) -> dict[str, Any]:
         CONF_THRESHOLD: float(user_input[CONF_THRESHOLD]),
         CONF_EMULATE_SENSE: bool(user_input[CONF_EMULATE_SENSE]),
         CONF_SENSE_PORT: int(user_input[CONF_SENSE_PORT]),
+        CONF_SENSE_MONITORS: sense_monitors(user_input.get(CONF_SENSE_MONITORS, "")),
     }
+
+
+def checked(user_input: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """The options from a form, or the form's errors."""
+    try:
+        return clean(user_input), {}
+    except ValueError:
+        return None, {CONF_SENSE_MONITORS: "invalid_sense_monitor"}
 
 
 class HomeFlowMixin(_Base):
@@ -81,19 +102,29 @@ class HomeFlowMixin(_Base):
     async def async_step_home(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         await self.async_set_unique_id("home")
         self._abort_if_unique_id_configured()
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                title="Home", data={CONF_KIND: KIND_HOME}, options=clean(user_input)
-            )
-        return self.async_show_form(step_id="home", data_schema=home_schema({}))
+            options, errors = checked(user_input)
+            if options is not None:
+                return self.async_create_entry(
+                    title="Home", data={CONF_KIND: KIND_HOME}, options=options
+                )
+        return self.async_show_form(
+            step_id="home", data_schema=home_schema(user_input or {}), errors=errors
+        )
 
 
 class HomeOptionsFlow(OptionsFlow):
     """Change any of the home's settings; the entry reloads with them."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(data=clean(user_input))
+            options, errors = checked(user_input)
+            if options is not None:
+                return self.async_create_entry(data=options)
         return self.async_show_form(
-            step_id="init", data_schema=home_schema(dict(self.config_entry.options))
+            step_id="init",
+            data_schema=home_schema(dict(self.config_entry.options)),
+            errors=errors,
         )

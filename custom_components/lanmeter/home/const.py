@@ -9,6 +9,7 @@ CONF_DEVICES: Final = "devices"
 CONF_THRESHOLD: Final = "step_threshold"
 CONF_EMULATE_SENSE: Final = "emulate_sense"
 CONF_SENSE_PORT: Final = "sense_port"
+CONF_SENSE_MONITORS: Final = "sense_monitors"  # addresses the bridge answers (empty: any)
 DEFAULT_THRESHOLD_W: Final = 30
 DEFAULT_SENSE_PORT: Final = 9999
 EVENT_TYPES: Final = ["appliance_on", "appliance_off"]

@@ -173,7 +173,7 @@ async def run(seconds: float, samples: int) -> dict[str, float]:
                 [
                     {"next_step_id": "glow"},
                     {"next_step_id": "glow_zb02"},
-                    {"port": receiver_port, "listen_address": "127.0.0.1", "accept_any": True},
+                    {"port": receiver_port, "listen_address": "127.0.0.1"},
                 ],
             )
             assert outcome.startswith("added"), outcome

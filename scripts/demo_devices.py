@@ -127,7 +127,7 @@ def glow_cad(port: int, device_id: str) -> DemoDevice:
         flow_steps=[
             {"next_step_id": "glow"},
             {"next_step_id": "glow_zb02"},
-            {"port": port, "listen_address": "127.0.0.1", "accept_any": True},
+            {"port": port, "listen_address": "127.0.0.1"},
         ],
     )
 

@@ -11,7 +11,12 @@ import pytest
 from custom_components.lanmeter.glow.cost import CostToday
 from custom_components.lanmeter.glow.local_mqtt import decode_message, parse_topic
 from custom_components.lanmeter.glow.tariff import TariffError, decode_tariff
-from custom_components.lanmeter.glow.zigbee import GlowPayloadError, decode_upload, signed
+from custom_components.lanmeter.glow.zigbee import (
+    GlowPayloadError,
+    GlowValueError,
+    decode_upload,
+    signed,
+)
 from tests.conftest import captures_dir
 from tests.simulators.glow_cad import ScriptedMeter, tariff_text, upload_body
 
@@ -83,7 +88,6 @@ def _with(path: list[str], value: str) -> dict:
         (["elecMtr", "0702", "04", "00"], "800000", "power_w"),
         (["elecMtr", "0702", "00", "00"], "FFFFFFFFFFFF", "import_kwh"),
         (["elecMtr", "0702", "00", "00"], "000000000000", "import_kwh"),
-        (["elecMtr", "0702", "00", "00"], "XYZ", "import_kwh"),
         (["gasMtr", "0702", "00", "00"], "FFFFFFFFFFFF", "gas_m3"),
         (["elecMtr", "0702", "03", "07"], "read pending", "mpan"),
         (["gasMtr", "0702", "03", "07"], "EMPTY", "mprn"),
@@ -93,6 +97,28 @@ def _with(path: list[str], value: str) -> dict:
 def test_known_bad_values_are_rejected(path: list[str], value: str, field: str) -> None:
     reading = decode_upload(_with(path, value), NOW)
     assert getattr(reading, field) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (["elecMtr", "0702", "00", "00"], "XYZ"),
+        (["elecMtr", "0702", "00", "00"], "-9C4"),
+        (["elecMtr", "0702", "00", "00"], "0x09C4"),
+        (["elecMtr", "0702", "00", "00"], "09_C4"),
+        (["elecMtr", "0702", "00", "00"], "0" * 4000 + "1"),  # oversized
+        (["elecMtr", "0702", "04", "00"], " 9C4"),
+        (["elecMtr", "0702", "03", "02"], "1e3"),
+        (["elecMtr", "0702", "03", "07"], "1" * 500),  # oversized MPAN
+        (["pan", "rssi"], 12),
+        (["time"], "-1"),
+        (["hversion"], "GLOW" * 100),
+    ],
+)
+def test_malformed_attributes_refuse_the_whole_upload(path: list[str], value: Any) -> None:
+    """No CAD sends these: the upload is refused (400), nothing of it is applied."""
+    with pytest.raises(GlowValueError):
+        decode_upload(_with(path, value), NOW)
 
 
 def test_zero_divisor_rejects_scaled_values_instead_of_dividing() -> None:
@@ -120,7 +146,20 @@ def test_tariff_text_from_the_simulator_decodes() -> None:
     assert tariff.times[0] is not None and tariff.times[0].year >= 2025
 
 
-@pytest.mark.parametrize("text", ["EPRICE:1,2,3", "ESTDCHG:10", "EPRICE:zz,1", "hello"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "EPRICE:1,2,3",
+        "ESTDCHG:10",
+        "EPRICE:zz,1",
+        "hello",
+        "EPRICE:" + ",".join(["-1"] * 13),
+        "EPRICE:" + ",".join(["0x10"] * 13),
+        "EPRICE:" + ",".join(["1_0"] * 13),
+        "EPRICE:" + ",".join(["1"] * 5 + ["FFFFFFFFFFFFFFFF"] + ["1"] * 7),  # time past 2^63
+        "EPRICE:" + ",".join(["1"] * 5000),
+    ],
+)
 def test_bad_tariff_text(text: str) -> None:
     with pytest.raises(TariffError):
         decode_tariff(text)

@@ -50,12 +50,10 @@ async def menu(hass: HomeAssistant, option: str) -> dict[str, Any]:
     )
 
 
-async def add_receiver(
-    hass: HomeAssistant, port: int, accept_any: bool = True
-) -> config_entries.ConfigEntry:
+async def add_receiver(hass: HomeAssistant, port: int) -> config_entries.ConfigEntry:
     result = await menu(hass, "glow_zb02")
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"port": port, "listen_address": "127.0.0.1", "accept_any": accept_any}
+        result["flow_id"], {"port": port, "listen_address": "127.0.0.1"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     await hass.async_block_till_done()
@@ -204,7 +202,9 @@ async def test_slow_client_is_dropped(
 
 
 async def test_allow_list_refuses_unknown_cads_and_asks_the_user(hass: HomeAssistant) -> None:
-    entry = await add_receiver(hass, free_port(), accept_any=False)
+    entry = await add_receiver(hass, free_port())
+    async with SimulatedCad(url(entry), "70B3D521E0DE0099") as first:
+        assert (await first.upload())[0] == 200  # the first CAD to report is adopted
     async with SimulatedCad(url(entry), CAD_ID) as cad:
         assert (await cad.upload())[0] == 403
         await hass.async_block_till_done()
@@ -225,7 +225,7 @@ async def test_busy_port_is_a_form_error(hass: HomeAssistant) -> None:
         port = busy.getsockname()[1]
         result = await menu(hass, "glow_zb02")
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"port": port, "listen_address": "127.0.0.1", "accept_any": True}
+            result["flow_id"], {"port": port, "listen_address": "127.0.0.1"}
         )
     assert result["errors"] == {"port": "port_in_use"}
 

@@ -44,6 +44,13 @@ class MonotonicTotal:
         self.last_raw = raw
         return self.offset + raw
 
+    def rebase(self, raw: float) -> float:
+        """Continue from a new raw level without counting the step to it (a new meter)."""
+        if self.last_raw is not None:
+            self.offset += self.last_raw - raw
+        self.last_raw = raw
+        return self.offset + raw
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 

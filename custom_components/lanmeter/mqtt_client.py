@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 import logging
+import re
 import time
 
 import paho.mqtt.client as mqtt
@@ -18,6 +19,15 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
 _LOGGER = logging.getLogger(__name__)
+
+# A topic prefix the user types: MQTT wildcards (#, +) would subscribe to other devices' topics,
+# "$" topics are the broker's own, and NUL is not allowed in a topic at all.
+TOPIC_PREFIX = re.compile(r"[^#+\x00-\x1f\x7f$][^#+\x00-\x1f\x7f]{0,63}")
+
+
+def valid_topic_prefix(prefix: str) -> bool:
+    return TOPIC_PREFIX.fullmatch(prefix) is not None
+
 
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 60
@@ -64,11 +74,10 @@ class MqttConnection:
         self._failure: Exception | None = None
         self.connected = False
         self.connects = 0
+        self._tls_ready = False
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         if settings.username:
             client.username_pw_set(settings.username, settings.password)
-        if settings.tls:
-            client.tls_set()
         client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         client.on_connect = self._paho_connect
         client.on_disconnect = self._paho_disconnect
@@ -96,6 +105,10 @@ class MqttConnection:
             raise self._failure
 
     def _connect_blocking(self) -> None:
+        if self.settings.tls and not self._tls_ready:
+            # tls_set() reads the system's CA files: blocking, so here in the executor.
+            self._client.tls_set()
+            self._tls_ready = True
         self._client.connect(self.settings.host, self.settings.port, keepalive=30)
 
     async def stop(self) -> None:

@@ -12,9 +12,14 @@ from homeassistant.helpers import selector
 import voluptuous as vol
 
 from ..const import CONF_KIND, KIND_GLOW
-from ..mqtt_client import MqttAuthError, MqttConnectError, MqttConnection, MqttSettings
+from ..mqtt_client import (
+    MqttAuthError,
+    MqttConnectError,
+    MqttConnection,
+    MqttSettings,
+    valid_topic_prefix,
+)
 from .const import (
-    CONF_ACCEPT_ANY,
     CONF_ALLOWED,
     CONF_LISTEN,
     CONF_MODE,
@@ -88,14 +93,13 @@ class GlowFlowMixin(_Base):
                         CONF_PORT: port,
                         CONF_LISTEN: listen,
                     },
-                    options={CONF_ACCEPT_ANY: user_input[CONF_ACCEPT_ANY], CONF_ALLOWED: []},
+                    options={CONF_ALLOWED: []},
                 )
             errors[CONF_PORT] = problem
         schema = vol.Schema(
             {
                 vol.Required(CONF_PORT, default=DEFAULT_ZB02_PORT): PORT_SELECTOR,
                 vol.Optional(CONF_LISTEN, default=""): str,
-                vol.Required(CONF_ACCEPT_ANY, default=True): bool,
             }
         )
         return self.async_show_form(
@@ -112,6 +116,9 @@ class GlowFlowMixin(_Base):
             host = user_input[CONF_HOST].strip()
             port = int(user_input[CONF_PORT])
             prefix = user_input[CONF_PREFIX].strip().strip("/") or DEFAULT_PREFIX
+            if not valid_topic_prefix(prefix):
+                errors[CONF_PREFIX] = "invalid_topic"
+                return self._glow_mqtt_form(user_input, errors)
             await self.async_set_unique_id(f"mqtt:{host}:{port}:{prefix}")
             self._abort_if_unique_id_configured()
             settings = MqttSettings(
@@ -136,6 +143,11 @@ class GlowFlowMixin(_Base):
                     },
                 )
             errors["base"] = problem
+        return self._glow_mqtt_form(user_input, errors)
+
+    def _glow_mqtt_form(
+        self, user_input: dict[str, Any] | None, errors: dict[str, str]
+    ) -> ConfigFlowResult:
         schema = vol.Schema(
             {
                 vol.Required(CONF_HOST): str,
@@ -196,14 +208,11 @@ class GlowOptionsFlow(OptionsFlow):
                     if part.strip()
                 }
             )
-            return self.async_create_entry(
-                data={CONF_ACCEPT_ANY: user_input[CONF_ACCEPT_ANY], CONF_ALLOWED: allowed}
-            )
+            return self.async_create_entry(data={CONF_ALLOWED: allowed})
         return self.async_show_form(
             step_id="init",
             data_schema=vol.Schema(
                 {
-                    vol.Required(CONF_ACCEPT_ANY, default=options.get(CONF_ACCEPT_ANY, True)): bool,
                     vol.Optional(
                         CONF_ALLOWED, default=", ".join(options.get(CONF_ALLOWED, []))
                     ): str,

@@ -36,6 +36,18 @@ STALE_AFTER = timedelta(minutes=2)
 CHECK_EVERY = timedelta(seconds=30)
 STORAGE_VERSION = 1
 SAVE_DELAY_S = 30
+# Anything on the LAN can post: only the first CAD is adopted unasked; every other new id waits
+# for the user's confirmation (a discovery), at most this many at once (the oldest is dropped).
+MAX_PENDING = 10
+# What a home's meter can measure: a 100 A three-phase supply is ~70 kW; gas meters ~10 m3/h.
+# A register that grows faster than this since its last reading is held back, never booked.
+MAX_KWH_PER_H = 100.0
+MAX_M3_PER_H = 10.0
+JUMP_SLACK = 1.0  # kWh or m3: rounding, and readings a few seconds apart
+MAX_REGISTER = 1e8  # kWh or m3: 100 GWh, no home's register ever reads more
+# A new level that holds for this many readings in a row is real (a meter exchanged): the totals
+# continue from it without booking the jump.
+REBASE_AFTER = 3
 
 
 @dataclass
@@ -52,6 +64,8 @@ class CadState:
     last_seen: datetime | None = None
     online: bool = False
     uploads: int = 0
+    jumps_held: int = 0  # readings held back in a row, each consistent with the one before
+    held_level: tuple[float, datetime] | None = None  # the last held-back register and its time
 
     @property
     def unit_rate_gbp(self) -> float | None:
@@ -78,7 +92,7 @@ class GlowHub(DataUpdateCoordinator[dict[str, CadState]]):
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.glow.{entry.entry_id}"
         )
-        self._asked_to_allow: set[str] = set()
+        self._pending: dict[str, None] = {}  # CAD ids offered to the user, oldest first
         self.on_new_device: Any = None  # set by the kind: adds a new CAD's entities
 
     async def async_load(self) -> None:
@@ -110,30 +124,97 @@ class GlowHub(DataUpdateCoordinator[dict[str, CadState]]):
     async def async_save_now(self) -> None:
         await self._store.async_save(self._to_store())
 
-    @property
-    def allowed(self) -> set[str] | None:
-        """The CAD ids this entry accepts, or None for any."""
-        options = self.config_entry.options
-        if options.get("accept_any", True):
+    def _admitted(self, device_id: str) -> bool:
+        """Adopted CADs, the ones the user confirmed, and the very first CAD to report."""
+        confirmed = self.config_entry.options.get("allowed_devices", [])
+        if device_id in self.data or device_id in confirmed:
+            self._pending.pop(device_id, None)
+            return True
+        if not self.data and not confirmed:
+            _LOGGER.info("Glow %s: adopted CAD %s, the first to report", self.name, device_id)
+            return True
+        self._offer(device_id)
+        return False
+
+    def _offer(self, device_id: str) -> None:
+        """Ask the user about a new CAD (once); drop the oldest question beyond MAX_PENDING."""
+        if device_id in self._pending:
+            return
+        while len(self._pending) >= MAX_PENDING:
+            oldest = next(iter(self._pending))
+            del self._pending[oldest]
+            unique_id = f"glow_allow:{self.config_entry.entry_id}:{oldest}"
+            for flow in self.hass.config_entries.flow.async_progress_by_handler(
+                DOMAIN, include_uninitialized=True
+            ):
+                if flow["context"].get("unique_id") == unique_id:
+                    self.hass.config_entries.flow.async_abort(flow["flow_id"])
+        self._pending[device_id] = None
+        self._count("unconfirmed_cad", device_id)
+        discovery_flow.async_create_flow(
+            self.hass,
+            DOMAIN,
+            context={"source": "integration_discovery"},
+            data={"entry_id": self.config_entry.entry_id, "device_id": device_id},
+        )
+
+    def _implausible(self, device_id: str, reading: GlowReading) -> str | None:
+        """Why a reading's registers cannot be real, or None. A new level that holds for
+        REBASE_AFTER readings is taken (totals continue from it; the jump is not booked)."""
+        cad = self.data.get(device_id)
+        registers = [
+            (reading.import_kwh, cad.import_total.last_raw if cad else None, MAX_KWH_PER_H),
+            (reading.export_kwh, cad.export_total.last_raw if cad else None, MAX_KWH_PER_H),
+            (reading.gas_kwh, cad.reading.gas_kwh if cad and cad.reading else None, MAX_KWH_PER_H),
+            (reading.gas_m3, cad.reading.gas_m3 if cad and cad.reading else None, MAX_M3_PER_H),
+        ]
+        if any(value is not None and value > MAX_REGISTER for value, _, _ in registers):
+            return f"a register above {MAX_REGISTER:g}"
+        if cad is None or cad.last_seen is None:
             return None
-        return set(options.get("allowed_devices", []))
+        now = dt_util.utcnow()
+        hours = max((now - cad.last_seen).total_seconds(), 0) / 3600
+        for value, previous, per_hour in registers:
+            if value is None or previous is None:
+                continue
+            if value - previous > per_hour * hours + JUMP_SLACK:
+                held = cad.held_level
+                consistent = held is not None and 0 <= value - held[0] <= (
+                    per_hour * max((now - held[1]).total_seconds(), 0) / 3600 + JUMP_SLACK
+                )
+                cad.jumps_held = cad.jumps_held + 1 if consistent else 1
+                cad.held_level = (value, now)
+                if cad.jumps_held < REBASE_AFTER:
+                    return f"{previous:g} -> {value:g} in {hours * 60:.1f} min"
+                break
+        if cad.jumps_held >= REBASE_AFTER:
+            _LOGGER.warning(
+                "Glow CAD %s: its registers moved to a new level and stayed there (a meter "
+                "exchange?); totals continue from it without counting the jump",
+                device_id,
+            )
+            if reading.import_kwh is not None:
+                cad.import_total.rebase(reading.import_kwh)
+            if reading.export_kwh is not None:
+                cad.export_total.rebase(reading.export_kwh)
+        cad.jumps_held, cad.held_level = 0, None
+        return None
 
     @callback
-    def accept_upload(self, upload: Upload) -> bool:
-        """The receiver's handler: apply an upload, or refuse a CAD that is not allowed."""
-        allowed = self.allowed
-        if allowed is not None and upload.device_id not in allowed:
-            if upload.device_id not in self._asked_to_allow:
-                self._asked_to_allow.add(upload.device_id)
-                discovery_flow.async_create_flow(
-                    self.hass,
-                    DOMAIN,
-                    context={"source": "integration_discovery"},
-                    data={"entry_id": self.config_entry.entry_id, "device_id": upload.device_id},
-                )
-            return False
-        self.apply(upload.device_id, upload.reading, upload.tariff)
-        return True
+    def accept_upload(self, upload: Upload) -> str | None:
+        """The receiver's handler: apply an upload, or say why it is refused."""
+        return self._admit_and_apply(upload.device_id, upload.reading, upload.tariff)
+
+    def _admit_and_apply(
+        self, device_id: str, reading: GlowReading | None, tariff: Tariff | None
+    ) -> str | None:
+        if not self._admitted(device_id):
+            return "forbidden"
+        if reading is not None and (why := self._implausible(device_id, reading)):
+            self._count("implausible_reading", f"{device_id}: {why}")
+            return "implausible"
+        self.apply(device_id, reading, tariff)
+        return None
 
     @callback
     def on_mqtt_message(self, prefix: str, topic: str, payload: bytes, received_ts: float) -> None:
@@ -146,10 +227,11 @@ class GlowHub(DataUpdateCoordinator[dict[str, CadState]]):
         received = datetime.fromtimestamp(received_ts, UTC)
         try:
             reading = decode_message(kind, json.loads(payload), received)
-        except (ValueError, GlowMessageError) as err:
+        except (ValueError, RecursionError, GlowMessageError) as err:
             self._count("mqtt_bad_message", f"{topic}: {err}")
             return
-        self.apply(mac, reading, None)
+        if (refusal := self._admit_and_apply(mac, reading, None)) is not None:
+            self._count(f"mqtt_{refusal}")
 
     def _count(self, kind: str, detail: str = "") -> None:
         self.counters[kind] = self.counters.get(kind, 0) + 1

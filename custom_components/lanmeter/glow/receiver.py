@@ -22,13 +22,16 @@ from aiohttp import web
 
 from .readings import GlowReading
 from .tariff import Tariff, TariffError, decode_tariff, is_tariff_text
-from .zigbee import GlowPayloadError, decode_upload
+from .zigbee import GlowPayloadError, GlowValueError, decode_upload
 
 _LOGGER = logging.getLogger(__name__)
 
 PATH = "/zb02"
-BODY_LIMIT = 64 * 1024  # a real upload is ~1 KiB
+BODY_LIMIT = 64 * 1024  # a real upload is ~1 KiB; the limit holds on the bytes received
 READ_TIMEOUT_S = 10
+HEAD_TIMEOUT_S = 10  # TLS handshake, then each request head, must arrive within this
+KEEPALIVE_S = 15  # an idle keep-alive connection is closed after this
+MAX_CONNECTIONS = 16  # a CAD needs one; a few more for retries and the user's own checks
 TARIFF_EVERY_S = 600  # ask each CAD for its tariff (answer CURPRICE) this often
 # The CAD's own content type is not documented: accept the ones a small HTTP client may send.
 ALLOWED_TYPES = {
@@ -50,11 +53,27 @@ REFUSALS = {
     "too_large": (413, f"a body over {BODY_LIMIT} bytes was refused"),
     "timeout": (408, f"a client took over {READ_TIMEOUT_S} s to send its body and was dropped"),
     "content_type": (415, "a body of an unexpected content type was refused"),
+    "content_encoding": (415, "a compressed body was refused (the CAD sends plain bodies)"),
     "no_id": (400, "an upload without a valid X-ID header was refused"),
-    "bad_json": (400, "an upload whose body is not JSON was refused"),
+    "bad_json": (400, "an upload whose body is not JSON (or nested too deeply) was refused"),
     "not_an_upload": (400, "a JSON body without elecMtr/gasMtr/pan was refused"),
+    "bad_value": (400, "an upload with an attribute no CAD sends (malformed or oversized)"),
     "bad_tariff": (400, "a tariff text that could not be decoded was refused"),
-    "forbidden": (403, "an upload from a CAD that is not on the allow-list was refused"),
+    "forbidden": (
+        403,
+        "an upload from a CAD this receiver has not adopted was refused; confirm it under "
+        "Settings -> Devices & services (Discovered) if it is yours",
+    ),
+    "implausible": (
+        422,
+        "an upload whose meter register jumped by more than the meter could have measured "
+        "since the last reading was held back",
+    ),
+}
+# Connection-level problems: counted and logged once, the connection is closed.
+CONNECTION_PROBLEMS = {
+    "head_timeout": f"a client sent no complete request within {HEAD_TIMEOUT_S} s",
+    "too_many_connections": f"more than {MAX_CONNECTIONS} connections at once; one was refused",
 }
 
 
@@ -67,8 +86,42 @@ class Upload:
     tariff: Tariff | None = None
 
 
-# The integration's answer to an upload: True to accept, False to refuse (403, not allowed).
-UploadHandler = Callable[[Upload], bool]
+# The integration's answer to an upload: None to accept it, or the REFUSALS kind to answer.
+UploadHandler = Callable[[Upload], str | None]
+
+
+class _Guarded(asyncio.Protocol):
+    """aiohttp's protocol for one connection, behind the receiver's connection cap and its
+    request-head deadline (aiohttp itself waits forever for a first request)."""
+
+    def __init__(self, receiver: Zb02Receiver, inner: asyncio.Protocol) -> None:
+        self._receiver = receiver
+        self._inner = inner
+        self._transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if not self._receiver._admit(transport):
+            transport.abort()  # type: ignore[attr-defined]
+            return
+        self._transport = transport
+        self._inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received() if self._transport else None
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._transport is not None:
+            self._receiver._release(self._transport)
+            self._inner.connection_lost(exc)
 
 
 class Zb02Receiver:
@@ -89,30 +142,90 @@ class Zb02Receiver:
         self._logged: set[str] = set()
         self._tariff_asked: dict[str, float] = {}
         self._runner: web.AppRunner | None = None
+        self._server: asyncio.Server | None = None
+        self._deadlines: dict[asyncio.BaseTransport, asyncio.TimerHandle] = {}
 
     async def start(self) -> None:
         """Listen; raises OSError (port busy, permission denied) for the caller to report."""
         app = web.Application(client_max_size=BODY_LIMIT)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # lingering_time: after refusing a body, wait at most 1 s (not aiohttp's 10 s) for its rest.
+        # auto_decompress off: a small gzip body must not inflate to megabytes on the event loop.
         runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, keepalive_timeout=75, lingering_time=1.0
+            app,
+            access_log=None,
+            handle_signals=False,
+            keepalive_timeout=KEEPALIVE_S,
+            lingering_time=1.0,
+            auto_decompress=False,
         )
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, ssl_context=self._ssl, reuse_address=True)
+        handler = runner.server
+        assert handler is not None
+        loop = asyncio.get_running_loop()
         try:
-            await site.start()
+            self._server = await loop.create_server(
+                lambda: _Guarded(self, handler()),
+                self.host,
+                self.port,
+                ssl=self._ssl,
+                ssl_handshake_timeout=HEAD_TIMEOUT_S if self._ssl else None,
+                reuse_address=True,
+            )
         except OSError:
             await runner.cleanup()
             raise
         self._runner = runner
         if self.port == 0:  # tests ask for any free port
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        if self._server:
+            self._server.close()
+            self._server = None
+        for deadline in self._deadlines.values():
+            deadline.cancel()
+        self._deadlines.clear()
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
+
+    @property
+    def connections(self) -> int:
+        return len(self._deadlines)
+
+    def _admit(self, transport: asyncio.BaseTransport) -> bool:
+        if len(self._deadlines) >= MAX_CONNECTIONS:
+            self._problem("too_many_connections")
+            return False
+        self._arm(transport, HEAD_TIMEOUT_S)
+        return True
+
+    def _arm(self, transport: asyncio.BaseTransport, seconds: float) -> None:
+        if (old := self._deadlines.get(transport)) is not None:
+            old.cancel()
+        self._deadlines[transport] = asyncio.get_running_loop().call_later(
+            seconds, self._expire, transport
+        )
+
+    def _release(self, transport: asyncio.BaseTransport) -> None:
+        if (deadline := self._deadlines.pop(transport, None)) is not None:
+            deadline.cancel()
+
+    def _expire(self, transport: asyncio.BaseTransport) -> None:
+        self._deadlines.pop(transport, None)
+        self._problem("head_timeout")
+        transport.abort()  # type: ignore[attr-defined]
+
+    def _problem(self, kind: str) -> None:
+        self.counters[kind] += 1
+        if kind not in self._logged:
+            self._logged.add(kind)
+            _LOGGER.warning(
+                "Glow receiver on port %s: %s (logged once; counts are in diagnostics)",
+                self.port,
+                CONNECTION_PROBLEMS[kind],
+            )
 
     def _refuse(self, kind: str, detail: str = "") -> web.Response:
         status, explanation = REFUSALS[kind]
@@ -132,12 +245,20 @@ class Zb02Receiver:
         return response
 
     async def _handle(self, request: web.Request) -> web.Response:
+        transport = request.transport
+        if transport is not None:
+            # The head is in: no deadline while the body comes (it has its own timeout).
+            self._release(transport)
         try:
             return await self._handle_upload(request)
         except Exception:  # a receiver on the LAN must survive anything a client sends
             self.counters["internal_error"] += 1
             _LOGGER.exception("Glow receiver: unexpected error handling %s", request.path)
             return web.Response(status=500, text="500")
+        finally:
+            if transport is not None and not transport.is_closing():
+                # The next request on this keep-alive connection has the same deadline.
+                self._arm(transport, KEEPALIVE_S + HEAD_TIMEOUT_S)
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
         if request.path != PATH:
@@ -146,6 +267,9 @@ class Zb02Receiver:
             return self._refuse("method", request.method)
         if request.content_length is not None and request.content_length > BODY_LIMIT:
             return self._refuse("too_large")
+        encoding = request.headers.get("Content-Encoding", "").strip().lower()
+        if encoding not in ("", "identity"):
+            return self._refuse("content_encoding", encoding[:40])
         content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type not in ALLOWED_TYPES:
             return self._refuse("content_type", content_type[:60])
@@ -169,14 +293,16 @@ class Zb02Receiver:
         else:
             try:
                 decoded = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return self._refuse("bad_json")
             try:
                 upload = Upload(device_id, reading=decode_upload(decoded, received))
+            except GlowValueError as err:
+                return self._refuse("bad_value", str(err))
             except GlowPayloadError as err:
                 return self._refuse("not_an_upload", str(err))
-        if not self._handler(upload):
-            return self._refuse("forbidden", device_id)
+        if (refusal := self._handler(upload)) is not None:
+            return self._refuse(refusal, device_id)
         self.counters["accepted_tariff" if upload.tariff else "accepted"] += 1
         return web.Response(text=self._answer(device_id, upload))
 

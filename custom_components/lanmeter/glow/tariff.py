@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+import re
 
 ZIGBEE_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 UNIT_PRICE_FIELD = 12
@@ -32,11 +33,26 @@ def is_tariff_text(body: bytes) -> bool:
     return body.lstrip().startswith((b"EPRICE:", b"ESTDCHG:"))
 
 
+# Hex digits only (int(x, 16) would take "-1", "0x1" and "1_0"), at most 8 bytes a field.
+HEX_FIELD = re.compile(r"[0-9A-Fa-f]{1,16}")
+MAX_FIELDS = 32
+
+
 def _fields(line: str) -> list[int]:
+    parts = [part.strip() for part in line.split(":", 1)[1].split(",")] if ":" in line else []
+    if not parts or len(parts) > MAX_FIELDS or not all(HEX_FIELD.fullmatch(p) for p in parts):
+        raise TariffError(f"not comma-separated hex: {line[:60]!r}")
+    return [int(part, 16) for part in parts]
+
+
+def _time(seconds: int) -> datetime | None:
+    """Seconds since 2000 (0: not set); a time past what a datetime holds is refused."""
+    if not seconds:
+        return None
     try:
-        return [int(part.strip(), 16) for part in line.split(":", 1)[1].split(",")]
-    except (IndexError, ValueError) as err:
-        raise TariffError(f"not comma-separated hex: {line[:60]!r}") from err
+        return ZIGBEE_EPOCH + timedelta(seconds=seconds)
+    except OverflowError as err:
+        raise TariffError(f"time field {seconds:#x} is out of range") from err
 
 
 def decode_tariff(text: str) -> Tariff:
@@ -54,8 +70,5 @@ def decode_tariff(text: str) -> Tariff:
     if "ESTDCHG" in lines:
         estdchg = _fields(lines["ESTDCHG"])
         standing = estdchg[STANDING_CHARGE_FIELD] / 100 / 100
-    times = tuple(
-        ZIGBEE_EPOCH + timedelta(seconds=eprice[i]) if i < len(eprice) and eprice[i] else None
-        for i in TIME_FIELDS
-    )
+    times = tuple(_time(eprice[i]) if i < len(eprice) else None for i in TIME_FIELDS)
     return Tariff(eprice[UNIT_PRICE_FIELD] / 100 / 100, standing, times)

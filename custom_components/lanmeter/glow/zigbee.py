@@ -7,22 +7,32 @@ day/week/month), 0C (gas day/week/month in the alternative unit, kWh); 0708.01.0
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+import re
 from typing import Any
 
 from .readings import GlowReading, clean_identifier, plausible_time
 
 UNIT_KWH = "00"
 UNIT_M3 = "01"
+# ZigBee attributes are 1 to 8 bytes, sent as big-endian hex digits only: int(x, 16) alone would
+# also take "-9C4", "0x..", "_" separators and thousands of digits.
+HEX_ATTRIBUTE = re.compile(r"(?:[0-9A-Fa-f]{2}){1,8}")
+MAX_TEXT = 64  # identifiers, versions: longer is not a CAD's
 
 
 class GlowPayloadError(Exception):
     """The body is not an upload at all (not a JSON object of the documented shape)."""
 
 
+class GlowValueError(GlowPayloadError):
+    """An upload with an attribute no CAD sends (malformed hex, oversized): refused whole."""
+
+
 def unsigned(text: Any) -> int:
-    if not isinstance(text, str) or not text or len(text) % 2:
-        raise ValueError(f"not a hex attribute: {text!r}")
+    if not isinstance(text, str) or not HEX_ATTRIBUTE.fullmatch(text):
+        raise ValueError(f"not a hex attribute: {str(text)[:40]!r}")
     return int(text, 16)
 
 
@@ -31,6 +41,21 @@ def signed(text: Any) -> int:
     value = unsigned(text)
     bits = len(text) * 4
     return value - (1 << bits) if value >= 1 << (bits - 1) else value
+
+
+def _hex(parse: Callable[[Any], int], raw: Any, what: str) -> int:
+    try:
+        return parse(raw)
+    except ValueError as err:
+        raise GlowValueError(f"{what}: {err}") from err
+
+
+def _text(value: Any, what: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise GlowValueError(f"{what}: not a text of at most {MAX_TEXT} characters")
+    return value
 
 
 def _attr(data: dict[str, Any], *path: str) -> Any:
@@ -49,13 +74,10 @@ class _Meter:
         self.cluster = _attr(meter, "0702") or {}
         self.reading = reading
         self.scale: float | None = None
-        try:
-            multiplier = unsigned(_attr(self.cluster, "03", "01") or "01")
-            divisor = unsigned(_attr(self.cluster, "03", "02") or "01")
-            if multiplier and divisor:
-                self.scale = multiplier / divisor
-        except ValueError:
-            pass
+        multiplier = _hex(unsigned, _attr(self.cluster, "03", "01") or "01", f"{name} multiplier")
+        divisor = _hex(unsigned, _attr(self.cluster, "03", "02") or "01", f"{name} divisor")
+        if multiplier and divisor:
+            self.scale = multiplier / divisor
         if self.scale is None:
             reading.rejected.append(f"{name}: no usable multiplier/divisor")
         self.unit = _attr(self.cluster, "03", "00")
@@ -77,11 +99,7 @@ class _Meter:
         raw = _attr(self.cluster, attribute_set, attribute)
         if raw is None or self.scale is None:
             return None
-        try:
-            value = unsigned(raw)
-        except ValueError as err:
-            self._reject(what, str(err))
-            return None
+        value = _hex(unsigned, raw, f"{self.name} {what}")
         if value == (1 << (len(raw) * 4)) - 1:
             self._reject(what, f"{raw} means no value")
             return None
@@ -95,11 +113,7 @@ class _Meter:
         raw = _attr(self.cluster, "04", "00")
         if raw is None or self.scale is None:
             return None
-        try:
-            value = signed(raw)
-        except ValueError as err:
-            self._reject("power", str(err))
-            return None
+        value = _hex(signed, raw, f"{self.name} power")
         # 0x800000 sign-extended (-8388.608 kW) is the meter's error value, at any width.
         if value in (-(1 << 23), -(1 << (len(raw) * 4 - 1))):
             self._reject("power", f"{raw} is the meter's error value")
@@ -124,8 +138,8 @@ def decode_upload(body: Any, received: datetime) -> GlowReading:
             reading.import_today_kwh = meter.counter("04", "01", "today")
             reading.import_week_kwh = meter.counter("04", "30", "week")
             reading.import_month_kwh = meter.counter("04", "40", "month")
-        reading.mpan = clean_identifier(_attr(meter.cluster, "03", "07"))
-        reading.supplier = clean_identifier(_attr(elec, "0708", "01", "01"))
+        reading.mpan = clean_identifier(_text(_attr(meter.cluster, "03", "07"), "MPAN"))
+        reading.supplier = clean_identifier(_text(_attr(elec, "0708", "01", "01"), "supplier"))
 
     if isinstance(gas := body.get("gasMtr"), dict):
         meter = _Meter("gas", gas, reading)
@@ -137,23 +151,21 @@ def decode_upload(body: Any, received: datetime) -> GlowReading:
         reading.gas_today_kwh = meter.counter("0C", "01", "today")
         reading.gas_week_kwh = meter.counter("0C", "30", "week")
         reading.gas_month_kwh = meter.counter("0C", "40", "month")
-        reading.mprn = clean_identifier(_attr(meter.cluster, "03", "07"))
+        reading.mprn = clean_identifier(_text(_attr(meter.cluster, "03", "07"), "MPRN"))
 
     pan = body.get("pan") if isinstance(body.get("pan"), dict) else {}
-    try:
-        reading.han_rssi_dbm = signed(pan["rssi"]) if "rssi" in pan else None
-        reading.han_lqi = unsigned(pan["lqi"]) if "lqi" in pan else None
-    except ValueError as err:
-        reading.rejected.append(f"pan: {err}")
-    reading.hardware = body.get("hversion") if isinstance(body.get("hversion"), str) else None
-    reading.firmware = body.get("zbSoftVer") if isinstance(body.get("zbSoftVer"), str) else None
+    reading.han_rssi_dbm = _hex(signed, pan["rssi"], "pan rssi") if "rssi" in pan else None
+    reading.han_lqi = _hex(unsigned, pan["lqi"], "pan lqi") if "lqi" in pan else None
+    reading.hardware = _text(body.get("hversion"), "hversion")
+    reading.firmware = _text(body.get("zbSoftVer"), "zbSoftVer")
 
     claimed = None
-    try:
-        if "time" in body:
-            claimed = datetime.fromtimestamp(unsigned(body["time"]), UTC)
-    except (ValueError, OverflowError, OSError):
-        reading.rejected.append(f"time {body.get('time')!r} is not a hex timestamp")
+    if "time" in body:
+        seconds = _hex(unsigned, body["time"], "time")
+        try:
+            claimed = datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            reading.rejected.append(f"time {body['time']!r} is out of range")
     reading.read_at = plausible_time(claimed, received)
     if claimed is not None and reading.read_at is received:
         reading.rejected.append(f"device time {claimed.isoformat()} is implausible")

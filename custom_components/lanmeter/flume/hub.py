@@ -33,6 +33,7 @@ from .messages import (
     TYPE_STATUS,
     BridgeStatus,
     FlumeMessageError,
+    PulseSample,
     SensorStatus,
     decode_payload,
     flow_samples,
@@ -51,6 +52,7 @@ SAVE_DELAY_S = 10
 DISCONNECTED_AFTER = timedelta(seconds=150)
 CHECK_EVERY = timedelta(seconds=30)
 LOG_EVERY_S = 600  # rate limit for "ignored a bad message" warnings
+FUTURE_SLACK_S = 300  # bridge clocks run a little off; further ahead is not a real time
 
 
 @dataclass
@@ -179,7 +181,7 @@ class FlumeHub(DataUpdateCoordinator[FlumeState]):
             _LOGGER.info("Flume bridge for %s is reporting", state.sensor_id)
         try:
             if parsed.kind == TYPE_FLOW and parsed.device_id == state.sensor_id:
-                self._apply_flow(flow_samples(data))
+                self._apply_flow(flow_samples(data), received)
             elif parsed.kind == TYPE_STATUS:
                 from_bridge = parsed.device_id != state.sensor_id and (
                     parsed.device_id == state.bridge_id or looks_like_bridge_status(data)
@@ -196,9 +198,14 @@ class FlumeHub(DataUpdateCoordinator[FlumeState]):
         self._store.async_delay_save(self._to_store, SAVE_DELAY_S)
         self.async_set_updated_data(state)
 
-    def _apply_flow(self, samples: list) -> None:
+    def _apply_flow(self, samples: list[PulseSample], received: float) -> None:
         state = self.data
-        applied = [s for s in samples if state.meter.add(s)]
+        # A sample stamped in the future (a wrong clock, milliseconds, a forger) would make every
+        # later real sample look old and freeze the total: only times up to now are taken.
+        timely = [s for s in samples if s.timestamp <= received + FUTURE_SLACK_S]
+        if len(timely) < len(samples):
+            self._ignore("future_timestamp", f"{len(samples) - len(timely)} sample(s) ahead")
+        applied = [s for s in timely if state.meter.add(s)]
         if not applied:
             self._ignore("out_of_order", "every sample was older than what was applied")
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import json
+import math
 import re
 from typing import Any
 
@@ -16,6 +17,9 @@ from .secretbox import SecretBox, SecretBoxError
 TOPIC = re.compile(r"^2/(?P<type>\d+)/(?P<x>\d+)/(?P<device>[0-9A-Fa-f]{16})/(?P<n>[^/]+)$")
 CONTEXT = "12345678"
 KEY_HEX = re.compile(r"^[0-9A-Fa-f]{64}$")
+
+MAX_COUNTER = 2**40  # a pulse counter past this is not a water meter's (decades at full flow)
+MAX_STATUS = 2**31  # status values are small numbers (dBm, mV)
 
 TYPE_FLOW = 1
 TYPE_STATUS = 2
@@ -52,7 +56,7 @@ def decode_payload(payload: bytes, box: SecretBox | None) -> Any:
     without one, plain JSON."""
     if box is None:
         try:
-            return json.loads(payload)
+            return _json(payload)
         except ValueError as err:
             raise FlumeMessageError(
                 "payload is not JSON (encrypted? then the entry needs the device key)"
@@ -62,9 +66,21 @@ def decode_payload(payload: bytes, box: SecretBox | None) -> Any:
     except SecretBoxError as err:
         raise FlumeMessageError("payload does not decrypt with this device key") from err
     try:
-        return json.loads(plain)
+        return _json(plain)
     except ValueError as err:
         raise FlumeMessageError("decrypted payload is not JSON") from err
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a bridge sends")
+
+
+def _json(data: bytes) -> Any:
+    """Strict JSON: no NaN or Infinity; deep nesting and huge numbers are ValueErrors too."""
+    try:
+        return json.loads(data, parse_constant=_no_constants)
+    except RecursionError as err:
+        raise ValueError("nested too deeply") from err
 
 
 @dataclass(frozen=True)
@@ -83,9 +99,9 @@ def flow_samples(data: Any) -> list[PulseSample]:
             raise FlumeMessageError("a flow entry is not an object")
         timestamp, value = entry.get("timestamp"), entry.get("value")
         if not _is_number(timestamp) or not isinstance(value, int) or isinstance(value, bool):
-            raise FlumeMessageError(f"bad flow entry {entry!r}")
-        if value < 0:
-            raise FlumeMessageError(f"negative pulse counter {value}")
+            raise FlumeMessageError(f"bad flow entry {str(entry)[:80]}")
+        if not 0 <= value < MAX_COUNTER:
+            raise FlumeMessageError(f"pulse counter out of range: {str(value)[:20]}")
         samples.append(PulseSample(float(timestamp), value))
     return sorted(samples, key=lambda s: s.timestamp)
 
@@ -103,12 +119,17 @@ class BridgeStatus:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite number of a sane size (JSON may carry 1e308, and Python ints have no bound)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and abs(value) < MAX_COUNTER * 1e6
 
 
 def _int(data: dict[str, Any], key: str) -> int | None:
     value = data.get(key)
-    return int(value) if _is_number(value) else None
+    if not _is_number(value) or abs(value) >= MAX_STATUS:
+        return None
+    return int(value)
 
 
 def status(data: Any, from_bridge: bool) -> SensorStatus | BridgeStatus:

@@ -1,0 +1,111 @@
+"""The Flume hub against forged and broken messages on the real broker (issue: hostile LAN)."""
+
+from __future__ import annotations
+
+import json
+
+from homeassistant.core import HomeAssistant
+import pytest
+
+from tests.mosquitto import mqtt_broker  # noqa: F401
+from tests.simulators.flume_bridge import SimulatedFlumeBridge
+from tests.test_flume_integration import (  # noqa: F401
+    add_flume,
+    bridge,
+    publish,
+    short_listen,
+    state,
+)
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+
+async def test_a_keyed_entry_ignores_plaintext_forgeries(
+    hass: HomeAssistant,
+    bridge: SimulatedFlumeBridge,  # noqa: F811
+) -> None:
+    """Anyone who can publish to the broker could fake a leak (and an automation may close the
+    main valve): with a key, only what decrypts with it counts."""
+    entry = await add_flume(hass, bridge)
+    await publish(hass, bridge.hello)
+    await publish(hass, bridge.water, [(60, 0.0)])
+    before = float(state(hass, "water_total"))
+    hub = entry.runtime_data.device.hub
+
+    def forge() -> None:
+        # Three hours of steady flow, in plain JSON on the sensor's own topic.
+        samples = [
+            {"timestamp": int(bridge.clock) + 5 * n, "value": bridge.counter + 40 * n}
+            for n in range(1, 7)
+        ]
+        bridge.publish(1, bridge.sensor_id, None, raw=json.dumps(samples).encode())
+        bridge.publish(2, bridge.sensor_id, None, raw=b'{"16": -20, "32": 9999}')
+
+    await publish(hass, forge)
+    assert float(state(hass, "water_total")) == before
+    assert state(hass, "flow_rate") == "0.0"
+    assert hub.counters["undecryptable"] == 2
+    assert state(hass, "battery") == "92"
+    # The real bridge still gets through.
+    await publish(hass, bridge.water, [(120, 6.0)])
+    assert float(state(hass, "water_total")) > before
+
+
+@pytest.mark.parametrize("ahead", [10 * 365 * 86400, "milliseconds"])
+async def test_future_timestamps_do_not_freeze_the_total(
+    hass: HomeAssistant,
+    bridge: SimulatedFlumeBridge,  # noqa: F811
+    ahead: int | str,
+) -> None:
+    entry = await add_flume(hass, bridge)
+    await publish(hass, bridge.water, [(60, 6.0)])
+    before = float(state(hass, "water_total"))
+
+    def from_the_future() -> None:
+        stamp = int(bridge.clock * 1000) if ahead == "milliseconds" else int(bridge.clock) + ahead
+        bridge.publish(1, bridge.sensor_id, [{"timestamp": stamp, "value": bridge.counter + 1}])
+
+    await publish(hass, from_the_future)
+    await publish(hass, bridge.water, [(120, 6.0)])
+    # 2 min at 6 L/min (in the entry's uncalibrated 0.1 L per pulse): the total is not frozen.
+    expected = 12.0 / bridge.liters_per_pulse * 0.1
+    assert float(state(hass, "water_total")) == pytest.approx(before + expected, abs=0.3)
+    assert float(state(hass, "flow_rate")) > 0
+    assert entry.runtime_data.device.hub.counters["future_timestamp"] == 1
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [
+        b'{"16": NaN, "32": 3252}',
+        b'{"16": -79, "32": Infinity}',
+        b'[{"timestamp": NaN, "value": 5}]',
+        b'[{"timestamp": 1e400, "value": 5}]',
+        b'[{"timestamp": 1700000000, "value": ' + b"9" * 400 + b"}]",
+        b'{"16": ' + b"9" * 5000 + b"}",
+        b"[" * 50000,
+        b'{"a":' * 20000 + b"1" + b"}" * 20000,
+    ],
+)
+async def test_broken_numbers_and_nesting_are_counted_never_raised(
+    hass: HomeAssistant,
+    bridge: SimulatedFlumeBridge,  # noqa: F811
+    plain: bytes,
+) -> None:
+    entry = await add_flume(hass, bridge)
+    await publish(hass, bridge.hello)
+    await publish(hass, bridge.water, [(60, 6.0)])
+    before = float(state(hass, "water_total"))
+    hub = entry.runtime_data.device.hub
+    kind = 1 if plain.startswith(b"[") else 2
+
+    def send() -> None:
+        assert bridge.box is not None
+        bridge.publish(kind, bridge.sensor_id, None, raw=bridge.box.encrypt(plain))
+
+    await publish(hass, send)
+    assert float(state(hass, "water_total")) == before
+    assert state(hass, "battery") == "92"
+    assert sum(hub.counters.values()) >= 1
+    await publish(hass, bridge.water, [(60, 6.0)])
+    assert float(state(hass, "water_total")) > before

@@ -236,7 +236,9 @@ async def test_reconnects_and_resubscribes_after_a_broker_restart(
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with running_broker(tmp_path / "a") as port:
-        sim = SimulatedFlumeBridge(port, KEY)
+        # Its clock starts in the past: it publishes ten minutes of water in a second, and a
+        # sample from the future is not taken.
+        sim = SimulatedFlumeBridge(port, KEY, start=time.time() - 3600)
         await asyncio.to_thread(sim.connect)
         entry = await add_flume(hass, sim)
         await publish(hass, sim.water, [(300, 6.0)])

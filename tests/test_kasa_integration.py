@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.util import dt as dt_util
 import pytest
@@ -471,3 +472,38 @@ async def test_other_models(hass: HomeAssistant, capture: str, switches: int, se
         devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
         assert len(devices) == (1 if switches == 1 else switches + 1)
         await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_another_device_at_the_strips_address_is_refused_not_mixed_in(
+    hass: HomeAssistant, strip: SimulatedKasaDevice, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The router gave the strip's address to another device (here a plug with one outlet):
+    polls fail with a clear message and a repair issue, no IndexError, and the plug's energy
+    never reaches the strip's totals."""
+    entry = await add_strip(hass, strip)
+    caplog.set_level(logging.INFO)
+    before = hass.states.get("sensor.kettle_energy_total").state
+    port = strip.port
+    await strip.stop()
+    plug = SimulatedKasaDevice.from_capture(
+        captures_dir("kasa") / "HS110(US)_1.0_1.2.6.json", mac="50:C7:BF:00:00:77", port=port
+    )
+    plug.outlets[0].on = True
+    plug.outlets[0].total_wh = 9_000_000.0
+    async with plug:
+        for _ in range(3):
+            await poll(hass)
+        assert hass.states.get("switch.kettle").state == STATE_UNAVAILABLE
+        assert hass.states.get("sensor.kettle_energy_total").state == STATE_UNAVAILABLE
+        issue = ir.async_get(hass).async_get_issue(DOMAIN, f"kasa_other_device_{entry.entry_id}")
+        assert issue is not None and issue.translation_key == "kasa_other_device"
+        assert issue.translation_placeholders["found"] == "50:c7:bf:00:00:77"
+    messages = [r.getMessage() for r in caplog.records]
+    assert not [m for m in messages if "IndexError" in m or "Traceback" in m]
+    assert len([m for m in messages if "different device answers" in m]) == 1
+    strip.port = port
+    async with strip:
+        await poll(hass)
+        assert hass.states.get("switch.kettle").state == STATE_ON
+        assert hass.states.get("sensor.kettle_energy_total").state == before
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"kasa_other_device_{entry.entry_id}") is None

@@ -9,6 +9,8 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -59,6 +61,7 @@ class KasaCoordinator(DataUpdateCoordinator[KasaState]):
             hass, STORAGE_VERSION, f"{DOMAIN}.kasa_energy.{entry.entry_id}"
         )
         self._totals: dict[int, MonotonicTotal] = {}
+        self._other_device = False  # another device answered at the strip's address
 
     async def async_load_totals(self) -> None:
         """Restore the energy offsets, so a reset while Home Assistant was down is caught."""
@@ -89,6 +92,7 @@ class KasaCoordinator(DataUpdateCoordinator[KasaState]):
                 translation_key="kasa_unreachable",
                 translation_placeholders={"where": self.name, "error": str(err)},
             ) from err
+        self._check_identity(reading)
         totals: list[float | None] = []
         for slot, outlet in enumerate(reading.outlets):
             if outlet.realtime is None:
@@ -100,6 +104,37 @@ class KasaCoordinator(DataUpdateCoordinator[KasaState]):
         if self._totals:
             self._store.async_delay_save(self._totals_to_store, STORAGE_SAVE_DELAY_S)
         return KasaState(reading, totals)
+
+    def _check_identity(self, reading: StripReading) -> None:
+        """The entry's strip, or UpdateFailed and a repair issue: a DHCP lease can hand its
+        address to another device, whose energy must never be mixed into this strip's totals."""
+        expected = self.config_entry.unique_id
+        found = format_mac(reading.info.mac)
+        issue_id = f"kasa_other_device_{self.config_entry.entry_id}"
+        if expected is None or found == expected:
+            if self._other_device:
+                self._other_device = False
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                _LOGGER.info("%s: the strip answers at its address again", self.name)
+            return
+        self.client.stats.failed_polls += 1
+        placeholders = {"where": self.name, "expected": expected, "found": found}
+        if not self._other_device:
+            self._other_device = True
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="kasa_other_device",
+                translation_placeholders=placeholders,
+            )
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="kasa_other_device",
+            translation_placeholders=placeholders,
+        )
 
     async def async_set_outlet(self, slot: int | None, on: bool) -> None:
         """Switch an outlet (slot None: the LED), then show the confirmed state immediately."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .stored import record
+
 # A raw value below this share of the previous one is a restart from zero, not a glitch.
 RESET_RATIO = 0.5
 
@@ -56,7 +58,8 @@ class MonotonicTotal:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> MonotonicTotal:
+        """From storage; StoredRecordError if the record is not of this shape."""
         if not data:
             return cls()
-        last_raw = data.get("last_raw")
-        return cls(float(data.get("offset", 0.0)), None if last_raw is None else float(last_raw))
+        total = record(cls, data)
+        return cls(float(total.offset), None if total.last_raw is None else float(total.last_raw))

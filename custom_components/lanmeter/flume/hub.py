@@ -18,6 +18,7 @@ from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
 from ..runtime import LanMeterConfigEntry
+from ..stored import load_one
 from .const import (
     CONF_AWAY_ENTITY,
     CONF_CONTINUOUS_MIN,
@@ -72,6 +73,15 @@ class FlumeState:
     calibration_start_pulses: int | None = None
 
 
+def _stored[T](stored: dict[str, Any], key: str, kind: type[T]) -> T | None:
+    """One plain stored value of the expected type, or None (a wrong type is logged)."""
+    value = stored.get(key)
+    if value is None or (isinstance(value, kind) and not isinstance(value, bool)):
+        return value
+    _LOGGER.warning("Skipped the stored Flume %s: %r is not a %s", key, value, kind.__name__)
+    return None
+
+
 class FlumeHub(DataUpdateCoordinator[FlumeState]):
     """One bridge and its sensor."""
 
@@ -108,14 +118,16 @@ class FlumeHub(DataUpdateCoordinator[FlumeState]):
 
     async def async_load(self) -> None:
         """The last counter, day start and leak state survive restarts: no volume is lost."""
-        stored = await self._store.async_load() or {}
+        stored = await self._store.async_load()
+        if not isinstance(stored, dict):
+            stored = {}
         state = self.data
-        state.meter = PulseMeter.from_dict(stored.get("meter"))
-        state.leaks = LeakState.from_dict(stored.get("leaks"))
-        state.day = stored.get("day")
-        state.day_start_pulses = stored.get("day_start_pulses")
-        state.calibration_start_pulses = stored.get("calibration_start_pulses")
-        state.bridge_id = stored.get("bridge_id")
+        state.meter = load_one("Flume meter", stored.get("meter"), PulseMeter.from_dict, PulseMeter)
+        state.leaks = load_one("Flume leaks", stored.get("leaks"), LeakState.from_dict, LeakState)
+        state.day = _stored(stored, "day", str)
+        state.day_start_pulses = _stored(stored, "day_start_pulses", int)
+        state.calibration_start_pulses = _stored(stored, "calibration_start_pulses", int)
+        state.bridge_id = _stored(stored, "bridge_id", str)
         self.config_entry.async_on_unload(
             async_track_time_interval(self.hass, self._check_connection, CHECK_EVERY)
         )

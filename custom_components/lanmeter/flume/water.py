@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..stored import record
 from .messages import PulseSample
 
 ZERO_AFTER_S = 90  # slower than a pulse per 90 s is not flow the sensor can tell apart from none
@@ -83,7 +84,8 @@ class PulseMeter:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> PulseMeter:
-        return cls(**data) if data else cls()
+        """From storage; StoredRecordError if the record is not of this shape."""
+        return record(cls, data) if data else cls()
 
 
 @dataclass(frozen=True)
@@ -136,4 +138,5 @@ class LeakState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> LeakState:
-        return cls(**data) if data else cls()
+        """From storage; StoredRecordError if the record is not of this shape."""
+        return record(cls, data) if data else cls()

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from ..stored import record
+
 
 @dataclass
 class CostToday:
@@ -49,4 +51,5 @@ class CostToday:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> CostToday:
-        return cls(**data) if data else cls()
+        """From storage; StoredRecordError if the record is not of this shape."""
+        return record(cls, data) if data else cls()

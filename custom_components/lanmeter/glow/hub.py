@@ -23,6 +23,7 @@ from homeassistant.util import dt as dt_util
 from ..const import DOMAIN
 from ..counters import MonotonicTotal
 from ..runtime import LanMeterConfigEntry
+from ..stored import StoredRecordError, load_each
 from .cost import CostToday
 from .local_mqtt import GlowMessageError, decode_message, parse_topic
 from .readings import GlowReading
@@ -80,6 +81,17 @@ class CadState:
         return self.reading.standing_charge_gbp if self.reading else None
 
 
+def _cad_from_store(device_id: str, saved: Any) -> CadState:
+    if not isinstance(saved, dict) or set(saved) != {"cost", "import_total", "export_total"}:
+        raise StoredRecordError(f"not a CAD record: {str(saved)[:60]}")
+    return CadState(
+        device_id,
+        cost=CostToday.from_dict(saved["cost"]),
+        import_total=MonotonicTotal.from_dict(saved["import_total"]),
+        export_total=MonotonicTotal.from_dict(saved["export_total"]),
+    )
+
+
 class GlowHub(DataUpdateCoordinator[dict[str, CadState]]):
     """The CADs of one entry and their latest state."""
 
@@ -97,14 +109,9 @@ class GlowHub(DataUpdateCoordinator[dict[str, CadState]]):
 
     async def async_load(self) -> None:
         """Known CADs come back with their cost-so-far and energy offsets after a restart."""
-        stored = await self._store.async_load() or {}
-        for device_id, saved in stored.get("devices", {}).items():
-            self.data[device_id] = CadState(
-                device_id,
-                cost=CostToday.from_dict(saved.get("cost")),
-                import_total=MonotonicTotal.from_dict(saved.get("import_total")),
-                export_total=MonotonicTotal.from_dict(saved.get("export_total")),
-            )
+        stored = await self._store.async_load()
+        devices = stored.get("devices") if isinstance(stored, dict) else None
+        self.data.update(load_each("Glow CAD", devices, _cad_from_store))
         self.config_entry.async_on_unload(
             async_track_time_interval(self.hass, self._check_stale, CHECK_EVERY)
         )

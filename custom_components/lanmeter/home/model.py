@@ -17,6 +17,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..const import CONF_KIND, DOMAIN, KIND_KASA, KIND_WEMO
 from ..runtime import LanMeterConfigEntry
+from ..stored import load_one
 from .breakdown import (
     DeviceChanges,
     RollingPercentile,
@@ -103,8 +104,13 @@ class HomeModel(DataUpdateCoordinator[HomeState]):
         )
 
     async def async_start(self) -> None:
-        stored = await self._store.async_load() or {}
-        self.percentile = RollingPercentile.from_dict(stored.get("always_on"))
+        stored = await self._store.async_load()
+        self.percentile = load_one(
+            "Always On history",
+            stored.get("always_on") if isinstance(stored, dict) else None,
+            RollingPercentile.from_dict,
+            RollingPercentile,
+        )
         self._subscribe()
         # Start from the mains' current level, so the first change can already be a step.
         if (mains := self.hass.states.get(self.mains)) is not None and (

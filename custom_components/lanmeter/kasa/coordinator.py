@@ -18,6 +18,7 @@ from homeassistant.util import dt as dt_util
 from ..const import DOMAIN
 from ..counters import MonotonicTotal
 from ..runtime import LanMeterConfigEntry
+from ..stored import load_each
 from .client import KasaAuthError, KasaConnectionError, KasaStripClient, StripReading
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S
 from .readings import KasaAnswerError
@@ -65,11 +66,13 @@ class KasaCoordinator(DataUpdateCoordinator[KasaState]):
 
     async def async_load_totals(self) -> None:
         """Restore the energy offsets, so a reset while Home Assistant was down is caught."""
-        stored = await self._store.async_load() or {}
-        self._totals = {
-            int(slot): MonotonicTotal.from_dict(value)
-            for slot, value in stored.get("totals", {}).items()
-        }
+        stored = await self._store.async_load()
+        totals = load_each(
+            "Kasa energy total",
+            stored.get("totals") if isinstance(stored, dict) else None,
+            lambda slot, value: (int(slot), MonotonicTotal.from_dict(value)),
+        )
+        self._totals = dict(totals.values())
 
     def _totals_to_store(self) -> dict[str, Any]:
         return {"totals": {str(slot): total.as_dict() for slot, total in self._totals.items()}}

@@ -6,6 +6,9 @@ import json
 
 from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 
 from tests.mosquitto import mqtt_broker  # noqa: F401
 from tests.simulators.flume_bridge import SimulatedFlumeBridge
@@ -109,3 +112,18 @@ async def test_broken_numbers_and_nesting_are_counted_never_raised(
     assert sum(hub.counters.values()) >= 1
     await publish(hass, bridge.water, [(60, 6.0)])
     assert float(state(hass, "water_total")) > before
+
+
+async def test_diagnostics_name_neither_sensor_nor_bridge(
+    hass: HomeAssistant,
+    hass_client,
+    bridge: SimulatedFlumeBridge,  # noqa: F811
+) -> None:
+    entry = await add_flume(hass, bridge)
+    await publish(hass, bridge.hello)
+    await publish(hass, bridge.water, [(60, 6.0)])
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(diagnostics)
+    for identifier in (bridge.sensor_id, bridge.bridge_id):
+        assert identifier not in text and identifier.lower() not in text
+    assert diagnostics["device"]["meter"]["counter"] is not None  # the rest is still there

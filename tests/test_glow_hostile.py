@@ -314,3 +314,19 @@ async def test_topic_prefixes_with_wildcards_are_refused(hass: HomeAssistant, pr
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"topic_prefix": "invalid_topic"}
+
+
+async def test_diagnostics_name_no_cad(hass: HomeAssistant, hass_client) -> None:
+    """CAD ids are dict keys and topic parts too: every one is replaced by a stable alias."""
+    entry = await add_receiver(hass, free_port())
+    first, second = cad_ids(2)
+    async with SimulatedCad(url(entry), first) as cad:
+        assert (await cad.upload())[0] == 200
+    async with SimulatedCad(url(entry), second) as cad:
+        assert (await cad.upload())[0] == 403  # named in a counter's log detail, a question
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(diagnostics)
+    for device_id in (first, second, first.lower()):
+        assert device_id not in text
+    assert list(diagnostics["device"]["devices"]) == ["**REDACTED_1**"]

@@ -38,4 +38,7 @@ REDACT_KEYS: Final = {
     "mpan",
     "mprn",
     "unique_id",
+    "sensor_id",
+    "bridge_id",
+    "allowed_devices",
 }

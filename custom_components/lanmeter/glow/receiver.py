@@ -86,6 +86,34 @@ class Upload:
     tariff: Tariff | None = None
 
 
+class UploadRefused(Exception):
+    """A body that is not an upload: `kind` is a key of REFUSALS."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind, self.detail = kind, detail
+
+
+def parse_upload(device_id: str, body: bytes, received: datetime) -> Upload:
+    """A /zb02 body as an Upload (a reading or a tariff); UploadRefused for anything else.
+    Pure: the fuzz tests drive it with arbitrary bytes."""
+    if is_tariff_text(body):
+        try:
+            return Upload(device_id, tariff=decode_tariff(body.decode("ascii", "replace")))
+        except TariffError as err:
+            raise UploadRefused("bad_tariff", str(err)) from err
+    try:
+        decoded = json.loads(body)
+    except (ValueError, RecursionError) as err:
+        raise UploadRefused("bad_json") from err
+    try:
+        return Upload(device_id, reading=decode_upload(decoded, received))
+    except GlowValueError as err:
+        raise UploadRefused("bad_value", str(err)) from err
+    except GlowPayloadError as err:
+        raise UploadRefused("not_an_upload", str(err)) from err
+
+
 # The integration's answer to an upload: None to accept it, or the REFUSALS kind to answer.
 UploadHandler = Callable[[Upload], str | None]
 
@@ -284,23 +312,10 @@ class Zb02Receiver:
         except web.HTTPRequestEntityTooLarge:
             return self._refuse("too_large")
 
-        received = datetime.now(UTC)
-        if is_tariff_text(body):
-            try:
-                upload = Upload(device_id, tariff=decode_tariff(body.decode("ascii", "replace")))
-            except TariffError as err:
-                return self._refuse("bad_tariff", str(err))
-        else:
-            try:
-                decoded = json.loads(body)
-            except (ValueError, RecursionError):
-                return self._refuse("bad_json")
-            try:
-                upload = Upload(device_id, reading=decode_upload(decoded, received))
-            except GlowValueError as err:
-                return self._refuse("bad_value", str(err))
-            except GlowPayloadError as err:
-                return self._refuse("not_an_upload", str(err))
+        try:
+            upload = parse_upload(device_id, body, datetime.now(UTC))
+        except UploadRefused as refused:
+            return self._refuse(refused.kind, refused.detail)
         if (refusal := self._handler(upload)) is not None:
             return self._refuse(refusal, device_id)
         self.counters["accepted_tariff" if upload.tariff else "accepted"] += 1

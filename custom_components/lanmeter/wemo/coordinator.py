@@ -46,6 +46,10 @@ STANDBY_NAMES = {0: "off", 1: "on", 8: "standby"}
 DEVICE_ERRORS = (PyWeMoException, ActionException, OSError, ValueError)
 
 
+# What a malformed pushed value makes pywemo or snapshot() raise: the event is counted, ignored.
+EVENT_ERRORS = (*DEVICE_ERRORS, KeyError, IndexError, TypeError)
+
+
 @dataclass(frozen=True)
 class WemoState:
     is_on: bool
@@ -72,6 +76,13 @@ def snapshot(device: WeMoDevice) -> WemoState:
         on_today_s=int(device.today_on_time),
         standby=STANDBY_NAMES.get(binary, "on" if state else "off"),
     )
+
+
+def apply_event(device: WeMoDevice, event_type: str, params: str) -> WemoState:
+    """A pushed value (from a NOTIFY) into pywemo's cache, then the state (no I/O); raises one of
+    EVENT_ERRORS for a malformed value."""
+    device.subscription_update(event_type, params)
+    return snapshot(device)
 
 
 class WemoCoordinator(DataUpdateCoordinator[WemoState]):
@@ -148,10 +159,8 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
                 self.fire_long_press()
             return
         try:
-            # pywemo parses the pushed value into its cache (no I/O).
-            self.device.subscription_update(event_type, params)
-            state = snapshot(self.device)
-        except (*DEVICE_ERRORS, KeyError, IndexError, TypeError) as err:
+            state = apply_event(self.device, event_type, params)
+        except EVENT_ERRORS as err:
             self.bad_events += 1
             _LOGGER.debug("Ignored a malformed %s event from %s: %s", event_type, self.name, err)
             return

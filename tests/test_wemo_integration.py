@@ -13,6 +13,7 @@ from homeassistant import config_entries
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from homeassistant.util import dt as dt_util
@@ -371,6 +372,14 @@ async def test_two_wemos_starting_together_share_one_push_server(hass: HomeAssis
         registries = {e.runtime_data.device.registry for e in entries}
         assert len(registries) == 1
         assert registries.pop().users == 2
+        # Two WeMos are two devices (Home Assistant merges devices that share a MAC).
+        devices = {
+            d.id
+            for e in entries
+            for d in dr.async_entries_for_config_entry(dr.async_get(hass), e.entry_id)
+        }
+        assert len(devices) == 2
+        assert first.mac != second.mac
         for entry in entries:
             await hass.config_entries.async_unload(entry.entry_id)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+import hashlib
 import itertools
 import re
 import time
@@ -94,6 +95,9 @@ class SimulatedWemo:
         self.model = model
         self.udn_prefix, self.device_type, self.model_name, self.has_insight = MODELS[model]
         self.serial = serial
+        # Belkin's OUI, then three bytes of the serial: every simulated device its own MAC
+        # (Home Assistant merges devices that share one).
+        self.mac = "94103E" + hashlib.sha1(serial.encode()).hexdigest()[:6].upper()
         self.port = port
         self.name = f"WeMo {model}"
         self.state = 0
@@ -265,7 +269,7 @@ class SimulatedWemo:
             f"<modelDescription>Belkin Plugin Socket 1.0</modelDescription>"
             f"<modelName>{self.model_name}</modelName><modelNumber>1.0</modelNumber>"
             f"<serialNumber>{self.serial}</serialNumber><UDN>{self.udn}</UDN>"
-            "<macAddress>94103EA1B2C3</macAddress>"
+            f"<macAddress>{self.mac}</macAddress>"
             f"<firmwareVersion>WeMo_WW_2.00.11408.PVT-OWRT-{self.model_name}</firmwareVersion>"
             f"<binaryState>{self.binary_state()}</binaryState>"
             f"<serviceList>{service_xml}</serviceList></device></root>"

@@ -3,9 +3,8 @@
 - Always On is the 1st percentile of home power over a rolling 24 h window, time-weighted (a value
   counts for as long as it held), kept in 96 quarter-hour slots of 5 W bins: memory is bounded
   whatever the update rate, and old slots simply fall out of the window.
-- A step is a change between two steady levels that lasts: a new level must hold (within half the
-  threshold, or 2 % of the level) for `settle_s` and two readings before it counts (hysteresis
-  against noise).
+- A step is a change between two steady levels that lasts: two readings in a row that agree, away
+  from the level by more than the threshold and the noise measured at that level (StepDetector).
 - Steps up and down of matching size are paired (Hart 1985): within 35 W, or 3.5 % above 1 kW.
 """
 
@@ -14,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 import math
+import statistics
 from typing import Any
 
 SLOT_S = 900
@@ -117,41 +117,130 @@ class Step:
 
 
 class StepDetector:
-    """Finds lasting steps in a power signal, ignoring noise smaller than half the threshold."""
+    """Finds lasting steps in a power signal, promptly, at any load.
 
-    def __init__(self, threshold_w: float = 30.0, settle_s: float = 8.0) -> None:
+    The noise is measured online at the current level: a robust spread (median absolute
+    deviation) of the recent readings at that level; until enough are in, the previous level's
+    noise or a floor of 3 W + 1 % of the level. A reading further than Z_DEPART noise widths
+    (and half the threshold) from the level starts a candidate level. Readings that agree with
+    the candidate's mean join it; it becomes a step once its mean (of two readings or more) is at
+    least the threshold away from the level and clearly outside the noise (Z_STEP widths of the
+    difference of two means): two or three readings for a big step, a few more for a small one
+    at a noisy level. A first reading that the next ones disagree with was a spike (motor inrush)
+    and is dropped; a first reading followed by a further jump the same way was a level of its
+    own (two appliances switching a few seconds apart): both are steps.
+    """
+
+    Z_DEPART = 2.5
+    Z_AGREE = 3.0
+    Z_STEP = 4.0
+    Z_SIZE = 1.5  # a step is reported once its size is known to within ~15 % (or the threshold)
+    WINDOW = 24  # readings at the current level kept for the noise estimate
+    MIN_SAMPLES = 6
+    MAX_CANDIDATE = 8  # readings a candidate may take to prove itself
+
+    def __init__(self, threshold_w: float = 30.0, settle_s: float = 0.0) -> None:
         self.threshold_w = threshold_w
-        self.settle_s = settle_s
+        self.settle_s = settle_s  # optional: a new level must also last this long
         self.steady_w: float | None = None
-        self._candidate: list[tuple[float, float]] = []  # (time, value) of a possible new level
+        self._level: deque[float] = deque(maxlen=self.WINDOW)
+        self._candidate: list[tuple[float, float]] = []  # (time, value) away from the level
+        self._after_spike = False  # the candidate restarted after a reading that did not last
+        self._noise_w = 0.0
 
     @property
-    def band_w(self) -> float:
-        """Noise allowed around a level: half the threshold, or 2 % of the level when the house
-        draws kilowatts (appliances fluctuate in proportion to what they draw)."""
-        return max(self.threshold_w / 2, 0.02 * abs(self.steady_w or 0.0))
+    def noise_w(self) -> float:
+        """One noise width (a standard deviation) at the current level."""
+        return self._noise_w
+
+    def _floor(self) -> float:
+        return 3.0 + 0.01 * abs(self.steady_w or 0.0)
+
+    def _settle(self, values: list[float]) -> None:
+        """Start a new level from these readings (the old level's noise stays as a prior)."""
+        self._level.clear()
+        self._level.extend(values)
+        self._update_level()
+
+    def _update_level(self) -> None:
+        values = sorted(self._level)
+        middle = values[len(values) // 2]
+        self.steady_w = middle if len(values) % 2 else (values[len(values) // 2 - 1] + middle) / 2
+        floor = self._floor()
+        if len(values) >= self.MIN_SAMPLES:
+            deviations = sorted(abs(v - self.steady_w) for v in values)
+            mad = deviations[len(deviations) // 2] * 1.4826
+            self._noise_w = max(mad, 0.5 * floor)
+        elif len(values) >= 2:
+            # Few readings yet: their spread (inflated: small samples understate it), the last
+            # level's noise and the floor, whichever is largest.
+            spread = statistics.stdev(values) * 1.5
+            self._noise_w = max(floor, self._noise_w, spread)
+        else:
+            self._noise_w = max(floor, self._noise_w)
 
     def add(self, value: float, now: float) -> Step | None:
         if self.steady_w is None:
-            self.steady_w = value
+            self._settle([value])
             return None
-        if abs(value - self.steady_w) <= self.band_w:
-            self._candidate.clear()  # back to (or still at) the steady level
+        level, noise = self.steady_w, self._noise_w
+        near_level = abs(value - level) <= max(self.Z_DEPART * noise, self.threshold_w / 2)
+        if near_level and self._candidate:
+            # Noise scatters a small step's readings: one nearer the candidate than the level
+            # still counts for it.
+            mean = sum(v for _, v in self._candidate) / len(self._candidate)
+            near_level = abs(value - level) <= abs(value - mean)
+        if near_level:
+            self._candidate.clear()  # at the level: a spike (if any) is over
+            self._after_spike = False
+            self._level.append(value)
+            self._update_level()
             return None
-        if self._candidate and abs(value - self._level()) > self.band_w:
-            self._candidate.clear()  # still moving: start the candidate again here
         self._candidate.append((now, value))
-        lasted = now - self._candidate[0][0]
-        if len(self._candidate) < 2 or lasted < self.settle_s:
+        if len(self._candidate) == 1:
             return None
-        level = self._level()
-        step = Step(self._candidate[0][0], level - self.steady_w, self.steady_w, level)
-        self.steady_w = level
+        values = [v for _, v in self._candidate]
+        # Readings at the candidate level are as noisy as that level is (more at kilowatts).
+        candidate_noise = max(noise, 3.0 + 0.01 * abs(value))
+        agree = max(self.Z_AGREE * candidate_noise, self.threshold_w / 2)
+        earlier = sum(values[:-1]) / (len(values) - 1)
+        if abs(value - earlier) > agree:
+            return self._disagreement(level)
+        if now - self._candidate[0][0] < self.settle_s:
+            return None
+        mean = sum(values) / len(values)
+        size = mean - level
+        spread = math.sqrt(noise**2 / len(self._level) + candidate_noise**2 / len(values))
+        if abs(size) < max(self.threshold_w, self.Z_STEP * spread):
+            if len(values) >= self.MAX_CANDIDATE:
+                self._candidate.clear()  # a drift or a wobble, not a step
+            return None
+        precise = self.Z_SIZE * spread <= max(self.threshold_w, 0.15 * abs(size))
+        if not precise and len(values) < self.MAX_CANDIDATE:
+            return None  # a small step at a noisy level: a few more readings for its size
+        start = self._candidate[0][0]
         self._candidate.clear()
-        return step if abs(step.size_w) >= self.threshold_w else None
+        self._after_spike = False
+        self._settle(values)
+        return Step(start, size, level, mean)
 
-    def _level(self) -> float:
-        return sum(v for _, v in self._candidate) / len(self._candidate)
+    def _disagreement(self, level: float) -> Step | None:
+        """The newest reading left the candidate level: a spike before it, or a staircase."""
+        (t1, first), (t2, second) = self._candidate[-2], self._candidate[-1]
+        up_first, then = first - level, second - first
+        if (
+            len(self._candidate) == 2
+            and not self._after_spike
+            and abs(up_first) >= self.threshold_w
+            and abs(then) >= self.threshold_w
+            and (up_first > 0) == (then > 0)
+        ):
+            self._settle([first])
+            self._candidate = [(t2, second)]
+            return Step(t1, up_first, level, first)
+        self._candidate = [(t2, second)]
+        self._after_spike = True
+        return None
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 import json
+import random
 import socket
 from typing import Any
 
@@ -461,3 +462,59 @@ def test_broadcast_and_multicast_sources_are_never_answered(source: str) -> None
     assert not sense_bridge.answerable_source(source, frozenset())
     assert sense_bridge.answerable_source("192.168.1.40", frozenset())
     assert not sense_bridge.answerable_source("192.168.1.41", frozenset({"192.168.1.40"}))
+
+
+async def settle_noisy_level(trace: Trace, level: float, readings: int = 24) -> None:
+    """A noisy house at `level` W (1 % + 3 W), one reading every 5 s."""
+    rng = random.Random(level)
+    for _ in range(readings):
+        await trace.at(5, mains=round(level + rng.gauss(0, 0.01 * level + 3), 1))
+
+
+async def test_a_step_at_two_kilowatts_is_reported_within_three_readings(
+    hass: HomeAssistant, freezer, events: list[dict[str, Any]]
+) -> None:
+    """At 2 kW the noise is ~23 W: a 250 W appliance turning on is reported within 15 s, with
+    its size, not 40-110 s later (the old fixed band restarted its hold on every noisy read)."""
+    trace = Trace(hass, freezer)
+    await trace.at(0, mains=2000, kettle_power=0, fridge_power=0)
+    await add_home(hass)
+    await settle_noisy_level(trace, 2000)
+    assert events == []  # noise alone never makes an event
+    rng = random.Random(7)
+    reported_after = None
+    for reading in range(1, 7):
+        await trace.at(5, mains=round(2250 + rng.gauss(0, 25.5), 1))
+        if events and reported_after is None:
+            reported_after = reading
+    assert reported_after is not None and reported_after <= 3
+    assert len(events) == 1
+    assert events[0]["event_type"] == "appliance_on"
+    assert events[0]["step_w"] == pytest.approx(250, abs=37.5)
+
+
+async def test_spikes_make_no_event_and_close_steps_make_two(
+    hass: HomeAssistant, freezer, events: list[dict[str, Any]]
+) -> None:
+    trace = Trace(hass, freezer)
+    await trace.at(0, mains=300, kettle_power=0, fridge_power=0)
+    await add_home(hass)
+    await settle_noisy_level(trace, 300)
+    # A motor's inrush: one reading at 900 W, then back to the level. Nothing happened.
+    await trace.at(5, mains=900)
+    await settle_noisy_level(trace, 300, readings=4)
+    assert events == []
+    # An inrush, then the motor runs at 150 W: one event of the running size, not the spike.
+    await trace.at(5, mains=750)
+    await settle_noisy_level(trace, 450, readings=6)
+    assert [e["event_type"] for e in events] == ["appliance_on"]
+    assert events[0]["step_w"] == pytest.approx(150, abs=30)
+    events.clear()
+    # A kettle, then a toaster one reading later: two events.
+    await trace.at(5, mains=2450)
+    await trace.at(5, mains=3350)
+    await settle_noisy_level(trace, 3350, readings=4)
+    assert [(e["event_type"], round(e["step_w"], -2)) for e in events] == [
+        ("appliance_on", 2000),
+        ("appliance_on", 900),
+    ]

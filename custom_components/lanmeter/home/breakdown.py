@@ -228,10 +228,11 @@ class StepDetector:
         """The newest reading left the candidate level: a spike before it, or a staircase."""
         (t1, first), (t2, second) = self._candidate[-2], self._candidate[-1]
         up_first, then = first - level, second - first
+        clear = max(self.threshold_w, self.Z_STEP * self._noise_w)  # a level, not a noisy read
         if (
             len(self._candidate) == 2
             and not self._after_spike
-            and abs(up_first) >= self.threshold_w
+            and abs(up_first) >= clear
             and abs(then) >= self.threshold_w
             and (up_first > 0) == (then > 0)
         ):

@@ -88,8 +88,11 @@ async def test_future_timestamps_do_not_freeze_the_total(
         b'{"16": ' + b"9" * 5000 + b"}",
         b"[" * 50000,
         b'{"a":' * 20000 + b"1" + b"}" * 20000,
+        b'{"16": "loud", "32": [3252]}',
     ],
-)
+    ids=["nan", "infinity", "nan-time", "huge-float", "huge-int", "huge-status", "deep-list",
+         "deep-dict", "wrong-types"],
+)  # fmt: skip
 async def test_broken_numbers_and_nesting_are_counted_never_raised(
     hass: HomeAssistant,
     bridge: SimulatedFlumeBridge,  # noqa: F811

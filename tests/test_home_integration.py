@@ -441,7 +441,7 @@ async def test_sense_monitor_addresses_are_checked_in_the_form(hass: HomeAssista
         "mains": "sensor.mains",
         "devices": [],
         "step_threshold": 30,
-        "emulate_sense": True,
+        "emulate_sense": False,  # the addresses are checked whether the bridge is on or not
         "sense_port": 9999,
         "sense_monitors": "192.168.1.40, sense.local",
     }

@@ -136,9 +136,15 @@ def status(data: Any, from_bridge: bool) -> SensorStatus | BridgeStatus:
     """Type 2, whose bit-mask keys mean different things for the sensor and the bridge."""
     if not isinstance(data, dict):
         raise FlumeMessageError("a status message is an object")
-    if from_bridge:
-        return BridgeStatus(_int(data, "32"), _int(data, "512"))
-    return SensorStatus(_int(data, "16"), _int(data, "32"))
+    reading: SensorStatus | BridgeStatus = (
+        BridgeStatus(_int(data, "32"), _int(data, "512"))
+        if from_bridge
+        else SensorStatus(_int(data, "16"), _int(data, "32"))
+    )
+    if all(value is None for value in reading.__dict__.values()):
+        # Nothing usable: keep the last values rather than blank them.
+        raise FlumeMessageError("a status message without any known value")
+    return reading
 
 
 def looks_like_bridge_status(data: Any) -> bool:

@@ -92,7 +92,10 @@ def _line(name: str, result: Score) -> str:
 
 
 async def test_trace_benchmark(
-    hass: HomeAssistant, enable_custom_integrations: None, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     lines = [
         f"Seeds {SEEDS}, {HOURS:g} h each, threshold 30 W. An event matches a true change when "

@@ -40,6 +40,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> 
     device = await kind_setup(hass, entry)
     entry.runtime_data = LanMeterData(kind=kind, device=device)
     await hass.config_entries.async_forward_entry_setups(entry, device.platforms)
+    device.platforms_ready()
     return True
 
 

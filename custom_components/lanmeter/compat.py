@@ -6,6 +6,8 @@ sees a deprecation report (current: "via_device" and `async_get_device` break in
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntry, DeviceInfo
@@ -33,3 +35,21 @@ def device_by_identifier(
         return registry.async_get_device_by_identifier(identifier, entry_id)  # type: ignore[no-any-return,unused-ignore]
     device = registry.async_get_device(identifiers={identifier})
     return device if device is not None and entry_id in device.config_entries else None
+
+
+def energy_statistic_metadata(statistic_id: str) -> Any:
+    """Metadata of an entity's kWh total, as recorder.async_import_statistics takes it
+    (2025.10 added unit_class; has_mean gave way to mean_type)."""
+    from homeassistant.components.recorder.models import StatisticMeanType, StatisticMetaData
+
+    metadata: dict[str, Any] = {
+        "mean_type": StatisticMeanType.NONE,
+        "has_sum": True,
+        "name": None,
+        "source": "recorder",
+        "statistic_id": statistic_id,
+        "unit_of_measurement": "kWh",
+    }
+    if "unit_class" in StatisticMetaData.__annotations__:
+        metadata["unit_class"] = "energy"
+    return metadata

@@ -21,6 +21,9 @@ class KindRuntime(Protocol):
     def entities(self, platform: Platform) -> list[Entity]:
         """Entities this device has on the platform when the entry is set up."""
 
+    def platforms_ready(self) -> None:
+        """The platforms' entities exist (start work that needs their entity ids)."""
+
     async def async_shutdown(self) -> None:
         """Close connections and listeners; called on unload."""
 

@@ -93,6 +93,7 @@ class Outlet:
     total_wh: float = 0.0
     today_wh: float = 0.0
     switched_at: float = field(default_factory=time.monotonic)
+    history_wh: dict[dt.date, float] = field(default_factory=dict)  # past days, as the meter keeps
 
     def power_w(self) -> float:
         return self.load_w if self.on else 0.0
@@ -163,6 +164,19 @@ class SimulatedKasaDevice:
     def set_load(self, slot: int, watts: float) -> None:
         self._tick()
         self.outlets[slot].load_w = watts
+
+    def with_history(self, days: int = 35, seed: int = 0) -> SimulatedKasaDevice:
+        """Weeks of plausible daily use per outlet (what a strip's meter keeps for daystat and
+        monthstat): around what its load would use in ~3 hours a day, varying by day."""
+        rng = random.Random(f"{self.mac}-{seed}")
+        today = dt.date.today()
+        for outlet in self.outlets:
+            typical_wh = max(outlet.load_w, rng.uniform(20, 120)) * rng.uniform(1.5, 4.0)
+            for back in range(1, days + 1):
+                day = today - dt.timedelta(days=back)
+                outlet.history_wh[day] = round(typical_wh * rng.uniform(0.4, 1.6), 1)
+            outlet.total_wh += sum(outlet.history_wh.values())
+        return self
 
     def power_cut(self) -> None:
         """What a strip does after losing power: meters restart from zero, relays stay."""
@@ -271,20 +285,30 @@ class SimulatedKasaDevice:
             slot = targets[0]
             return self._realtime(self.outlets[slot], slot)
         if (module, method) == ("emeter", "get_daystat"):
-            today = dt.date.today()
             outlet = self.outlets[targets[0]]
-            days = []
-            if args.get("year") == today.year and args.get("month") == today.month:
-                days.append(self._energy_entry(today, outlet.today_wh, with_day=True))
+            year, month = args.get("year"), args.get("month")
+            days = [
+                self._energy_entry(day, wh, with_day=True)
+                for day, wh in sorted(self._days(outlet).items())
+                if (day.year, day.month) == (year, month)
+            ]
             return {"day_list": days, "err_code": 0}
         if (module, method) == ("emeter", "get_monthstat"):
-            today = dt.date.today()
             outlet = self.outlets[targets[0]]
-            months = []
-            if args.get("year") == today.year:
-                months.append(self._energy_entry(today, outlet.today_wh, with_day=False))
+            by_month: dict[dt.date, float] = {}
+            for day, wh in self._days(outlet).items():
+                if day.year == args.get("year"):
+                    first = day.replace(day=1)
+                    by_month[first] = by_month.get(first, 0.0) + wh
+            months = [
+                self._energy_entry(first, wh, with_day=False)
+                for first, wh in sorted(by_month.items())
+            ]
             return {"month_list": months, "err_code": 0}
         return {"err_code": -2, "err_msg": "member not support"}
+
+    def _days(self, outlet: Outlet) -> dict[dt.date, float]:
+        return {**outlet.history_wh, dt.date.today(): outlet.today_wh}
 
     def _energy_entry(self, day: dt.date, wh: float, *, with_day: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {"year": day.year, "month": day.month}

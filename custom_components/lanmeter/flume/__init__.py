@@ -28,6 +28,9 @@ class FlumeDevice:
     def entities(self, platform: Platform) -> list[Entity]:
         return build_entities(self.hub, platform)
 
+    def platforms_ready(self) -> None:
+        """Nothing waits for the entities here."""
+
     async def async_shutdown(self) -> None:
         await self.mqtt.stop()
         await self.hub.async_save_now()

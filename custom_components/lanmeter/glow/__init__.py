@@ -63,6 +63,9 @@ class GlowDevice:
                 return True
         return True
 
+    def platforms_ready(self) -> None:
+        """Nothing waits for the entities here."""
+
     async def async_shutdown(self) -> None:
         if self.receiver:
             await self.receiver.stop()

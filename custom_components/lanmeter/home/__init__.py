@@ -32,6 +32,9 @@ class HomeDevice:
     def entities(self, platform: Platform) -> list[Entity]:
         return build_entities(self.model, platform)
 
+    def platforms_ready(self) -> None:
+        """Nothing waits for the entities here."""
+
     async def async_shutdown(self) -> None:
         if self._transport and self.bridge:
             await stop_bridge(self._transport, self.bridge)

@@ -23,6 +23,7 @@ from .coordinator import KasaCoordinator, scan_interval
 from .entities import build_entities, strip_device_info
 from .entry_data import entry_connection, entry_credentials
 from .poll_clock import poll_clock
+from .statistics import async_import_history
 
 
 class KasaDevice:
@@ -35,6 +36,16 @@ class KasaDevice:
 
     def entities(self, platform: Platform) -> list[Entity]:
         return build_entities(self.coordinator, platform)
+
+    def platforms_ready(self) -> None:
+        """The outlets' energy sensors exist: bring the strip's own history into their
+        statistics (in the background: setup does not wait for a dozen extra requests)."""
+        entry = self.coordinator.config_entry
+        entry.async_create_background_task(
+            self.coordinator.hass,
+            async_import_history(self.coordinator.hass, self.coordinator),
+            f"lanmeter history {entry.title}",
+        )
 
     async def async_shutdown(self) -> None:
         poll_clock(self.coordinator.hass).remove(self.coordinator)

@@ -40,6 +40,7 @@ from .readings import (
     SysInfo,
     module_answer,
     parse_day_energy,
+    parse_day_list,
     parse_realtime,
     parse_sysinfo,
 )
@@ -289,6 +290,13 @@ class KasaStripClient:
             self._day_bases[slot] = base
         assert base is not None
         return round(base.kwh + realtime.total_kwh - base.register_kwh, 3)
+
+    async def day_energy(self, child_id: str | None, year: int, month: int) -> dict[dt.date, float]:
+        """kWh per day of one month, as the outlet's meter kept them (get_daystat)."""
+        request: dict[str, Any] = {"emeter": {"get_daystat": {"year": year, "month": month}}}
+        if child_id is not None:
+            request = self._for(child_id, request)
+        return parse_day_list(module_answer(await self._query(request), "emeter", "get_daystat"))
 
     async def set_outlet(self, child_id: str | None, on: bool) -> None:
         """Switch one outlet (a child) or the whole plug; raises unless the strip confirms."""

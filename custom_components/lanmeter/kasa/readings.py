@@ -7,6 +7,7 @@ error answer never becomes a wrong number on a sensor.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import datetime as dt
 import math
 from typing import Any
 
@@ -146,6 +147,28 @@ def parse_realtime(answer: dict[str, Any]) -> Realtime:
     if reading.total_kwh < 0:
         raise KasaAnswerError(f"negative energy register: {reading.total_kwh}")
     return reading
+
+
+def parse_day_list(answer: dict[str, Any]) -> dict[dt.date, float]:
+    """Every day of a get_daystat answer, in kWh (the strip keeps a month per request)."""
+    days = answer.get("day_list")
+    if not isinstance(days, list):
+        raise KasaAnswerError("day_list is missing")
+    energy: dict[dt.date, float] = {}
+    for entry in days:
+        if not isinstance(entry, dict):
+            raise KasaAnswerError("day_list entry is not an object")
+        try:
+            day = dt.date(int(entry["year"]), int(entry["month"]), int(entry["day"]))
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
+            raise KasaAnswerError(f"day_list entry without a valid date: {entry}") from err
+        kwh = (
+            _number(entry, "energy_wh") / 1000 if "energy_wh" in entry else _number(entry, "energy")
+        )
+        if not 0 <= kwh < 1000:  # an outlet cannot use a MWh a day
+            raise KasaAnswerError(f"implausible day energy {kwh} kWh on {day}")
+        energy[day] = kwh
+    return energy
 
 
 def parse_day_energy(answer: dict[str, Any], year: int, month: int, day: int) -> float:

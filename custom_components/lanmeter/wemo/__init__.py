@@ -62,6 +62,9 @@ class WemoDevice:
     def entities(self, platform: Platform) -> list[Entity]:
         return build_entities(self.coordinator, platform)
 
+    def platforms_ready(self) -> None:
+        """Nothing waits for the entities here."""
+
     async def async_shutdown(self) -> None:
         await self.registry.forget(self.coordinator.device)
         await self.coordinator.async_shutdown()

@@ -1,0 +1,120 @@
+"""Import an outlet's own energy history into Home Assistant's long-term statistics.
+
+When a strip is added, the Energy dashboard would start empty: the strip's meter already kept
+each outlet's daily energy for months (get_daystat). LAN Meter imports those days into the
+statistics of the outlet's *Energy total* sensor, ending where Home Assistant's own statistics
+begin (kasa/history.py), so nothing is counted twice and a day Home Assistant already has is
+never replaced. A second import (every setup) finds those days present and adds nothing.
+Days missing in the middle (Home Assistant down for days) are not filled yet: their energy is
+in the first hour after the restart, where the recorder puts it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+
+from ..compat import energy_statistic_metadata
+from ..const import DOMAIN
+from .client import KasaConnectionError
+from .coordinator import KasaCoordinator
+from .history import HistoryRow, months_to_read, rows_before
+from .readings import KasaAnswerError
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def async_import_history(hass: HomeAssistant, coordinator: KasaCoordinator) -> int:
+    """Import every metered outlet's daily history; return the hourly rows imported."""
+    if "recorder" not in hass.config.components or coordinator.data is None:
+        return 0
+    info = coordinator.data.reading.info
+    if not info.has_meter:
+        return 0
+    registry = er.async_get(hass)
+    imported = 0
+    for outlet in info.outlets:
+        entity_id = registry.async_get_entity_id(
+            "sensor", DOMAIN, f"{info.mac}_{outlet.slot}_energy_total"
+        )
+        if entity_id is None:
+            continue
+        try:
+            rows = await _rows_for(hass, coordinator, outlet.slot, outlet.child_id, entity_id)
+        except (KasaConnectionError, KasaAnswerError) as err:
+            _LOGGER.info("%s: energy history not read (%s); tried again at the next start",
+                         coordinator.name, err)  # fmt: skip
+            return imported
+        if rows:
+            _import(hass, entity_id, rows)
+            imported += len(rows)
+    if imported:
+        _LOGGER.info("%s: imported %d hours of energy history", coordinator.name, imported)
+    return imported
+
+
+async def _rows_for(
+    hass: HomeAssistant,
+    coordinator: KasaCoordinator,
+    slot: int,
+    child_id: str | None,
+    entity_id: str,
+) -> list[HistoryRow]:
+    from homeassistant.components.recorder import get_instance
+    from homeassistant.components.recorder.statistics import statistics_during_period
+
+    tz = dt_util.get_default_time_zone()
+    today = dt_util.now().date()
+    days: dict[dt.date, float] = {}
+    for year, month in months_to_read(today):
+        days |= await coordinator.client.day_energy(child_id, year, month)
+    if not days:
+        return []
+    window_start = dt.datetime.combine(min(days), dt.time(0), tz)
+    existing = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        window_start,
+        None,
+        {entity_id},
+        "hour",
+        None,
+        {"sum", "state"},
+    )
+    rows = existing.get(entity_id, [])
+    if rows:
+        # Join Home Assistant's first statistics row: the days before it are imported.
+        first = rows[0]
+        first_start = dt_util.as_local(dt_util.utc_from_timestamp(first["start"]))
+        join_day = first_start.date()
+        midnight = dt.datetime.combine(join_day, dt.time(0), tz)
+        elapsed = first_start + dt.timedelta(hours=1) - midnight
+        share = min(elapsed.total_seconds() / 86400, 1.0)
+        return rows_before(
+            days,
+            join_day,
+            days.get(join_day, 0.0) * share,
+            float(first.get("sum") or 0.0),
+            float(first.get("state") or 0.0),
+            tz,
+        )
+    # No statistics yet (a strip added just now): join the sensor's current total.
+    total = coordinator.data.energy_total_kwh[slot] if coordinator.data else None
+    if total is None:
+        return []
+    return rows_before(days, today, days.get(today, 0.0), 0.0, total, tz)
+
+
+def _import(hass: HomeAssistant, entity_id: str, rows: list[HistoryRow]) -> None:
+    from homeassistant.components.recorder.models import StatisticData
+    from homeassistant.components.recorder.statistics import async_import_statistics
+
+    async_import_statistics(
+        hass,
+        energy_statistic_metadata(entity_id),
+        [StatisticData(start=row.start, sum=row.sum_kwh, state=row.state_kwh) for row in rows],
+    )

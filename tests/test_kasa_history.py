@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from custom_components.lanmeter.kasa.history import months_to_read, rows_before
 from tests.simulators.kasa_device import SimulatedKasaDevice
-from tests.test_kasa_integration import MAC, add_strip
+from tests.test_kasa_integration import add_strip, kitchen_strip
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 KETTLE = "sensor.kettle_energy_total"
@@ -33,14 +33,7 @@ def auto_enable_custom_integrations(
 
 @pytest.fixture
 async def strip_with_history() -> AsyncIterator[SimulatedKasaDevice]:
-    sim = SimulatedKasaDevice.hs300(mac=MAC)
-    sim.sysinfo["alias"] = "Kitchen strip"
-    for slot, name in enumerate(["Kettle", "Toaster", "Fridge", "Microwave", "Radio", "Lamp"]):
-        sim.sysinfo["children"][slot]["alias"] = name
-    sim.outlets[0].on = True
-    sim.set_load(0, 1500.0)
-    sim.with_history(days=35)
-    async with sim:
+    async with kitchen_strip().with_history(days=35) as sim:
         yield sim
 
 

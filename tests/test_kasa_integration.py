@@ -45,15 +45,20 @@ def quick_klap_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kasa_client, "DISCOVERY_TIMEOUT_S", 1)
 
 
-@pytest.fixture
-async def strip() -> AsyncIterator[SimulatedKasaDevice]:
+def kitchen_strip() -> SimulatedKasaDevice:
+    """The tests' HS300: six named outlets, the kettle on at 1.5 kW."""
     sim = SimulatedKasaDevice.hs300(mac=MAC)
     sim.sysinfo["alias"] = "Kitchen strip"
     for slot, name in enumerate(["Kettle", "Toaster", "Fridge", "Microwave", "Radio", "Lamp"]):
         sim.sysinfo["children"][slot]["alias"] = name
     sim.outlets[0].on = True
     sim.set_load(0, 1500.0)
-    async with sim:
+    return sim
+
+
+@pytest.fixture
+async def strip() -> AsyncIterator[SimulatedKasaDevice]:
+    async with kitchen_strip() as sim:
         yield sim
 
 

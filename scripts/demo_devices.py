@@ -46,6 +46,9 @@ def kasa_strip(title: str, port: int, mac: str, appliances: list, klap: bool = F
     async def running() -> AsyncIterator[Any]:
         sim = SimulatedKasaDevice.hs300(mac=mac, port=0 if klap else port)
         name_outlets(sim, title, appliances)
+        # Weeks of daily history in each outlet's meter: LAN Meter imports it, so the Energy
+        # dashboard has something to show at first open.
+        sim.with_history(days=35)
         served: Any = sim
         if klap:
             served = SimulatedKlapDevice(sim, **DEMO_KASA_ACCOUNT, discovery_port=20002)

@@ -229,12 +229,14 @@ class StepDetector:
         (t1, first), (t2, second) = self._candidate[-2], self._candidate[-1]
         up_first, then = first - level, second - first
         clear = max(self.threshold_w, self.Z_STEP * self._noise_w)  # a level, not a noisy read
+        # Two changes a reading apart: a staircase (both the same way), or something switching
+        # off and then something else on. Only a jump up can be a spike (a motor's inrush).
         if (
             len(self._candidate) == 2
             and not self._after_spike
             and abs(up_first) >= clear
             and abs(then) >= self.threshold_w
-            and (up_first > 0) == (then > 0)
+            and ((up_first > 0) == (then > 0) or up_first < 0)
         ):
             self._settle([first])
             self._candidate = [(t2, second)]

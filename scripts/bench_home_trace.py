@@ -7,8 +7,8 @@ the reading's own timestamp; the home entry's `appliance_on` / `appliance_off` e
 scored against the known truth. The detector LAN Meter used before runs on the same traces as
 the reference (side by side).
 
-Options by environment: LANMETER_TRACE_SEEDS (default "1000 1001 1002 1003 1004": seeds the
-detector was not tuned on), LANMETER_TRACE_HOURS (default 8).
+Options by environment: LANMETER_TRACE_SEEDS (default: ten seeds the detector was not tuned
+on, 1000-1004 and 5000-5004), LANMETER_TRACE_HOURS (default 8).
 """
 
 from __future__ import annotations
@@ -25,7 +25,12 @@ from custom_components.lanmeter.home.breakdown import StepDetector
 from scripts.home_traces import Detected, LegacyStepDetector, Score, Trace, make_trace, score
 
 WATTS = {"unit_of_measurement": "W", "device_class": "power"}
-SEEDS = [int(s) for s in os.environ.get("LANMETER_TRACE_SEEDS", "1000 1001 1002 1003 1004").split()]
+SEEDS = [
+    int(s)
+    for s in os.environ.get(
+        "LANMETER_TRACE_SEEDS", "1000 1001 1002 1003 1004 5000 5001 5002 5003 5004"
+    ).split()
+]
 HOURS = float(os.environ.get("LANMETER_TRACE_HOURS", "8"))
 VARIANTS = {
     "5 s readings": (5.0, False, False),

@@ -134,7 +134,12 @@ def is_flagged_deprecated(node: ast.stmt, following: list[ast.stmt]) -> bool:
             if "deprecat" in ast.unparse(decorator).lower():
                 return True
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        # A report on every call deprecates the function. A report inside an `if` is about how
+        # it is called (a missing argument): the current test leg runs those calls and fails on
+        # any report, so here it is not counted.
         for statement in node.body:
+            if isinstance(statement, ast.If | ast.Try | ast.With | ast.For | ast.While):
+                continue
             for call in ast.walk(statement):
                 if isinstance(call, ast.Call):
                     func = call.func

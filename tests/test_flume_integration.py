@@ -13,6 +13,7 @@ from homeassistant import config_entries
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
@@ -314,3 +315,36 @@ async def test_broker_errors(hass: HomeAssistant, tmp_path) -> None:
         result["flow_id"], {"host": "127.0.0.1", "port": port, "tls": False}
     )
     assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_two_bridges_are_two_devices(hass: HomeAssistant, tmp_path) -> None:
+    """Each simulated bridge has its own sensor and bridge ids: two entries, two devices."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with running_broker(tmp_path / "a") as port_a, running_broker(tmp_path / "b") as port_b:
+        sims = [
+            SimulatedFlumeBridge(port_a, KEY, start=time.time() - 3600),
+            SimulatedFlumeBridge(
+                port_b,
+                KEY,
+                sensor_id="4B1D7E55F1A3C0DF",
+                bridge_id="B41D6E0000C0FFEF",
+                start=time.time() - 3600,
+            ),
+        ]
+        try:
+            entries = []
+            for sim in sims:
+                await asyncio.to_thread(sim.connect)
+                entries.append(await add_flume(hass, sim))
+            assert {e.unique_id for e in entries} == {s.sensor_id for s in sims}
+            registry = dr.async_get(hass)
+            devices = {
+                d.id
+                for e in entries
+                for d in dr.async_entries_for_config_entry(registry, e.entry_id)
+            }
+            assert len(devices) == 2
+        finally:
+            for sim in sims:
+                await asyncio.to_thread(sim.close)

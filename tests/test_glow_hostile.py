@@ -101,6 +101,7 @@ async def test_a_confirmed_second_cad_is_accepted(hass: HomeAssistant) -> None:
         assert (await cad.upload())[0] == 200
     await hass.async_block_till_done()
     assert set(entry.runtime_data.device.hub.data) == {first, second}
+    assert len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)) == 2
 
 
 async def test_idle_and_half_sent_heads_are_closed(

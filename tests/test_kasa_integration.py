@@ -370,7 +370,15 @@ async def test_strips_of_one_interval_are_polled_together(
     interleave, so Home Assistant handles the answers in the same loop iterations)."""
     async with SimulatedKasaDevice.hs300(mac="50:C7:BF:AA:BB:02") as second:
         first_entry = await add_strip(hass, strip)
-        await add_strip(hass, second)
+        second_entry = await add_strip(hass, second)
+        # Two strips are two strips (and 12 outlets) in Home Assistant, never merged.
+        registry = dr.async_get(hass)
+        devices = [
+            d.id
+            for e in (first_entry, second_entry)
+            for d in dr.async_entries_for_config_entry(registry, e.entry_id)
+        ]
+        assert len(set(devices)) == len(devices) == 14
         clock = poll_clock(hass)
         coordinators = [
             e.runtime_data.device.coordinator for e in hass.config_entries.async_entries(DOMAIN)

@@ -393,17 +393,30 @@ class SimulatedWemo:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
+        self._server = site._server  # type: ignore[assignment]
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         # NOTIFYs and long presses leave from the device's own address.
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(local_addr=(self.host, 0))
         )
 
-    async def go_away(self) -> None:
-        """Unplugged: nothing listens on its port any more."""
+    async def _close_listener(self) -> None:
+        """Stop accepting first, let connections already accepted attach, then close: closing a
+        server while an accept is in flight trips an assertion in Python 3.14's asyncio."""
+        server, self._server = getattr(self, "_server", None), None
+        if server is not None:
+            loop = asyncio.get_running_loop()
+            for sock in server.sockets:
+                loop.remove_reader(sock.fileno())
+            for _ in range(3):
+                await asyncio.sleep(0)
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
+
+    async def go_away(self) -> None:
+        """Unplugged: nothing listens on its port any more."""
+        await self._close_listener()
 
     async def come_back(self) -> None:
         """Plugged in again, on the same port (subscriptions were lost with the reboot)."""
@@ -418,8 +431,7 @@ class SimulatedWemo:
             task.cancel()
         if self._session:
             await self._session.close()
-        if self._runner:
-            await self._runner.cleanup()
+        await self._close_listener()
 
     async def __aenter__(self) -> SimulatedWemo:
         await self.start()

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import os
 
-from homeassistant import config_entries
 from homeassistant.core import Event, HomeAssistant
 import pytest
 
-from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.home import model as home_model
 from custom_components.lanmeter.home.breakdown import StepDetector
 from scripts.home_traces import Detected, LegacyStepDetector, Score, Trace, make_trace, score
+from tests.test_home_integration import add_home
 
 WATTS = {"unit_of_measurement": "W", "device_class": "power"}
 SEEDS = [
@@ -49,24 +48,7 @@ async def run_through_home_assistant(hass: HomeAssistant, trace: Trace) -> list[
     """Set up a home entry on sensor.mains, replay the trace, collect its appliance events."""
     first_time, first_watts = trace.readings[0]
     hass.states.async_set("sensor.mains", str(first_watts), WATTS, timestamp=first_time)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "home"}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            "mains": "sensor.mains",
-            "devices": [],
-            "step_threshold": 30,
-            "emulate_sense": False,
-            "sense_port": 9999,
-        },
-    )
-    entry = result["result"]
-    await hass.async_block_till_done()
+    entry = await add_home(hass, devices=[])  # the tests' user flow, no known devices
     found: list[Detected] = []
     now = {"t": first_time}
 

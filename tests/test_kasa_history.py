@@ -12,11 +12,12 @@ from homeassistant.components.recorder.statistics import statistics_during_perio
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.lanmeter.kasa.history import months_to_read, rows_before
+from custom_components.lanmeter.kasa.history import hours_of, months_to_read, rows_before
 from tests.simulators.kasa_device import SimulatedKasaDevice
 from tests.test_kasa_integration import add_strip, kitchen_strip
 
@@ -38,7 +39,7 @@ async def strip_with_history() -> AsyncIterator[SimulatedKasaDevice]:
 
 
 async def hourly(hass: HomeAssistant, entity_id: str) -> list[dict]:
-    start = dt_util.now() - dt.timedelta(days=120)
+    start = dt_util.now() - dt.timedelta(days=400)
     stats = await get_instance(hass).async_add_executor_job(
         statistics_during_period, hass, start, None, {entity_id}, "hour", None, {"sum", "state"}
     )
@@ -69,7 +70,8 @@ async def test_a_new_strip_brings_its_history_into_the_energy_dashboard(
     await imported(hass)
     rows = await hourly(hass, KETTLE)
     kettle = strip_with_history.outlets[0]
-    assert len(rows) == 24 * 35
+    tz = dt_util.get_default_time_zone()
+    assert len(rows) == sum(len(hours_of(day, tz)) for day in kettle.history_wh)  # 24 * 35 (+1 DST)
     # Each day of the meter's history is that day's energy on the dashboard.
     energy = daily_energy(rows)
     for day, wh in kettle.history_wh.items():
@@ -125,7 +127,7 @@ async def test_history_joins_existing_statistics_and_never_replaces_them(
         (pytest.approx(0.1 * h), pytest.approx(500.0 + 0.1 * h)) for h in range(48)
     ]  # never replaced
     history_days = [d for d in kettle.history_wh if d < first_day]
-    assert len(before) == 24 * len(history_days)
+    assert len(before) == sum(len(hours_of(d, tz)) for d in history_days)
     # Joined: the last imported hour ends one hour's share below the first existing row.
     day_share = kettle.history_wh[first_day] / 1000 / 24
     assert before[-1]["sum"] == pytest.approx(0.0 - day_share, abs=1e-3)
@@ -141,3 +143,157 @@ def test_rows_stop_at_a_gap_in_the_meters_history() -> None:
     assert rows[-1].sum_kwh == pytest.approx(9.4)
     assert rows[0].sum_kwh == pytest.approx(9.4 - 3 * 1.2 + 0.05)
     assert months_to_read(dt.date(2026, 1, 15)) == [(2026, 1), (2025, 12), (2025, 11)]
+
+
+def live_rows(first_hour: dt.datetime, hours: int, sum_from: float, state_from: float) -> list:
+    """Rows as Home Assistant's recorder writes them while it runs: 0.05 kWh per hour."""
+    from homeassistant.components.recorder.models import StatisticData
+
+    return [
+        StatisticData(
+            start=first_hour + dt.timedelta(hours=h),
+            sum=round(sum_from + 0.05 * (h + 1), 6),
+            state=round(state_from + 0.05 * (h + 1), 6),
+        )
+        for h in range(hours)
+    ]
+
+
+async def write_live(hass: HomeAssistant, rows: list) -> None:
+    from homeassistant.components.recorder.statistics import async_import_statistics
+
+    from custom_components.lanmeter.compat import energy_statistic_metadata
+
+    async_import_statistics(hass, energy_statistic_metadata(KETTLE), rows)
+    await async_wait_recording_done(hass)
+
+
+def local_midnight(days_back: int) -> dt.datetime:
+    day = dt_util.now().date() - dt.timedelta(days=days_back)
+    return dt.datetime.combine(day, dt.time(0), dt_util.get_default_time_zone())
+
+
+def assert_gap_follows_the_meter(
+    rows: list[dict], history_wh: dict[dt.date, float], gap_days: list[dt.date], energy: float
+) -> None:
+    by_day = daily_energy(rows)
+    # Each whole day of the downtime got its share of the downtime's energy, in the proportions
+    # the strip's meter recorded (not all of it in the hour after the restart).
+    reference = gap_days[0]
+    for day in gap_days[1:]:
+        assert by_day[day] / by_day[reference] == pytest.approx(
+            history_wh[day] / history_wh[reference], rel=1e-3
+        ), day
+    assert sum(by_day[d] for d in gap_days) < energy
+    assert all(a["sum"] <= b["sum"] for a, b in itertools.pairwise(rows))
+    starts = [r["start"] for r in rows]
+    assert all(b - a == 3600 for a, b in itertools.pairwise(starts))  # no hour left out
+
+
+async def test_a_downtime_gap_is_filled_from_the_meters_days(
+    recorder_mock: Recorder, hass: HomeAssistant, strip_with_history: SimulatedKasaDevice
+) -> None:
+    """Home Assistant ran until 8 days ago, was down for 4 days and ran again: the recorder put
+    the 4 days' energy in one hour. The import spreads it back over the days it was used on,
+    keeping every existing row and the totals on both sides."""
+    gap_energy = 6.0
+    before = live_rows(local_midnight(8), 48, 0.0, 500.0)  # days -8 and -7
+    restart = local_midnight(2) + dt.timedelta(hours=10)  # the recorder's row after the restart
+    after = live_rows(restart, 6, before[-1]["sum"] + gap_energy, before[-1]["state"] + 6.0)
+    await write_live(hass, before + after)
+
+    await add_strip(hass, strip_with_history)
+    await imported(hass)
+    rows = await hourly(hass, KETTLE)
+    kept = {r["start"]: (r["sum"], r["state"]) for r in rows}
+    for row in before + after:
+        assert kept[row["start"].timestamp()] == (
+            pytest.approx(row["sum"]),
+            pytest.approx(row["state"]),
+        )  # never replaced
+    gap_days = [d.date() for d in (local_midnight(n) for n in (6, 5, 4, 3))]
+    history = strip_with_history.outlets[0].history_wh
+    assert_gap_follows_the_meter(rows, history, gap_days, gap_energy + 0.05)
+
+    # Imported again (a restart): nothing changes.
+    entry = hass.config_entries.async_entries("lanmeter")[0]
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await imported(hass)
+    assert await hourly(hass, KETTLE) == rows
+
+
+async def test_after_a_restart_the_gap_is_filled_once_the_recorder_booked_the_next_hour(
+    recorder_mock: Recorder, hass: HomeAssistant, strip_with_history: SimulatedKasaDevice
+) -> None:
+    """At startup the hour after the downtime has no row yet (the recorder writes it when the
+    hour ends); the import looks again after that and fills the gap then."""
+    before = live_rows(local_midnight(6), 48, 0.0, 500.0)  # days -6 and -5, then down
+    await write_live(hass, before)
+    await add_strip(hass, strip_with_history)
+    await imported(hass)
+    rows = await hourly(hass, KETTLE)
+    assert rows[-1]["start"] == before[-1]["start"].timestamp()  # nothing guessed past the end
+
+    # The recorder books the first hour after the restart (here: the downtime's 4 kWh in it).
+    first_after = local_midnight(1)
+    await write_live(
+        hass, live_rows(first_after, 1, before[-1]["sum"] + 4.0, before[-1]["state"] + 4.0)
+    )
+    async_fire_time_changed(hass, dt_util.utcnow() + dt.timedelta(hours=2))
+    await imported(hass)
+    rows = await hourly(hass, KETTLE)
+    gap_days = [d.date() for d in (local_midnight(n) for n in (4, 3, 2))]
+    assert_gap_follows_the_meter(rows, strip_with_history.outlets[0].history_wh, gap_days, 4.05)
+    assert rows[-1]["sum"] == pytest.approx(before[-1]["sum"] + 4.05)  # the total is unchanged
+
+
+def test_a_day_has_the_hours_its_clocks_show() -> None:
+    from zoneinfo import ZoneInfo
+
+    pacific = ZoneInfo("America/Los_Angeles")
+    assert len(hours_of(dt.date(2026, 11, 1), pacific)) == 25  # clocks go back
+    assert len(hours_of(dt.date(2026, 3, 8), pacific)) == 23  # clocks go forward
+    assert len(hours_of(dt.date(2026, 11, 29), pacific)) == 24
+    days = {dt.date(2026, 10, 31): 2.4, dt.date(2026, 11, 1): 2.5}
+    rows = rows_before(days, dt.date(2026, 11, 2), 0.0, 0.0, 10.0, pacific)
+    starts = [r.start for r in rows]
+    assert len(set(starts)) == len(starts) == 49
+    assert all(b - a == dt.timedelta(hours=1) for a, b in itertools.pairwise(starts))
+    assert rows[0].sum_kwh == pytest.approx(-4.9 + 0.1)
+
+
+async def test_months_kept_only_as_totals_fill_the_year_before_the_daily_history(
+    recorder_mock: Recorder, hass: HomeAssistant
+) -> None:
+    """The meter keeps daily records for recent months and only monthly totals before them
+    (get_monthstat): those months appear with their totals, joined to the daily history."""
+    async with kitchen_strip().with_history(days=35, months=4) as sim:
+        await add_strip(hass, sim)
+        await imported(hass)
+        rows = await hourly(hass, KETTLE)
+        kettle = sim.outlets[0]
+    assert all(b["start"] - a["start"] == 3600 for a, b in itertools.pairwise(rows))
+    assert all(a["sum"] <= b["sum"] for a, b in itertools.pairwise(rows))
+    by_month: dict[tuple[int, int], float] = {}
+    for day, kwh in daily_energy(rows).items():
+        by_month[(day.year, day.month)] = by_month.get((day.year, day.month), 0.0) + kwh
+    first_month = min(kettle.month_history_wh)
+    assert dt_util.as_local(dt_util.utc_from_timestamp(rows[0]["start"])).date() == first_month
+    for month, wh in kettle.month_history_wh.items():
+        if month != first_month:  # the first hour has no row before it to count from
+            assert by_month[(month.year, month.month)] == pytest.approx(wh / 1000, abs=1e-3)
+    for day, wh in kettle.history_wh.items():
+        assert daily_energy(rows)[day] == pytest.approx(wh / 1000, abs=1e-3), day
+
+
+def test_month_totals_parse_in_both_units() -> None:
+    from custom_components.lanmeter.kasa.readings import KasaAnswerError, parse_month_list
+
+    answer = {"month_list": [{"year": 2026, "month": 9, "energy_wh": 31250}]}
+    assert parse_month_list(answer) == {(2026, 9): 31.25}
+    older = {"month_list": [{"year": 2026, "month": 9, "energy": 31.25}]}
+    assert parse_month_list(older) == {(2026, 9): 31.25}
+    for bad in ({}, {"month_list": [{"year": 2026, "month": 13, "energy_wh": 1}]},
+                {"month_list": [{"year": 2026, "month": 9, "energy_wh": -5}]}):  # fmt: skip
+        with pytest.raises(KasaAnswerError):
+            parse_month_list(bad)

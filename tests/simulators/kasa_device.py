@@ -94,6 +94,7 @@ class Outlet:
     today_wh: float = 0.0
     switched_at: float = field(default_factory=time.monotonic)
     history_wh: dict[dt.date, float] = field(default_factory=dict)  # past days, as the meter keeps
+    month_history_wh: dict[dt.date, float] = field(default_factory=dict)  # months kept as totals
 
     def power_w(self) -> float:
         return self.load_w if self.on else 0.0
@@ -165,17 +166,30 @@ class SimulatedKasaDevice:
         self._tick()
         self.outlets[slot].load_w = watts
 
-    def with_history(self, days: int = 35, seed: int = 0) -> SimulatedKasaDevice:
+    def with_history(self, days: int = 35, seed: int = 0, months: int = 0) -> SimulatedKasaDevice:
         """Weeks of plausible daily use per outlet (what a strip's meter keeps for daystat and
-        monthstat): around what its load would use in ~3 hours a day, varying by day."""
+        monthstat): around what its load would use in ~3 hours a day, varying by day.
+
+        With `months`, the daily records reach back to the first of their earliest month and
+        the `months` before it are kept only as monthly totals (get_monthstat, no daystat).
+        """
         rng = random.Random(f"{self.mac}-{seed}")
         today = dt.date.today()
+        earliest = today - dt.timedelta(days=days)
+        if months:
+            earliest = earliest.replace(day=1)
         for outlet in self.outlets:
             typical_wh = max(outlet.load_w, rng.uniform(20, 120)) * rng.uniform(1.5, 4.0)
-            for back in range(1, days + 1):
-                day = today - dt.timedelta(days=back)
+            day = today - dt.timedelta(days=1)
+            while day >= earliest:
                 outlet.history_wh[day] = round(typical_wh * rng.uniform(0.4, 1.6), 1)
+                day -= dt.timedelta(days=1)
+            month = earliest
+            for _ in range(months):
+                month = (month - dt.timedelta(days=1)).replace(day=1)
+                outlet.month_history_wh[month] = round(typical_wh * 30 * rng.uniform(0.7, 1.3))
             outlet.total_wh += sum(outlet.history_wh.values())
+            outlet.total_wh += sum(outlet.month_history_wh.values())
         return self
 
     def power_cut(self) -> None:
@@ -295,7 +309,11 @@ class SimulatedKasaDevice:
             return {"day_list": days, "err_code": 0}
         if (module, method) == ("emeter", "get_monthstat"):
             outlet = self.outlets[targets[0]]
-            by_month: dict[dt.date, float] = {}
+            by_month: dict[dt.date, float] = {
+                first: wh
+                for first, wh in outlet.month_history_wh.items()
+                if first.year == args.get("year")
+            }
             for day, wh in self._days(outlet).items():
                 if day.year == args.get("year"):
                     first = day.replace(day=1)

@@ -4,16 +4,19 @@ KLAP (newer firmware, with the owner's Kasa account)."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
 from kasa import DeviceEncryptionType
 
 from ..const import DOMAIN
@@ -40,6 +43,20 @@ class KasaDevice:
     def platforms_ready(self) -> None:
         """The outlets' energy sensors exist: bring the strip's own history into their
         statistics (in the background: setup does not wait for a dozen extra requests)."""
+        self._import_history()
+        # The hour Home Assistant started in gets its statistics row when that hour ends; a gap
+        # left by a downtime can only be filled once that row exists, so look again then.
+        after_next_compile = dt_util.utcnow().replace(
+            minute=0, second=0, microsecond=0
+        ) + timedelta(hours=1, minutes=15)
+        self.coordinator.config_entry.async_on_unload(
+            async_track_point_in_utc_time(
+                self.coordinator.hass, self._import_history, after_next_compile
+            )
+        )
+
+    @callback
+    def _import_history(self, _now: datetime | None = None) -> None:
         entry = self.coordinator.config_entry
         entry.async_create_background_task(
             self.coordinator.hass,

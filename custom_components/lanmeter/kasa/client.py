@@ -41,6 +41,7 @@ from .readings import (
     module_answer,
     parse_day_energy,
     parse_day_list,
+    parse_month_list,
     parse_realtime,
     parse_sysinfo,
 )
@@ -297,6 +298,14 @@ class KasaStripClient:
         if child_id is not None:
             request = self._for(child_id, request)
         return parse_day_list(module_answer(await self._query(request), "emeter", "get_daystat"))
+
+    async def month_energy(self, child_id: str | None, year: int) -> dict[tuple[int, int], float]:
+        """kWh per month of one year, as the outlet's meter kept them (get_monthstat)."""
+        request: dict[str, Any] = {"emeter": {"get_monthstat": {"year": year}}}
+        if child_id is not None:
+            request = self._for(child_id, request)
+        answer = module_answer(await self._query(request), "emeter", "get_monthstat")
+        return parse_month_list(answer)
 
     async def set_outlet(self, child_id: str | None, on: bool) -> None:
         """Switch one outlet (a child) or the whole plug; raises unless the strip confirms."""

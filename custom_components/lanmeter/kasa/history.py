@@ -3,15 +3,18 @@
 Pure Python (no Home Assistant import). The rows end where Home Assistant's own statistics of the
 outlet's energy total begin (the join), so the Energy dashboard shows the months before the strip
 was added without a jump: each row's sum and state are the join's minus the energy used after it.
-A day's energy is spread evenly over its hours (the meter keeps no finer history).
+A day's energy is spread evenly over its hours, 23 or 25 when the clocks change (the meter
+keeps no finer history).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 import datetime as dt
+import itertools
 
 MONTHS_BACK = 3  # the current month and the two before it: about 90 days of daily history
+MONTHLY_MONTHS_BACK = 12  # older months come from the monthly totals (get_monthstat)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,34 @@ def months_to_read(today: dt.date, months: int = MONTHS_BACK) -> list[tuple[int,
     return wanted
 
 
+def days_from_months(
+    months: dict[tuple[int, int], float], days: dict[dt.date, float]
+) -> dict[dt.date, float]:
+    """Days for the months the meter kept only as a total, the total spread evenly over them.
+
+    Only months without any daily record are used, so a day the meter recorded keeps its own
+    value; the spread is a month's shape, right in the month's and year's totals.
+    """
+    with_days = {(day.year, day.month) for day in days}
+    spread: dict[dt.date, float] = {}
+    for (year, month), kwh in months.items():
+        if (year, month) in with_days:
+            continue
+        first = dt.date(year, month, 1)
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        length = (following - first).days
+        for n in range(length):
+            spread[first + dt.timedelta(days=n)] = kwh / length
+    return spread
+
+
+def hours_of(day: dt.date, tz: dt.tzinfo) -> list[dt.datetime]:
+    """The starts of a local day's hours, in UTC: 23 or 25 of them when the clocks change."""
+    start = dt.datetime.combine(day, dt.time(0), tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tz).astimezone(dt.UTC)
+    return [start + dt.timedelta(hours=n) for n in range((end - start) // dt.timedelta(hours=1))]
+
+
 def rows_before(
     days: dict[dt.date, float],
     join_day: dt.date,
@@ -47,9 +78,9 @@ def rows_before(
     rows: list[HistoryRow] = []
     remaining = energy_before_join_kwh
     for day in sorted((d for d in days if d < join_day), reverse=True):
-        per_hour = days[day] / 24
-        for hour in range(23, -1, -1):
-            start = dt.datetime.combine(day, dt.time(hour), tz)
+        hours = hours_of(day, tz)
+        per_hour = days[day] / len(hours)
+        for start in reversed(hours):
             rows.append(
                 HistoryRow(start, round(join_sum_kwh - remaining, 6), join_state_kwh - remaining)
             )
@@ -57,3 +88,56 @@ def rows_before(
         if day - dt.timedelta(days=1) not in days:
             break  # only a contiguous run of days ending at the join: no guessed gaps
     return list(reversed(rows))
+
+
+@dataclass(frozen=True)
+class StatisticsRow:
+    """One of Home Assistant's own hourly rows: the start of its hour and the totals at its end."""
+
+    start: dt.datetime
+    sum_kwh: float
+    state_kwh: float
+
+
+def rows_in_gaps(
+    days: dict[dt.date, float], existing: list[StatisticsRow], tz: dt.tzinfo
+) -> list[HistoryRow]:
+    """Rows for the hours Home Assistant has no statistics for (it was down), between two of its
+    own rows, shaped by the meter's daily energy.
+
+    The recorder books everything used during a downtime into the first hour after it. The
+    energy between the two rows is the truth (both come from the meter's running total); the
+    days only say how it was spread, so the filled hours add up to exactly that energy and the
+    hour after the gap keeps only its own share. A gap over a day the meter has no record of is
+    left as it is.
+    """
+    hour = dt.timedelta(hours=1)
+    rows: list[HistoryRow] = []
+    for before, after in itertools.pairwise(existing):
+        first, last = before.start.astimezone(dt.UTC), after.start.astimezone(dt.UTC)
+        if last - first <= hour:
+            continue
+        energy = after.sum_kwh - before.sum_kwh
+        starts = []
+        start = first + hour
+        while start <= last:
+            starts.append(start)
+            start += hour
+        local_days = [s.astimezone(tz).date() for s in starts]
+        if energy < 0 or any(day not in days for day in local_days):
+            continue
+        weights = [days[day] / len(hours_of(day, tz)) for day in local_days]
+        total_weight = sum(weights)
+        if total_weight <= 0:
+            continue
+        used = 0.0
+        for start, weight in zip(starts[:-1], weights, strict=False):
+            used += energy * weight / total_weight
+            rows.append(
+                HistoryRow(
+                    start,
+                    round(before.sum_kwh + used, 6),
+                    round(after.state_kwh - (energy - used), 6),
+                )
+            )
+    return rows

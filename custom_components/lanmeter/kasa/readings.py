@@ -171,6 +171,28 @@ def parse_day_list(answer: dict[str, Any]) -> dict[dt.date, float]:
     return energy
 
 
+def parse_month_list(answer: dict[str, Any]) -> dict[tuple[int, int], float]:
+    """Every month of a get_monthstat answer, in kWh: {(year, month): kWh}."""
+    months = answer.get("month_list")
+    if not isinstance(months, list):
+        raise KasaAnswerError("month_list is missing")
+    energy: dict[tuple[int, int], float] = {}
+    for entry in months:
+        if not isinstance(entry, dict):
+            raise KasaAnswerError("month_list entry is not an object")
+        try:
+            month = dt.date(int(entry["year"]), int(entry["month"]), 1)
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
+            raise KasaAnswerError(f"month_list entry without a valid month: {entry}") from err
+        kwh = (
+            _number(entry, "energy_wh") / 1000 if "energy_wh" in entry else _number(entry, "energy")
+        )
+        if not 0 <= kwh < 31_000:  # an outlet cannot use a MWh a day
+            raise KasaAnswerError(f"implausible month energy {kwh} kWh in {month:%Y-%m}")
+        energy[(month.year, month.month)] = kwh
+    return energy
+
+
 def parse_day_energy(answer: dict[str, Any], year: int, month: int, day: int) -> float:
     """kWh of one day from get_daystat; 0 when the day has no entry yet (nothing used)."""
     days = answer.get("day_list")

@@ -1,12 +1,16 @@
 """Import an outlet's own energy history into Home Assistant's long-term statistics.
 
 When a strip is added, the Energy dashboard would start empty: the strip's meter already kept
-each outlet's daily energy for months (get_daystat). LAN Meter imports those days into the
+each outlet's daily energy for months (get_daystat, the last three months read) and monthly
+totals before that (get_monthstat, read back to a year). LAN Meter imports those days into the
 statistics of the outlet's *Energy total* sensor, ending where Home Assistant's own statistics
 begin (kasa/history.py), so nothing is counted twice and a day Home Assistant already has is
 never replaced. A second import (every setup) finds those days present and adds nothing.
-Days missing in the middle (Home Assistant down for days) are not filled yet: their energy is
-in the first hour after the restart, where the recorder puts it.
+
+After Home Assistant was down, the recorder books the whole downtime's energy into the first hour
+after the restart. Once that hour's row exists (it is compiled when the hour ends, so the import
+runs again then), the hours of the gap are filled from the same daily history and that energy
+moves back to the days it was used on; the sums on both sides of the gap stay as they were.
 """
 
 from __future__ import annotations
@@ -22,7 +26,15 @@ from ..compat import energy_statistic_metadata
 from ..const import DOMAIN
 from .client import KasaConnectionError
 from .coordinator import KasaCoordinator
-from .history import HistoryRow, months_to_read, rows_before
+from .history import (
+    MONTHLY_MONTHS_BACK,
+    HistoryRow,
+    StatisticsRow,
+    days_from_months,
+    months_to_read,
+    rows_before,
+    rows_in_gaps,
+)
 from .readings import KasaAnswerError
 
 _LOGGER = logging.getLogger(__name__)
@@ -72,6 +84,16 @@ async def _rows_for(
     days: dict[dt.date, float] = {}
     for year, month in months_to_read(today):
         days |= await coordinator.client.day_energy(child_id, year, month)
+    # Past months without daily records (older ones, or a meter that kept only totals); never
+    # this month: its total is not over yet.
+    past = months_to_read(today, MONTHLY_MONTHS_BACK)[1:]
+    months: dict[tuple[int, int], float] = {}
+    for year in sorted({year for year, _ in past}, reverse=True):
+        try:
+            months |= await coordinator.client.month_energy(child_id, year)
+        except KasaAnswerError as err:  # an old firmware without monthly totals: days only
+            _LOGGER.debug("%s: no monthly energy for %s (%s)", coordinator.name, year, err)
+    days |= days_from_months({m: kwh for m, kwh in months.items() if m in past}, days)
     if not days:
         return []
     window_start = dt.datetime.combine(min(days), dt.time(0), tz)
@@ -85,23 +107,25 @@ async def _rows_for(
         None,
         {"sum", "state"},
     )
-    rows = existing.get(entity_id, [])
+    rows = [
+        StatisticsRow(
+            dt_util.as_local(dt_util.utc_from_timestamp(row["start"])),
+            float(row.get("sum") or 0.0),
+            float(row.get("state") or 0.0),
+        )
+        for row in existing.get(entity_id, [])
+    ]
     if rows:
         # Join Home Assistant's first statistics row: the days before it are imported.
         first = rows[0]
-        first_start = dt_util.as_local(dt_util.utc_from_timestamp(first["start"]))
-        join_day = first_start.date()
+        join_day = first.start.date()
         midnight = dt.datetime.combine(join_day, dt.time(0), tz)
-        elapsed = first_start + dt.timedelta(hours=1) - midnight
+        elapsed = first.start + dt.timedelta(hours=1) - midnight
         share = min(elapsed.total_seconds() / 86400, 1.0)
-        return rows_before(
-            days,
-            join_day,
-            days.get(join_day, 0.0) * share,
-            float(first.get("sum") or 0.0),
-            float(first.get("state") or 0.0),
-            tz,
+        before = rows_before(
+            days, join_day, days.get(join_day, 0.0) * share, first.sum_kwh, first.state_kwh, tz
         )
+        return before + rows_in_gaps(days, rows, tz)
     # No statistics yet (a strip added just now): join the sensor's current total.
     total = coordinator.data.energy_total_kwh[slot] if coordinator.data else None
     if total is None:

@@ -16,9 +16,15 @@ import sys
 import aiohttp
 
 from scripts.demo_devices import DEMO_DEVICES, DemoDevice
+from scripts.demo_history import DAYS as DEMO_HISTORY_DAYS
 from scripts.ha_client import HomeAssistantClient
 from scripts.ha_process import REPO, home_assistant, link_integration
 
+DEMO_NOTE = (
+    "*Demo:* every device here is a simulator. The Kasa strips' history comes from their own "
+    f"meters (imported as for a real strip); the smart meter's and water's first "
+    f"{DEMO_HISTORY_DAYS} days are generated demo data."
+)
 USERNAME = "demo"
 PASSWORD = "demo-lanmeter"
 
@@ -91,7 +97,10 @@ async def configure(client: HomeAssistantClient, devices: list[DemoDevice]) -> N
         outcome = await client.add_device("lanmeter", device.flow_steps)
         print(f"demo: {device.title}: {outcome}", flush=True)
     await client.wait_for_lanmeter_entities(len(devices))
-    await client.save_lanmeter_dashboard()
+    for entity_id in await client.import_demo_history():
+        print(f"demo: {entity_id}: imported {DEMO_HISTORY_DAYS} days of GENERATED demo history "
+              "(not a real meter's)", flush=True)  # fmt: skip
+    await client.save_lanmeter_dashboard(DEMO_NOTE)
     await client.fill_energy_dashboard()
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from collections.abc import AsyncIterator
 import contextlib
+import datetime as dt
 import itertools
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
+
+from scripts.demo_dashboard import lanmeter_dashboard
+from scripts.demo_history import import_demo_history
 
 DASHBOARD_URL_PATH = "lanmeter-demo"
 
@@ -178,6 +182,40 @@ class HomeAssistantClient:
                 seen = count
                 await asyncio.sleep(1)
 
+    async def state(self, entity_id: str) -> dict[str, Any]:
+        async with self.session.get(
+            f"{self.base_url}/api/states/{entity_id}", headers=self._auth
+        ) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    async def has_statistics(self, statistic_id: str) -> bool:
+        """Whether the recorder holds any hourly statistics for it (in the last 60 days)."""
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(days=60)
+        (found,) = await self._ws(
+            {
+                "type": "recorder/statistics_during_period",
+                "start_time": start.isoformat(),
+                "statistic_ids": [statistic_id],
+                "period": "hour",
+                "types": ["sum"],
+            }
+        )
+        return bool(found.get(statistic_id))
+
+    async def import_demo_history(self) -> list[str]:
+        """The demo's generated month for the Glow meter and Flume water (scripts/demo_history)."""
+        entities = [e["entity_id"] for e in await self._lanmeter_entities()]
+        async with self.session.get(f"{self.base_url}/api/config", headers=self._auth) as reply:
+            time_zone = ZoneInfo((await reply.json())["time_zone"])  # the home's hours
+        return await import_demo_history(
+            entities,
+            self.state,
+            self.has_statistics,
+            self._ws,
+            dt.datetime.now(time_zone),
+        )
+
     async def fill_energy_dashboard(self) -> None:
         """Energy dashboard: Glow grid and gas, Flume water, Kasa outlets as devices."""
         ids = [e["entity_id"] for e in await self._lanmeter_entities()]
@@ -225,20 +263,11 @@ class HomeAssistantClient:
         ]
         await self._ws({"type": "energy/save_prefs", **prefs})
 
-    async def save_lanmeter_dashboard(self) -> None:
-        """A "LAN Meter" dashboard with one card per device, rebuilt on every start."""
+    async def save_lanmeter_dashboard(self, note: str | None = None) -> None:
+        """The "LAN Meter" dashboard (scripts/demo_dashboard.py), rebuilt on every start."""
         entities = await self._lanmeter_entities()
-        dashboards, devices = await self._ws(
-            {"type": "lovelace/dashboards/list"}, {"type": "config/device_registry/list"}
-        )
-        names = {d["id"]: d["name_by_user"] or d["name"] for d in devices}
-        by_device: dict[str, list[str]] = defaultdict(list)
-        for entity in sorted(entities, key=lambda e: e["entity_id"]):
-            by_device[entity["device_id"]].append(entity["entity_id"])
-        cards = [
-            {"type": "entities", "title": names.get(device_id, "LAN Meter"), "entities": ids}
-            for device_id, ids in sorted(by_device.items(), key=lambda i: names.get(i[0], ""))
-        ] or [{"type": "markdown", "content": "No LAN Meter devices are configured yet."}]
+        (dashboards,) = await self._ws({"type": "lovelace/dashboards/list"})
+        config = lanmeter_dashboard(((e["entity_id"], e["unique_id"]) for e in entities), note)
         messages: list[dict[str, Any]] = []
         if not any(d["url_path"] == DASHBOARD_URL_PATH for d in dashboards):
             messages.append(
@@ -256,7 +285,7 @@ class HomeAssistantClient:
             {
                 "type": "lovelace/config/save",
                 "url_path": DASHBOARD_URL_PATH,
-                "config": {"title": "LAN Meter", "views": [{"title": "Devices", "cards": cards}]},
+                "config": config,
             }
         )
         await self._ws(*messages)

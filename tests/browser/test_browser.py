@@ -1,0 +1,197 @@
+"""LAN Meter as a person sees it: the demo's Home Assistant in Debian's Chromium (Playwright).
+
+Starts the demo (Home Assistant 2026.11 with every simulator, in its own config folder and port),
+logs in, adds one more Kasa strip through the UI (the integration's menu -> Kasa -> address form
+-> finish), then opens the strip's device page, the LAN Meter dashboard and the Energy dashboard
+and checks what is on screen. Screenshots go to LANMETER_SCREENSHOTS (default .cache/screenshots);
+README's pictures are copies of them.
+
+Run by `./scripts/test` (its browser leg); needs `chromium` (scripts/setup installs Debian's) and
+the demo environment (`./scripts/current --demo`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+import contextlib
+import os
+from pathlib import Path
+import re
+import shutil
+import signal
+import socket
+
+import aiohttp
+import pytest
+
+from scripts.demo_runner import PASSWORD, USERNAME
+from scripts.ha_client import DASHBOARD_URL_PATH, HomeAssistantClient
+from tests.simulators.kasa_device import SimulatedKasaDevice
+
+playwright = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("socket_enabled"),
+    pytest.mark.timeout(1500),
+]
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Home Assistant 2026.11 takes its port from its own settings, no longer from YAML (an `http:`
+# block opens a "confirm the imported configuration" dialog): the demo's 8123.
+HA_PORT = 8123
+DEMO_PORTS = (19991, 19992, 19994, 18443, 18883, 49153)  # the demo's simulators (fixed)
+GARAGE = ["Freezer", "Aquarium", "Dehumidifier", "Pressure washer", "Charger", "Radio"]
+SHOTS = Path(os.environ.get("LANMETER_SCREENSHOTS", REPO / ".cache" / "screenshots"))
+
+
+def garage_strip() -> SimulatedKasaDevice:
+    sim = SimulatedKasaDevice.hs300(mac="50:C7:BF:6A:12:01")
+    sim.sysinfo["alias"] = "Garage strip"
+    for slot, name in enumerate(GARAGE):
+        sim.sysinfo["children"][slot]["alias"] = name
+        sim.outlets[slot].on = True
+    sim.set_load(0, 92.0)  # the freezer
+    sim.set_load(1, 38.0)
+    return sim.with_history(days=35)
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextlib.asynccontextmanager
+async def demo_home_assistant(config_dir: Path) -> AsyncIterator[str]:
+    """`./scripts/demo`'s runner in a config folder of its own; yields the URL once it is ready."""
+    busy = [port for port in (HA_PORT, *DEMO_PORTS) if port_in_use(port)]
+    if busy:
+        pytest.fail(f"ports {busy} are taken: stop ./scripts/demo (or whatever holds them) first")
+    log = (config_dir.parent / "demo.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        str(REPO / "scripts" / "current"), "--demo", "python", "-m", "scripts.demo_runner",
+        "--port", str(HA_PORT), "--config", str(config_dir),
+        cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=log, start_new_session=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(900):  # a first start builds the demo environment
+            while b"Home Assistant is ready" not in (line := await process.stdout.readline()):
+                if not line:
+                    pytest.fail("the demo stopped before it was ready:\n" + "".join(lines))
+                lines.append(line.decode(errors="replace"))
+        asyncio.get_running_loop().create_task(_drain(process.stdout))
+        yield f"http://127.0.0.1:{HA_PORT}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 90)
+        except TimeoutError:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+        log.close()
+
+
+async def _drain(stream: asyncio.StreamReader) -> None:
+    while await stream.readline():
+        pass
+
+
+async def device_id_of(base_url: str, name: str) -> str:
+    async with aiohttp.ClientSession() as session:
+        client = HomeAssistantClient(session, base_url)
+        await client.onboard_or_login(USERNAME, PASSWORD)
+        (devices,) = await client._ws({"type": "config/device_registry/list"})
+    return next(d["id"] for d in devices if d["name"] == name)
+
+
+@pytest.fixture
+def shots() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
+async def test_a_person_adds_a_strip_and_sees_it_on_the_dashboards(
+    tmp_path: Path, shots: Path
+) -> None:
+    async with (
+        garage_strip() as strip,
+        demo_home_assistant(tmp_path / "config") as base_url,
+        playwright.async_playwright() as driver,
+    ):
+        browser = await driver.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(20_000)
+        try:
+            # Log in.
+            await page.goto(base_url)
+            await page.get_by_label("Username").fill(USERNAME)
+            await page.get_by_label("Password", exact=True).first.fill(PASSWORD)
+            await page.get_by_role("button", name="Log in").click()
+            await page.wait_for_url(lambda url: "/auth/" not in url and "auth_callback" not in url)
+
+            # Add the garage strip: LAN Meter's page -> add -> Kasa -> its address -> finish.
+            await page.goto(f"{base_url}/config/integrations/integration/lanmeter")
+            await page.get_by_role(
+                "button", name=re.compile(r"^Add (entry|device|hub|service)", re.I)
+            ).first.click()
+            await page.get_by_text("TP-Link Kasa strip or plug").click()
+            await page.get_by_text("Enter its IP address").click()
+            # The form's fields in order (their labels are not tied to the inputs).
+            fields = page.locator("ha-form input")
+            await fields.nth(0).fill("127.0.0.1")
+            await fields.nth(1).fill(str(strip.port))
+            await page.screenshot(path=shots / "config-flow.png")
+            await page.get_by_role("button", name=re.compile(r"^(Submit|Next)$")).click()
+            # Home Assistant 2026.11 ends a flow with "Name and assign" (older: "Success"), its
+            # outlets listed by name.
+            finish = page.get_by_role("button", name=re.compile("^(Skip and finish|Finish)$"))
+            await finish.wait_for()
+            await page.get_by_text("Name and assign").first.wait_for()
+            await page.screenshot(path=shots / "config-flow-done.png")
+            await finish.click()
+
+            # Its device page: the outlets by name and the strip's power (92 W + 38 W), then
+            # one outlet's own page with its power.
+            device_id = await device_id_of(base_url, "Garage strip")
+            await page.goto(f"{base_url}/config/devices/device/{device_id}")
+            for outlet in GARAGE:
+                await page.get_by_text(outlet).first.wait_for()
+            await page.get_by_text("Total power").first.wait_for()
+            await page.get_by_text(re.compile(r"\b130(\.0)?\s*W\b")).first.wait_for()
+            await page.screenshot(path=shots / "device.png")
+            await page.get_by_text("Freezer").first.click()
+            await page.get_by_text(re.compile(r"\b92(\.0)?\s*W\b")).first.wait_for()
+
+            # The LAN Meter dashboard: every kind on one screen.
+            await page.goto(f"{base_url}/{DASHBOARD_URL_PATH}/home")
+            for title in (
+                "Power now",
+                "Energy per day by device",
+                "Smart meter today",
+                "Water",
+                "WeMo",
+            ):
+                await page.get_by_text(title).first.wait_for()
+            await page.get_by_text("Always On").first.wait_for()
+            await page.get_by_text(re.compile(r"\b[1-9][\d,]*(\.\d+)?\s*W\b")).first.wait_for()
+            await page.wait_for_timeout(3000)  # charts draw after their data arrives
+            await page.screenshot(path=shots / "dashboard.png")
+
+            # The Energy dashboard: history from the first day (the strips' own, the demo's meter).
+            await page.goto(f"{base_url}/energy")
+            await page.get_by_text("Grid total").first.wait_for()
+            await page.get_by_text(re.compile(r"\b[1-9][\d,]*(\.\d+)?\s*kWh\b")).first.wait_for()
+            assert await page.get_by_text("There is no data to show").count() == 0
+            await page.wait_for_timeout(3000)
+            await page.screenshot(path=shots / "energy.png")
+        except Exception:
+            await page.screenshot(path=shots / "failure.png")  # what was on screen
+            raise
+        await browser.close()

@@ -80,9 +80,13 @@ def lanmeter_dashboard(entities: Entities, note: str | None = None) -> dict[str,
             }
         )
 
-    columns[1].append(
-        {"type": "energy-devices-graph", "title": "Energy today by device", "max_devices": 10}
+    device_energy = _find(pairs, _OUTLET + "energy_total$") + _find(
+        pairs, r"^wemo_.*_energy_total$"
     )
+    if device_energy:  # the Energy dashboard's individual devices (where users add these)
+        columns[1].append(
+            {"type": "energy-devices-graph", "title": "Energy today by device", "max_devices": 10}
+        )
     grid = _named(
         (_first(pairs, r"^glow_.*_import_today$"), "Electricity"),
         (_first(pairs, r"^glow_.*_cost_today$"), "Cost"),
@@ -90,9 +94,6 @@ def lanmeter_dashboard(entities: Entities, note: str | None = None) -> dict[str,
     )
     if grid:
         columns[1].append({"type": "glance", "title": "Smart meter today", "entities": grid})
-    device_energy = _find(pairs, _OUTLET + "energy_total$") + _find(
-        pairs, r"^wemo_.*_energy_total$"
-    )
     if device_energy:
         columns[1].append(
             {
@@ -144,3 +145,41 @@ def lanmeter_dashboard(entities: Entities, note: str | None = None) -> dict[str,
         {"type": "markdown", "content": "No LAN Meter devices are configured yet."}
     ]
     return {"title": "LAN Meter", "views": [{"title": "Home", "path": "home", "cards": cards}]}
+
+
+# README's example: one strip with two outlets, a WeMo Insight, a Glow CAD, a Flume and the home.
+README_EXAMPLE = [
+    ("sensor.kettle_power", "50:C7:BF:00:00:01_0_power"),
+    ("sensor.kettle_energy_total", "50:C7:BF:00:00:01_0_energy_total"),
+    ("sensor.fridge_power", "50:C7:BF:00:00:01_1_power"),
+    ("sensor.fridge_energy_total", "50:C7:BF:00:00:01_1_energy_total"),
+    ("switch.washing_machine", "wemo_221517K0ABCD01_switch"),
+    ("sensor.washing_machine_power", "wemo_221517K0ABCD01_power"),
+    ("sensor.washing_machine_energy_total", "wemo_221517K0ABCD01_energy_total"),
+    ("sensor.glow_cad_power", "glow_70B3D521E0000001_power"),
+    ("sensor.glow_cad_electricity_today", "glow_70B3D521E0000001_import_today"),
+    ("sensor.glow_cad_cost_today", "glow_70B3D521E0000001_cost_today"),
+    ("sensor.glow_cad_gas_today", "glow_70B3D521E0000001_gas_today"),
+    ("sensor.flume_flow_rate", "flume_4B1D7E55F1000001_flow_rate"),
+    ("sensor.flume_water_today", "flume_4B1D7E55F1000001_water_today"),
+    ("binary_sensor.flume_leak", "flume_4B1D7E55F1000001_leak"),
+    ("binary_sensor.flume_high_flow", "flume_4B1D7E55F1000001_high_flow"),
+    ("event.flume_water", "flume_4B1D7E55F1000001_water"),
+    ("sensor.home_home_power", "home_home_power"),
+    ("sensor.home_known_devices_power", "home_tracked_power"),
+    ("sensor.home_other_power", "home_other_power"),
+    ("sensor.home_always_on", "home_always_on"),
+    ("event.home_appliance", "home_appliance"),
+]
+
+
+def readme_yaml() -> str:
+    """The dashboard YAML README shows (tests check README still matches it)."""
+    import yaml
+
+    view = lanmeter_dashboard(README_EXAMPLE)["views"][0]
+    return yaml.safe_dump(view, sort_keys=False, allow_unicode=True, width=100)
+
+
+if __name__ == "__main__":
+    print(readme_yaml(), end="")

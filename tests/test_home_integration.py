@@ -147,6 +147,16 @@ async def test_kilowatts_and_unavailable_inputs(hass: HomeAssistant, freezer) ->
     other = hass.states.get("sensor.home_other_power")
     assert other.attributes["unavailable_inputs"] == ["sensor.kettle_power"]
 
+    hass.states.async_set("sensor.fridge_power", "120", WATTS)
+    await hass.async_block_till_done()
+    assert number(hass, "sensor.home_known_devices_power") == 120
+    # The kettle comes back at 0 W: no value changes, but the attribute must be written.
+    hass.states.async_set("sensor.kettle_power", "0", WATTS)
+    await hass.async_block_till_done()
+    assert number(hass, "sensor.home_known_devices_power") == 120
+    other = hass.states.get("sensor.home_other_power")
+    assert other.attributes["unavailable_inputs"] == []
+
 
 async def test_default_devices_are_every_lanmeter_outlet_including_later_ones(
     hass: HomeAssistant, socket_enabled

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,17 +50,21 @@ class LanMeterEntity(CoordinatorEntity[DataUpdateCoordinator[Any]]):
         self.subject = subject
         self._attr_device_info = device_info
         self._attr_unique_id = f"{unique_prefix}_{description.key}"
-        self._written: tuple[bool, Any] | None = None
+        self._written: tuple[bool, Any, Mapping[str, Any] | None] | None = None
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when what users see changed.
+        """Write the state only when what users see changed (availability, value, attributes).
 
         A strip poll updates ~40 entities every few seconds, most unchanged (switches, totals,
         voltage); skipping their writes keeps Home Assistant's CPU and recorder load down.
         """
         available = self.available
-        shown = (available, self.value if available else None)
+        shown = (
+            available,
+            self.value if available else None,
+            self.extra_state_attributes if available else None,
+        )
         if shown != self._written:
             self._written = shown
             self.async_write_ha_state()

@@ -1,4 +1,5 @@
-"""ruff over the repository: lint and formatting are part of the suite, so CI enforces them."""
+"""ruff and mypy over the repository: lint, formatting and strict types are part of the suite,
+so CI enforces them."""
 
 from __future__ import annotations
 
@@ -40,3 +41,15 @@ def test_ruff_format_is_clean() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_is_clean() -> None:
+    """The integration type-checks in mypy's strict mode ([tool.mypy] in pyproject.toml)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success: no issues found" in result.stdout

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.kasa import client as kasa_client
-from custom_components.lanmeter.kasa import config_flow as kasa_flow
+from custom_components.lanmeter.kasa import discovery as kasa_discovery
 from tests.mosquitto import free_port
 from tests.simulators.kasa_device import SimulatedKasaDevice
 from tests.simulators.kasa_klap import SimulatedKlapDevice
@@ -158,16 +158,16 @@ async def test_changed_password_starts_reauth(
 async def test_scan_offers_klap_strips_with_the_account_step(
     hass: HomeAssistant, klap_strip: SimulatedKlapDevice, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(kasa_flow, "DISCOVERY_TARGET", "127.0.0.1")
-    monkeypatch.setattr(kasa_flow, "DISCOVERY_PORT", closed_port())
-    monkeypatch.setattr(kasa_flow, "DISCOVERY_TIMEOUT_S", 1)
+    monkeypatch.setattr(kasa_discovery, "DISCOVERY_TARGET", "127.0.0.1")
+    monkeypatch.setattr(kasa_discovery, "DISCOVERY_PORT", closed_port())
+    monkeypatch.setattr(kasa_discovery, "DISCOVERY_TIMEOUT_S", 1)
     result = await start_flow(hass, "kasa_scan")
     options = result["data_schema"].schema["device"].config["options"]
     assert options == [
         {"value": "127.0.0.1", "label": "HS300(US), 127.0.0.1, needs your Kasa account"}
     ]
     # The scanned strip's port 9999 is closed too: discovery leads to the account step.
-    monkeypatch.setattr(kasa_flow, "DEFAULT_PORT", closed_port())
+    monkeypatch.setattr(kasa_discovery, "DEFAULT_PORT", closed_port())
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"device": "127.0.0.1"}
     )
@@ -205,7 +205,7 @@ async def test_python_kasa_accepts_the_klap_simulator(login_version: int) -> Non
 async def test_dhcp_offers_a_new_klap_strip_with_the_account_step(
     hass: HomeAssistant, klap_strip: SimulatedKlapDevice, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(kasa_flow, "DEFAULT_PORT", closed_port())  # its port 9999 is closed
+    monkeypatch.setattr(kasa_discovery, "DEFAULT_PORT", closed_port())  # its port 9999 is closed
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": config_entries.SOURCE_DHCP},

@@ -29,7 +29,7 @@ class LanMeterBinarySensor(LanMeterEntity, BinarySensorEntity):
 
     @property
     def is_on(self) -> bool | None:
-        return self.value
+        return None if self.value is None else bool(self.value)
 
 
 async def async_setup_entry(

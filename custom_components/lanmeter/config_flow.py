@@ -6,10 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import callback
-from homeassistant.helpers import selector
-import voluptuous as vol
 
 from .const import (
     ALL_KINDS,
@@ -22,11 +19,11 @@ from .const import (
     KIND_WEMO,
 )
 from .flume.config_flow import FlumeFlowMixin, FlumeOptionsFlow
-from .glow.config_flow import GlowFlowMixin, GlowOptionsFlow, broker_problem
+from .glow.config_flow import GlowFlowMixin, GlowOptionsFlow
 from .glow.const import CONF_MODE, MODE_ZB02
 from .home.config_flow import HomeFlowMixin, HomeOptionsFlow
 from .kasa.config_flow import KasaFlowMixin, KasaOptionsFlow
-from .mqtt_entry import settings_from
+from .mqtt_flow import MqttReauthFlowMixin
 from .wemo.config_flow import WemoFlowMixin, WemoOptionsFlow
 
 
@@ -52,6 +49,7 @@ class LanMeterConfigFlow(
     GlowFlowMixin,
     FlumeFlowMixin,
     HomeFlowMixin,
+    MqttReauthFlowMixin,
     ConfigFlow,
     domain=DOMAIN,
 ):
@@ -71,7 +69,8 @@ class LanMeterConfigFlow(
         kind = self._get_reconfigure_entry().data[CONF_KIND]
         if (step := getattr(self, f"async_step_{kind}_reconfigure", None)) is None:
             return self.async_abort(reason="reconfigure_not_supported")
-        return await step(user_input)
+        result: ConfigFlowResult = await step(user_input)
+        return result
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Stored credentials were refused: a broker's (Glow via MQTT, Flume) or a KLAP strip's
@@ -79,34 +78,6 @@ class LanMeterConfigFlow(
         if entry_data.get(CONF_KIND) == KIND_KASA:
             return await self.async_step_kasa_reauth()
         return await self.async_step_reauth_confirm()
-
-    async def async_step_reauth_confirm(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = {
-                **entry.data,
-                CONF_USERNAME: user_input.get(CONF_USERNAME) or None,
-                CONF_PASSWORD: user_input.get(CONF_PASSWORD) or None,
-            }
-            if (problem := await broker_problem(settings_from(data))) is None:
-                return self.async_update_reload_and_abort(entry, data=data)
-            errors["base"] = problem
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=vol.Schema(
-                {
-                    vol.Optional(CONF_USERNAME, default=entry.data.get(CONF_USERNAME) or ""): str,
-                    vol.Optional(CONF_PASSWORD): selector.TextSelector(
-                        selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-                    ),
-                }
-            ),
-            description_placeholders={"host": entry.data[CONF_HOST]},
-            errors=errors,
-        )
 
     @staticmethod
     @callback

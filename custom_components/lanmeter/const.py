@@ -7,6 +7,8 @@ from typing import Final
 DOMAIN: Final = "lanmeter"
 
 CONF_KIND: Final = "kind"
+CONF_TLS: Final = "tls"  # an MQTT broker entry's "use TLS" (Glow via MQTT, Flume)
+DEFAULT_MQTT_PORT: Final = 1883
 
 KIND_KASA: Final = "kasa"
 KIND_WEMO: Final = "wemo"

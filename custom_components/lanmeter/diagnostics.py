@@ -32,7 +32,8 @@ async def async_get_config_entry_diagnostics(
         }
     )
     identifiers = _identifiers(raw) | ({entry.unique_id} if entry.unique_id else set())
-    return _scrub(async_redact_data(raw, REDACT_KEYS), identifiers, {})
+    scrubbed: dict[str, Any] = _scrub(async_redact_data(raw, REDACT_KEYS), identifiers, {})
+    return scrubbed
 
 
 def _identifiers(data: Any) -> set[str]:

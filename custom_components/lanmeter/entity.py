@@ -14,6 +14,9 @@ from homeassistant.helpers.update_coordinator import (
     DataUpdateCoordinator,
 )
 
+# How an entity reads its value: (coordinator data, the entity's subject) -> value.
+type ValueFn = Callable[[Any, str | None], Any]
+
 
 @dataclass(frozen=True, kw_only=True)
 class LanMeterEntityDescription(EntityDescription):

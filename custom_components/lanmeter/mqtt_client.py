@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import logging
 import re
 import time
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -117,7 +118,9 @@ class MqttConnection:
 
     # ----- paho's network thread -----------------------------------------------------------
 
-    def _paho_connect(self, client, userdata, flags, reason: ReasonCode, properties) -> None:
+    def _paho_connect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, properties: Any
+    ) -> None:
         if reason.is_failure:
             failure: Exception = (
                 MqttAuthError(str(reason))
@@ -130,10 +133,12 @@ class MqttConnection:
             client.subscribe(topic, qos=0)
         self._loop.call_soon_threadsafe(self._set_connected, True)
 
-    def _paho_disconnect(self, client, userdata, flags, reason, properties) -> None:
+    def _paho_disconnect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
+    ) -> None:
         self._loop.call_soon_threadsafe(self._set_connected, False)
 
-    def _paho_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+    def _paho_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         received = time.time()
         self._loop.call_soon_threadsafe(self._on_message, message.topic, message.payload, received)
 

@@ -9,7 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 
-from .const import DOMAIN
+from .const import CONF_TLS, DOMAIN
 from .mqtt_client import (
     MessageHandler,
     MqttAuthError,
@@ -17,8 +17,6 @@ from .mqtt_client import (
     MqttConnection,
     MqttSettings,
 )
-
-CONF_TLS = "tls"
 
 
 def settings_from(data: Mapping[str, Any]) -> MqttSettings:

@@ -16,7 +16,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 class KindRuntime(Protocol):
     """One running device of one kind (a strip, a WeMo, a bridge, a CAD, a home)."""
 
-    platforms: tuple[Platform, ...]
+    @property
+    def platforms(self) -> tuple[Platform, ...]:
+        """The platforms its entities live on."""
 
     def entities(self, platform: Platform) -> list[Entity]:
         """Entities this device has on the platform when the entry is set up."""

@@ -33,7 +33,7 @@ class LanMeterSwitch(LanMeterEntity, SwitchEntity):
     @property
     def is_on(self) -> bool | None:
         """Whether the device reports the switch on."""
-        return self.value
+        return None if self.value is None else bool(self.value)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch on; the coordinator reflects the new state at once."""

@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.const import CONF_HOST
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from ..const import CONF_KIND, KIND_FLUME
+from ..const import CONF_KIND, DEFAULT_MQTT_PORT, KIND_FLUME
+from ..flow_fields import PASSWORD_SELECTOR, number_box
 from ..mqtt_client import MqttAuthError, MqttConnectError, MqttConnection
 from ..mqtt_entry import settings_from
+from ..mqtt_flow import broker_data, broker_fields
 from . import TOPICS
 from .const import (
     CONF_AWAY_ENTITY,
@@ -24,7 +26,6 @@ from .const import (
     CONF_LITERS_PER_PULSE,
     CONF_METER_OFFSET_L,
     CONF_SENSOR_ID,
-    CONF_TLS,
     DEFAULT_LITERS_PER_PULSE,
 )
 from .messages import (
@@ -125,11 +126,8 @@ class FlumeFlowMixin(_Base):
                         title=f"Flume {heard.sensor_id[-6:]}",
                         data={
                             CONF_KIND: KIND_FLUME,
-                            CONF_HOST: user_input[CONF_HOST],
-                            CONF_PORT: int(user_input[CONF_PORT]),
-                            CONF_USERNAME: user_input.get(CONF_USERNAME) or None,
-                            CONF_PASSWORD: user_input.get(CONF_PASSWORD) or None,
-                            CONF_TLS: user_input.get(CONF_TLS, False),
+                            **broker_data(settings_from(user_input)),
+                            CONF_HOST: user_input[CONF_HOST],  # as typed (the old entries too)
                             CONF_DEVICE_KEY: key,
                             CONF_SENSOR_ID: heard.sensor_id,
                         },
@@ -137,22 +135,7 @@ class FlumeFlowMixin(_Base):
                     )
                 errors["base"] = error or "no_messages"
         schema = vol.Schema(
-            {
-                vol.Required(CONF_HOST): str,
-                vol.Required(CONF_PORT, default=1883): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=1, max=65535, mode=selector.NumberSelectorMode.BOX
-                    )
-                ),
-                vol.Optional(CONF_USERNAME): str,
-                vol.Optional(CONF_PASSWORD): selector.TextSelector(
-                    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-                ),
-                vol.Required(CONF_TLS, default=False): bool,
-                vol.Optional(CONF_DEVICE_KEY): selector.TextSelector(
-                    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-                ),
-            }
+            {**broker_fields(DEFAULT_MQTT_PORT), vol.Optional(CONF_DEVICE_KEY): PASSWORD_SELECTOR}
         )
         return self.async_show_form(
             step_id="flume",
@@ -171,38 +154,27 @@ class FlumeOptionsFlow(OptionsFlow):
         options = self.config_entry.options
         rules = RuleSettings()
 
-        def number(minimum: float, maximum: float, step: float, unit: str) -> Any:
-            return selector.NumberSelector(
-                selector.NumberSelectorConfig(
-                    min=minimum,
-                    max=maximum,
-                    step=step,
-                    unit_of_measurement=unit,
-                    mode=selector.NumberSelectorMode.BOX,
-                )
-            )
-
         schema = vol.Schema(
             {
                 vol.Required(
                     CONF_LITERS_PER_PULSE,
                     default=options.get(CONF_LITERS_PER_PULSE, DEFAULT_LITERS_PER_PULSE),
-                ): number(0.0001, 100, 0.0001, "L"),
+                ): number_box(0.0001, 100, 0.0001, "L"),
                 vol.Required(
                     CONF_METER_OFFSET_L, default=options.get(CONF_METER_OFFSET_L, 0.0)
-                ): number(-1e9, 1e9, 0.001, "L"),
+                ): number_box(-1e9, 1e9, 0.001, "L"),
                 vol.Required(
                     CONF_CONTINUOUS_MIN,
                     default=options.get(CONF_CONTINUOUS_MIN, rules.continuous_min),
-                ): number(5, 1440, 1, "min"),
+                ): number_box(5, 1440, 1, "min"),
                 vol.Required(
                     CONF_HIGH_FLOW_L_MIN,
                     default=options.get(CONF_HIGH_FLOW_L_MIN, round(rules.high_flow_l_min, 2)),
-                ): number(0.5, 500, 0.01, "L/min"),
+                ): number_box(0.5, 500, 0.01, "L/min"),
                 vol.Required(
                     CONF_HIGH_FLOW_MIN,
                     default=options.get(CONF_HIGH_FLOW_MIN, rules.high_flow_min),
-                ): number(1, 240, 1, "min"),
+                ): number_box(1, 240, 1, "min"),
                 vol.Optional(
                     CONF_AWAY_ENTITY,
                     description={"suggested_value": options.get(CONF_AWAY_ENTITY)},

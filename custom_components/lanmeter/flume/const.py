@@ -6,7 +6,6 @@ from typing import Final
 
 CONF_DEVICE_KEY: Final = "device_key"
 CONF_SENSOR_ID: Final = "sensor_id"
-CONF_TLS: Final = "tls"
 CONF_LITERS_PER_PULSE: Final = "liters_per_pulse"
 CONF_METER_OFFSET_L: Final = "meter_offset_l"
 CONF_CONTINUOUS_MIN: Final = "continuous_minutes"

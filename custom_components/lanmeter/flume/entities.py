@@ -22,6 +22,7 @@ from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
 from ..binary_sensor import LanMeterBinarySensor, LanMeterBinarySensorDescription
 from ..const import DOMAIN
+from ..entity import ValueFn
 from ..event import LanMeterEvent
 from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .const import EVENT_TYPES
@@ -111,7 +112,7 @@ def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
     )
 
 
-def _binary(key: str, value_fn, **kwargs: Any) -> LanMeterBinarySensorDescription:
+def _binary(key: str, value_fn: ValueFn, **kwargs: Any) -> LanMeterBinarySensorDescription:
     return LanMeterBinarySensorDescription(
         key=key, translation_key=key, value_fn=value_fn, **kwargs
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import json
 import math
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from .secretbox import SecretBox, SecretBoxError
 
@@ -118,7 +118,7 @@ class BridgeStatus:
     wifi_rssi_dbm: int | None
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     """A finite number of a sane size (JSON may carry 1e308, and Python ints have no bound)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 import voluptuous as vol
 
@@ -29,7 +29,7 @@ def _error(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-async def _calibrate(call: ServiceCall) -> dict[str, float | str]:
+async def _calibrate(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = hass.config_entries.async_get_entry(call.data[ATTR_ENTRY])
     if entry is None or entry.domain != DOMAIN or entry.data.get(CONF_KIND) != KIND_FLUME:

@@ -7,25 +7,19 @@ import errno
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
-from homeassistant.helpers import selector
+from homeassistant.const import CONF_HOST, CONF_PORT
 import voluptuous as vol
 
-from ..const import CONF_KIND, KIND_GLOW
-from ..mqtt_client import (
-    MqttAuthError,
-    MqttConnectError,
-    MqttConnection,
-    MqttSettings,
-    valid_topic_prefix,
-)
+from ..const import CONF_KIND, DEFAULT_MQTT_PORT, KIND_GLOW
+from ..flow_fields import PORT_SELECTOR
+from ..mqtt_client import valid_topic_prefix
+from ..mqtt_entry import settings_from
+from ..mqtt_flow import broker_data, broker_fields, broker_problem
 from .const import (
     CONF_ALLOWED,
     CONF_LISTEN,
     CONF_MODE,
     CONF_PREFIX,
-    CONF_TLS,
-    DEFAULT_MQTT_PORT,
     DEFAULT_PREFIX,
     DEFAULT_ZB02_PORT,
     MODE_MQTT,
@@ -39,10 +33,6 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-PORT_SELECTOR = selector.NumberSelector(
-    selector.NumberSelectorConfig(min=1, max=65535, mode=selector.NumberSelectorMode.BOX)
-)
-
 
 async def port_problem(host: str | None, port: int) -> str | None:
     """Can the receiver listen there? An error key if not (busy, or a privileged port)."""
@@ -52,18 +42,6 @@ async def port_problem(host: str | None, port: int) -> str | None:
         return "port_denied" if err.errno in (errno.EACCES, errno.EPERM) else "port_in_use"
     server.close()
     await server.wait_closed()
-    return None
-
-
-async def broker_problem(settings: MqttSettings) -> str | None:
-    connection = MqttConnection(settings, topics=[], on_message=lambda *args: None)
-    try:
-        await connection.start()
-    except MqttAuthError:
-        return "invalid_auth"
-    except MqttConnectError:
-        return "cannot_connect"
-    await connection.stop()
     return None
 
 
@@ -121,24 +99,14 @@ class GlowFlowMixin(_Base):
                 return self._glow_mqtt_form(user_input, errors)
             await self.async_set_unique_id(f"mqtt:{host}:{port}:{prefix}")
             self._abort_if_unique_id_configured()
-            settings = MqttSettings(
-                host,
-                port,
-                user_input.get(CONF_USERNAME) or None,
-                user_input.get(CONF_PASSWORD) or None,
-                user_input.get(CONF_TLS, False),
-            )
+            settings = settings_from({**user_input, CONF_HOST: host})
             if (problem := await broker_problem(settings)) is None:
                 return self.async_create_entry(
                     title=f"Glow via MQTT ({host}, {prefix}/#)",
                     data={
                         CONF_KIND: KIND_GLOW,
                         CONF_MODE: MODE_MQTT,
-                        CONF_HOST: host,
-                        CONF_PORT: port,
-                        CONF_USERNAME: settings.username,
-                        CONF_PASSWORD: settings.password,
-                        CONF_TLS: settings.tls,
+                        **broker_data(settings),
                         CONF_PREFIX: prefix,
                     },
                 )
@@ -150,13 +118,7 @@ class GlowFlowMixin(_Base):
     ) -> ConfigFlowResult:
         schema = vol.Schema(
             {
-                vol.Required(CONF_HOST): str,
-                vol.Required(CONF_PORT, default=DEFAULT_MQTT_PORT): PORT_SELECTOR,
-                vol.Optional(CONF_USERNAME): str,
-                vol.Optional(CONF_PASSWORD): selector.TextSelector(
-                    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-                ),
-                vol.Required(CONF_TLS, default=False): bool,
+                **broker_fields(DEFAULT_MQTT_PORT),
                 vol.Required(CONF_PREFIX, default=DEFAULT_PREFIX): str,
             }
         )

@@ -17,6 +17,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..entity import ValueFn
 from ..sensor import ENERGY_TOTAL_KWH, LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .hub import CadState, GlowHub
 
@@ -36,20 +37,22 @@ def _field(name: str) -> Callable[[dict[str, CadState], str | None], Any]:
     return value
 
 
-def _online_with(value_fn: Callable[[dict[str, CadState], str | None], Any]):
+def _online_with(
+    value_fn: Callable[[dict[str, CadState], str | None], Any],
+) -> Callable[[dict[str, CadState], str | None], bool]:
     def available(data: dict[str, CadState], subject: str | None) -> bool:
         return _cad(data, subject).online and value_fn(data, subject) is not None
 
     return available
 
 
-def _sensor(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
+def _sensor(key: str, value_fn: ValueFn, **kwargs: Any) -> LanMeterSensorDescription:
     """Unavailable while the CAD is offline or the value is unknown."""
     kwargs.setdefault("available_fn", _online_with(value_fn))
     return value_sensor(key, value_fn, **kwargs)
 
 
-def _energy(key: str, value_fn, **kwargs: Any) -> LanMeterSensorDescription:
+def _energy(key: str, value_fn: ValueFn, **kwargs: Any) -> LanMeterSensorDescription:
     return _sensor(key, value_fn, **ENERGY_TOTAL_KWH, **kwargs)
 
 

@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any
 
-from .readings import GlowReading, clean_identifier, plausible_time
+from .readings import GlowReading, clean_identifier, nested, plausible_time
 
 MAC_TOPIC = re.compile(r"^(?P<prefix>.+)/(?P<mac>[0-9A-F]{12})/(?P<rest>STATE|SENSOR/\w+)$")
 METER_ERROR_KW = -8388.608
@@ -115,6 +115,5 @@ def decode_message(kind: str, payload: Any, received: datetime) -> GlowReading:
 
 
 def _dict(data: dict[str, Any], *path: str) -> dict[str, Any]:
-    for key in path:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data if isinstance(data, dict) else {}
+    found = nested(data, *path)
+    return found if isinstance(found, dict) else {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 # The CAD's clock is untrustworthy without NTP (it falls back to 1970). Readings claiming a time
 # before the CAD existed, or well ahead of now, get the time they were received instead.
@@ -78,3 +79,12 @@ def clean_identifier(value: object) -> str | None:
         return None
     text = value.strip()
     return None if text.lower() in PLACEHOLDER_TEXT else text
+
+
+def nested(data: Any, *path: str) -> Any:
+    """The value at a path of keys through nested JSON objects, or None where one is missing."""
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import re
 from typing import Any
 
-from .readings import GlowReading, clean_identifier, plausible_time
+from .readings import GlowReading, clean_identifier, nested, plausible_time
 
 UNIT_KWH = "00"
 UNIT_M3 = "01"
@@ -59,11 +59,7 @@ def _text(value: Any, what: str) -> str | None:
 
 
 def _attr(data: dict[str, Any], *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
+    return nested(data, *path)
 
 
 class _Meter:
@@ -153,7 +149,8 @@ def decode_upload(body: Any, received: datetime) -> GlowReading:
         reading.gas_month_kwh = meter.counter("0C", "40", "month")
         reading.mprn = clean_identifier(_text(_attr(meter.cluster, "03", "07"), "MPRN"))
 
-    pan = body.get("pan") if isinstance(body.get("pan"), dict) else {}
+    pan = nested(body, "pan")
+    pan = pan if isinstance(pan, dict) else {}
     reading.han_rssi_dbm = _hex(signed, pan["rssi"], "pan rssi") if "rssi" in pan else None
     reading.han_lqi = _hex(unsigned, pan["lqi"], "pan lqi") if "lqi" in pan else None
     reading.hardware = _text(body.get("hversion"), "hversion")

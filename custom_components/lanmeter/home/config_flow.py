@@ -11,6 +11,7 @@ from homeassistant.helpers import selector
 import voluptuous as vol
 
 from ..const import CONF_KIND, KIND_HOME
+from ..flow_fields import PORT_SELECTOR, number_box
 from .const import (
     CONF_DEVICES,
     CONF_EMULATE_SENSE,
@@ -47,23 +48,11 @@ def home_schema(defaults: dict[str, Any]) -> vol.Schema:
             ),
             vol.Required(
                 CONF_THRESHOLD, default=defaults.get(CONF_THRESHOLD, DEFAULT_THRESHOLD_W)
-            ): selector.NumberSelector(
-                selector.NumberSelectorConfig(
-                    min=5,
-                    max=2000,
-                    step=1,
-                    unit_of_measurement="W",
-                    mode=selector.NumberSelectorMode.BOX,
-                )
-            ),
+            ): number_box(5, 2000, 1, "W"),
             vol.Required(CONF_EMULATE_SENSE, default=defaults.get(CONF_EMULATE_SENSE, False)): bool,
             vol.Required(
                 CONF_SENSE_PORT, default=defaults.get(CONF_SENSE_PORT, DEFAULT_SENSE_PORT)
-            ): selector.NumberSelector(
-                selector.NumberSelectorConfig(
-                    min=1, max=65535, mode=selector.NumberSelectorMode.BOX
-                )
-            ),
+            ): PORT_SELECTOR,
             vol.Optional(
                 CONF_SENSE_MONITORS,
                 default=monitors if isinstance(monitors, str) else ", ".join(monitors),

@@ -11,13 +11,16 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
+from ..entity import ValueFn
 from ..event import LanMeterEvent
 from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .const import EVENT_TYPES
 from .model import HomeModel, HomeState
 
 
-def _power(key: str, value_fn, *, unknown_while_none: bool = False) -> LanMeterSensorDescription:
+def _power(
+    key: str, value_fn: ValueFn, *, unknown_while_none: bool = False
+) -> LanMeterSensorDescription:
     """A power sensor; without a value it is unavailable (its inputs are), or, with
     unknown_while_none, unknown (the value is still being learnt)."""
     return value_sensor(

@@ -33,7 +33,11 @@ _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION = 1
 SAVE_DELAY_S = 300
-TO_WATTS = {UnitOfPower.WATT: 1.0, UnitOfPower.KILO_WATT: 1000.0, UnitOfPower.MILLIWATT: 0.001}
+TO_WATTS: dict[str | None, float] = {
+    UnitOfPower.WATT: 1.0,
+    UnitOfPower.KILO_WATT: 1000.0,
+    UnitOfPower.MILLIWATT: 0.001,
+}
 
 
 def watts(state: State | None) -> float | None:
@@ -127,7 +131,7 @@ class HomeModel(DataUpdateCoordinator[HomeState]):
         self._recompute()
 
     @callback
-    def _registry_updated(self, event: Event) -> None:
+    def _registry_updated(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
         before = set(self.devices)
         self._subscribe()
         if self.on_new_devices and (new := [d for d in self.devices if d not in before]):

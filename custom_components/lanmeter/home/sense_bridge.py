@@ -204,7 +204,7 @@ async def start_bridge(
     transport, protocol = await loop.create_datagram_endpoint(
         lambda: SenseBridge(plugs, monitors), local_addr=(host, port), allow_broadcast=True
     )
-    return transport, protocol  # type: ignore[return-value]
+    return transport, protocol
 
 
 async def stop_bridge(transport: asyncio.DatagramTransport, bridge: SenseBridge) -> None:

@@ -55,8 +55,8 @@ QUERY_RETRIES = 1
 # advanced from the energy register, so it stays as fresh as power.
 DAYSTAT_INTERVAL_S = 300
 
-SYSINFO = {"system": {"get_sysinfo": {}}}
-REALTIME = {"emeter": {"get_realtime": {}}}
+SYSINFO: dict[str, Any] = {"system": {"get_sysinfo": {}}}
+REALTIME: dict[str, Any] = {"emeter": {"get_realtime": {}}}
 SUPPORTED_CLASSES = (IotPlug, IotStrip)
 
 

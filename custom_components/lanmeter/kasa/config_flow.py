@@ -3,8 +3,6 @@ firmware), reconfigure, reauth, options."""
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass, field
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -13,27 +11,20 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNA
 from homeassistant.helpers import selector
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
-from kasa import Credentials, DeviceConnectionParameters, DeviceEncryptionType, Discover
+from kasa import Credentials, DeviceEncryptionType
 import voluptuous as vol
 
 from ..const import CONF_KIND
-from .client import (
-    DEFAULT_PORT,
-    XOR,
-    KasaAuthError,
-    KasaConnectionError,
-    KasaStripClient,
-    KasaUnsupportedError,
-    find_connection,
-)
+from ..flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, number_box
+from .client import DEFAULT_PORT
 from .const import (
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL_S,
     MAX_SCAN_INTERVAL_S,
     MIN_SCAN_INTERVAL_S,
 )
+from .discovery import Found, Probe, probe, probe_any, scan
 from .entry_data import entry_connection, entry_credentials, entry_data
-from .readings import KasaAnswerError, SysInfo, parse_sysinfo
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigFlow
@@ -44,76 +35,7 @@ else:
 
 _LOGGER = logging.getLogger(__name__)
 
-# Where the scan sends its broadcast. Tests point it at a simulator on 127.0.0.1.
-DISCOVERY_TARGET = "255.255.255.255"
-DISCOVERY_PORT: int | None = None  # python-kasa's default, 9999
-DISCOVERY_TIMEOUT_S = 3
-# KLAP firmware serves HTTP on port 80 unless its discovery answer names another.
-KLAP_DEFAULT_PORT = 80
-
 CONF_DEVICE = "device"
-
-
-def _port_selector() -> selector.NumberSelector:
-    return selector.NumberSelector(
-        selector.NumberSelectorConfig(min=1, max=65535, mode=selector.NumberSelectorMode.BOX)
-    )
-
-
-@dataclass
-class Probe:
-    """What connecting found: the device (info), or a config flow error key; and how to talk
-    to it (port and connection: XOR on 9999, or KLAP on the device's HTTP port)."""
-
-    info: SysInfo | None = None
-    error: str | None = None
-    port: int = DEFAULT_PORT
-    connection: DeviceConnectionParameters = field(default_factory=lambda: XOR)
-
-
-async def probe(
-    host: str,
-    port: int,
-    connection: DeviceConnectionParameters = XOR,
-    credentials: Credentials | None = None,
-) -> Probe:
-    """Connect one way and identify the device."""
-    try:
-        client = KasaStripClient(host, port, connection=connection, credentials=credentials)
-    except KasaUnsupportedError:
-        return Probe(error="unsupported_device", port=port, connection=connection)
-    result = Probe(port=port, connection=connection)
-    try:
-        result.info = await client.identify()
-    except KasaConnectionError:
-        result.error = "cannot_connect"
-    except KasaAuthError:
-        result.error = "invalid_auth"
-    except (KasaUnsupportedError, KasaAnswerError) as err:
-        _LOGGER.info("%s:%s is not a supported Kasa plug or strip: %s", host, port, err)
-        result.error = "unsupported_device"
-    finally:
-        await client.close()
-    return result
-
-
-async def probe_any(
-    host: str, port: int | None = None, credentials: Credentials | None = None
-) -> Probe:
-    """Port 9999 first (most strips); when it is closed, ask the device by discovery whether it
-    speaks KLAP (newer firmware) and try that with the Kasa account, if one was given
-    (python-kasa also tries the factory and blank accounts)."""
-    result = await probe(host, DEFAULT_PORT if port is None else port)
-    if result.error != "cannot_connect":
-        return result
-    try:
-        connection = await find_connection(host)
-    except KasaUnsupportedError as err:
-        _LOGGER.info("%s is not a supported Kasa plug or strip: %s", host, err)
-        return Probe(error="unsupported_device")
-    if connection is None or connection.encryption_type is not DeviceEncryptionType.Klap:
-        return result
-    return await probe(host, connection.http_port or KLAP_DEFAULT_PORT, connection, credentials)
 
 
 def _account_schema() -> vol.Schema:
@@ -122,52 +44,9 @@ def _account_schema() -> vol.Schema:
             vol.Required(CONF_USERNAME): selector.TextSelector(
                 selector.TextSelectorConfig(type=selector.TextSelectorType.EMAIL)
             ),
-            vol.Required(CONF_PASSWORD): selector.TextSelector(
-                selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-            ),
+            vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
         }
     )
-
-
-@dataclass
-class Found:
-    """A device that answered the discovery broadcast."""
-
-    label: str
-    mac: str
-    port: int
-
-
-async def scan() -> dict[str, Found]:
-    """Broadcast a discovery query; return the plugs and strips that answered, by IP: legacy
-    firmware answers with its sysinfo (UDP 9999), KLAP firmware with a summary (UDP 20002)."""
-    found: dict[str, Found] = {}
-
-    def on_raw(raw: dict[str, Any]) -> None:
-        meta = raw.get("meta", {})
-        response = raw.get("discovery_response", {})
-        with contextlib.suppress(KasaAnswerError, KeyError, TypeError, AttributeError):
-            if "result" in response:  # newer firmware: no sysinfo before logging in
-                result = response["result"]
-                if not str(result["device_type"]).startswith("IOT.SMARTPLUG"):
-                    return
-                label = f"{result['device_model']}, {meta['ip']}, needs your Kasa account"
-                found[meta["ip"]] = Found(label, result["mac"], DEFAULT_PORT)
-                return
-            info = parse_sysinfo(response["system"]["get_sysinfo"])
-            label = f"{info.alias} ({info.model}, {meta['ip']})"
-            found[meta["ip"]] = Found(label, info.mac, DISCOVERY_PORT or DEFAULT_PORT)
-
-    devices = await Discover.discover(
-        target=DISCOVERY_TARGET,
-        port=DISCOVERY_PORT,
-        discovery_timeout=DISCOVERY_TIMEOUT_S,
-        on_discovered_raw=on_raw,
-    )
-    for device in devices.values():
-        with contextlib.suppress(Exception):
-            await device.protocol.close()
-    return found
 
 
 class KasaFlowMixin(_Base):
@@ -198,7 +77,7 @@ class KasaFlowMixin(_Base):
         schema = vol.Schema(
             {
                 vol.Required(CONF_HOST): str,
-                vol.Optional(CONF_PORT, default=DEFAULT_PORT): _port_selector(),
+                vol.Optional(CONF_PORT, default=DEFAULT_PORT): PORT_SELECTOR,
             }
         )
         return self.async_show_form(
@@ -346,7 +225,7 @@ class KasaFlowMixin(_Base):
         schema = vol.Schema(
             {
                 vol.Required(CONF_HOST): str,
-                vol.Optional(CONF_PORT, default=DEFAULT_PORT): _port_selector(),
+                vol.Optional(CONF_PORT, default=DEFAULT_PORT): PORT_SELECTOR,
             }
         )
         return self.async_show_form(
@@ -407,14 +286,8 @@ class KasaOptionsFlow(OptionsFlow):
             step_id="init",
             data_schema=vol.Schema(
                 {
-                    vol.Required(CONF_SCAN_INTERVAL, default=current): selector.NumberSelector(
-                        selector.NumberSelectorConfig(
-                            min=MIN_SCAN_INTERVAL_S,
-                            max=MAX_SCAN_INTERVAL_S,
-                            step=1,
-                            unit_of_measurement="s",
-                            mode=selector.NumberSelectorMode.BOX,
-                        )
+                    vol.Required(CONF_SCAN_INTERVAL, default=current): number_box(
+                        MIN_SCAN_INTERVAL_S, MAX_SCAN_INTERVAL_S, 1, "s"
                     )
                 }
             ),

@@ -29,7 +29,7 @@ from ..sensor import (
 from ..switch import LanMeterSwitch, LanMeterSwitchDescription
 from .const import MANUFACTURER
 from .coordinator import KasaCoordinator, KasaState
-from .readings import SysInfo
+from .readings import Realtime, SysInfo
 
 
 def _slot(subject: str | None) -> int:
@@ -37,12 +37,19 @@ def _slot(subject: str | None) -> int:
     return int(subject)
 
 
-def _realtime(state: KasaState, subject: str | None):
+def _realtime(state: KasaState, subject: str | None) -> Realtime | None:
     return state.reading.outlets[_slot(subject)].realtime
 
 
 def _has_realtime(state: KasaState, subject: str | None) -> bool:
     return _realtime(state, subject) is not None
+
+
+def _measured(state: KasaState, subject: str | None) -> Realtime:
+    """The outlet's reading; asked for only when _has_realtime found one."""
+    realtime = _realtime(state, subject)
+    assert realtime is not None
+    return realtime
 
 
 async def _set_outlet(coordinator: KasaCoordinator, subject: str | None, on: bool) -> None:
@@ -67,7 +74,7 @@ OUTLET_SENSORS = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=1,
-        value_fn=lambda state, subject: _realtime(state, subject).power_w,
+        value_fn=lambda state, subject: _measured(state, subject).power_w,
         available_fn=_has_realtime,
     ),
     LanMeterSensorDescription(
@@ -77,7 +84,7 @@ OUTLET_SENSORS = (
         native_unit_of_measurement=UnitOfElectricPotential.VOLT,
         suggested_display_precision=1,
         entity_registry_enabled_default=False,
-        value_fn=lambda state, subject: _realtime(state, subject).voltage_v,
+        value_fn=lambda state, subject: _measured(state, subject).voltage_v,
         available_fn=_has_realtime,
     ),
     LanMeterSensorDescription(
@@ -87,7 +94,7 @@ OUTLET_SENSORS = (
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         suggested_display_precision=2,
         entity_registry_enabled_default=False,
-        value_fn=lambda state, subject: _realtime(state, subject).current_a,
+        value_fn=lambda state, subject: _measured(state, subject).current_a,
         available_fn=_has_realtime,
     ),
     value_sensor(

@@ -14,14 +14,16 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util.hass_dict import HassKey
 
 from ..const import DOMAIN
 
-KEY = "kasa_poll_clock"
+KASA_POLL_CLOCK: HassKey[KasaPollClock] = HassKey(f"{DOMAIN}_kasa_poll_clock")
 
 
 class KasaPollClock:
@@ -29,12 +31,12 @@ class KasaPollClock:
 
     def __init__(self, hass: HomeAssistant) -> None:
         self.hass = hass
-        self._groups: dict[timedelta, set[DataUpdateCoordinator]] = {}
+        self._groups: dict[timedelta, set[DataUpdateCoordinator[Any]]] = {}
         self._timers: dict[timedelta, Callable[[], None]] = {}
-        self._running: set[DataUpdateCoordinator] = set()
+        self._running: set[DataUpdateCoordinator[Any]] = set()
 
     @callback
-    def add(self, coordinator: DataUpdateCoordinator, interval: timedelta) -> None:
+    def add(self, coordinator: DataUpdateCoordinator[Any], interval: timedelta) -> None:
         self.remove(coordinator)
         group = self._groups.setdefault(interval, set())
         group.add(coordinator)
@@ -48,7 +50,7 @@ class KasaPollClock:
             )
 
     @callback
-    def remove(self, coordinator: DataUpdateCoordinator) -> None:
+    def remove(self, coordinator: DataUpdateCoordinator[Any]) -> None:
         for interval, group in list(self._groups.items()):
             group.discard(coordinator)
             if not group:
@@ -60,7 +62,7 @@ class KasaPollClock:
         """The intervals that have a running timer."""
         return set(self._timers)
 
-    def interval_of(self, coordinator: DataUpdateCoordinator) -> timedelta | None:
+    def interval_of(self, coordinator: DataUpdateCoordinator[Any]) -> timedelta | None:
         return next((i for i, group in self._groups.items() if coordinator in group), None)
 
     @callback
@@ -72,7 +74,7 @@ class KasaPollClock:
                 self._refresh(due), name=f"{DOMAIN} Kasa poll", eager_start=True
             )
 
-    async def _refresh(self, coordinators: list[DataUpdateCoordinator]) -> None:
+    async def _refresh(self, coordinators: list[DataUpdateCoordinator[Any]]) -> None:
         self._running.update(coordinators)
         try:
             # Each refresh records its own failure (the coordinator logs it and marks its
@@ -83,7 +85,6 @@ class KasaPollClock:
 
 
 def poll_clock(hass: HomeAssistant) -> KasaPollClock:
-    data = hass.data.setdefault(DOMAIN, {})
-    if KEY not in data:
-        data[KEY] = KasaPollClock(hass)
-    return data[KEY]
+    if KASA_POLL_CLOCK not in hass.data:
+        hass.data[KASA_POLL_CLOCK] = KasaPollClock(hass)
+    return hass.data[KASA_POLL_CLOCK]

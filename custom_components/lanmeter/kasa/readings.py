@@ -91,7 +91,7 @@ def _state(data: dict[str, Any], key: str) -> bool:
     value = data.get(key)
     if value not in (0, 1) or isinstance(value, bool):
         raise KasaAnswerError(f"{key} is not 0 or 1: {value!r}")
-    return value == 1
+    return bool(value == 1)
 
 
 def parse_sysinfo(sysinfo: dict[str, Any]) -> SysInfo:

@@ -76,8 +76,8 @@ async def _rows_for(
     child_id: str | None,
     entity_id: str,
 ) -> list[HistoryRow]:
-    from homeassistant.components.recorder import get_instance
     from homeassistant.components.recorder.statistics import statistics_during_period
+    from homeassistant.helpers.recorder import get_instance
 
     tz = dt_util.get_default_time_zone()
     today = dt_util.now().date()

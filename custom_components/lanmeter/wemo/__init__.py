@@ -2,51 +2,20 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
-from urllib.parse import urlparse
 
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.entity import Entity
-from pywemo import WeMoDevice, device_from_description, setup_url_for_address
 
 from ..const import DOMAIN
 from ..runtime import LanMeterConfigEntry
-from .coordinator import DEVICE_ERRORS, WemoCoordinator
+from .const import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT
+from .coordinator import WemoCoordinator
+from .discovery import DEVICE_ERRORS, NotAWemoError, connect
 from .entities import build_entities
 from .registry import DEFAULT_CALLBACK_PORT, SharedRegistry, async_acquire, async_release
-
-CONF_CALLBACK_PORT = "callback_port"
-CONF_CALLBACK_ADDRESS = "callback_address"
-
-
-class NotAWemoError(Exception):
-    """Something serves setup.xml there, but pywemo does not take it for a WeMo."""
-
-
-def connect(host: str, port: int | None) -> WeMoDevice | None:
-    """Blocking: probe the port (or ports 49151-49159) and build the pywemo device.
-
-    None when nothing answers; NotAWemoError when something else does.
-    """
-    url = setup_url_for_address(host, port)
-    if url is None:
-        return None
-    parsed = urlparse(url)
-    try:
-        # pywemo builds the URL for a given port without trying it: is anything there?
-        socket.create_connection((parsed.hostname, parsed.port or 80), timeout=3).close()
-    except OSError:
-        return None
-    try:
-        device = device_from_description(url)
-    except DEVICE_ERRORS as err:
-        raise NotAWemoError(str(err)) from err
-    if device is None:
-        raise NotAWemoError(f"{url} does not describe a WeMo")
-    return device
 
 
 class WemoDevice:

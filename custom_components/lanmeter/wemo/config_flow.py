@@ -7,14 +7,14 @@ from urllib.parse import urlparse
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.helpers import selector
 from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from pywemo import WeMoDevice
 import voluptuous as vol
 
 from ..const import CONF_KIND, DOMAIN, KIND_WEMO
-from . import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT, NotAWemoError, connect
-from .coordinator import DEVICE_ERRORS
+from ..flow_fields import PORT_SELECTOR
+from .const import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT
+from .discovery import DEVICE_ERRORS, NotAWemoError, connect
 from .registry import DEFAULT_CALLBACK_PORT
 
 if TYPE_CHECKING:
@@ -51,11 +51,7 @@ class WemoFlowMixin(_Base):
         schema = vol.Schema(
             {
                 vol.Required(CONF_HOST): str,
-                vol.Optional(CONF_PORT): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=1, max=65535, mode=selector.NumberSelectorMode.BOX
-                    )
-                ),
+                vol.Optional(CONF_PORT): PORT_SELECTOR,
             }
         )
         return self.async_show_form(
@@ -118,21 +114,17 @@ class WemoOptionsFlow(OptionsFlow):
                 if other.data.get(CONF_KIND) == KIND_WEMO and other is not self.config_entry:
                     self.hass.config_entries.async_update_entry(other, options=options)
             return self.async_create_entry(data=options)
-        options = self.config_entry.options
+        current = self.config_entry.options
         return self.async_show_form(
             step_id="init",
             data_schema=vol.Schema(
                 {
                     vol.Required(
                         CONF_CALLBACK_PORT,
-                        default=options.get(CONF_CALLBACK_PORT, DEFAULT_CALLBACK_PORT),
-                    ): selector.NumberSelector(
-                        selector.NumberSelectorConfig(
-                            min=1, max=65535, mode=selector.NumberSelectorMode.BOX
-                        )
-                    ),
+                        default=current.get(CONF_CALLBACK_PORT, DEFAULT_CALLBACK_PORT),
+                    ): PORT_SELECTOR,
                     vol.Optional(
-                        CONF_CALLBACK_ADDRESS, default=options.get(CONF_CALLBACK_ADDRESS, "")
+                        CONF_CALLBACK_ADDRESS, default=current.get(CONF_CALLBACK_ADDRESS, "")
                     ): str,
                 }
             ),

@@ -22,14 +22,15 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from pywemo import (
     Insight,
     LongPressMixin,
+    Switch,
     WeMoDevice,
     device_from_description,
     setup_url_for_address,
 )
-from pywemo.exceptions import ActionException, PyWeMoException
 
 from ..const import DOMAIN
 from ..runtime import LanMeterConfigEntry
+from .discovery import DEVICE_ERRORS
 from .registry import SharedRegistry
 
 _LOGGER = logging.getLogger(__name__)
@@ -43,7 +44,6 @@ STANDBY_NAMES = {0: "off", 1: "on", 8: "standby"}
 
 # Errors pywemo raises when a device is unreachable or answers nonsense (requests/urllib3 errors
 # come wrapped as ActionException; XML parsing errors as PyWeMoException subclasses).
-DEVICE_ERRORS = (PyWeMoException, ActionException, OSError, ValueError)
 
 
 # What a malformed pushed value makes pywemo or snapshot() raise: the event is counted, ignored.
@@ -181,7 +181,7 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
         if url is None:
             return None
         device = device_from_description(url)
-        return device if device.udn == self.device.udn else None
+        return device if device is not None and device.udn == self.device.udn else None
 
     async def _async_update_data(self) -> WemoState:
         self._check_push_issue()
@@ -238,6 +238,8 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
             )
 
     async def async_set_on(self, on: bool) -> None:
+        if not isinstance(self.device, Switch):  # every model LAN Meter takes is one
+            raise HomeAssistantError(f"{self.device.name} cannot be switched")
         try:
             await self.hass.async_add_executor_job(self.device.on if on else self.device.off)
         except DEVICE_ERRORS as err:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.components.event import EventEntityDescription
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import EntityCategory, Platform, UnitOfPower, UnitOfTime
@@ -30,7 +32,7 @@ SWITCH = LanMeterSwitchDescription(
 )
 
 
-def _insight(key: str, attribute: str, **kwargs) -> LanMeterSensorDescription:
+def _insight(key: str, attribute: str, **kwargs: Any) -> LanMeterSensorDescription:
     return value_sensor(key, lambda state, s: getattr(state, attribute), **kwargs)
 
 

@@ -1,6 +1,6 @@
 """One pywemo SubscriptionRegistry (callback HTTP server) shared by every WeMo entry.
 
-Started by the first WeMo entry, stopped with the last; kept in hass.data[DOMAIN].
+Started by the first WeMo entry, stopped with the last; kept in hass.data[WEMO_REGISTRY].
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.util.hass_dict import HassKey
 from pywemo import SubscriptionRegistry, WeMoDevice
 from pywemo.ssdp import DiscoveryResponder
 
@@ -19,8 +20,8 @@ from ..const import DOMAIN
 
 _LOGGER = logging.getLogger(__name__)
 
-KEY = "wemo_registry"
-LOCK_KEY = "wemo_registry_lock"
+WEMO_REGISTRY: HassKey[SharedRegistry] = HassKey(f"{DOMAIN}_wemo_registry")
+WEMO_REGISTRY_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_wemo_registry_lock")
 DEFAULT_CALLBACK_PORT = 8989
 
 
@@ -124,24 +125,23 @@ async def async_acquire(
     Entries set up concurrently (at Home Assistant start) must not each start a callback
     server on the same port: the lock makes the first one start it and the others wait.
     """
-    data = hass.data.setdefault(DOMAIN, {})
-    async with data.setdefault(LOCK_KEY, asyncio.Lock()):
-        return await _acquire_locked(hass, data, port, callback_address)
+    async with hass.data.setdefault(WEMO_REGISTRY_LOCK, asyncio.Lock()):
+        return await _acquire_locked(hass, port, callback_address)
 
 
 async def _acquire_locked(
-    hass: HomeAssistant, data: dict, port: int, callback_address: str | None
+    hass: HomeAssistant, port: int, callback_address: str | None
 ) -> SharedRegistry:
-    shared: SharedRegistry | None = data.get(KEY)
+    shared = hass.data.get(WEMO_REGISTRY)
     if shared is None:
         shared = SharedRegistry(hass, port, callback_address)
         await shared.async_start()
-        data[KEY] = shared
+        hass.data[WEMO_REGISTRY] = shared
 
         async def stop(event: Event) -> None:
             # Unsubscribe as Home Assistant stops, so devices stop calling a closed port.
-            if data.get(KEY) is shared:
-                data.pop(KEY, None)
+            if hass.data.get(WEMO_REGISTRY) is shared:
+                hass.data.pop(WEMO_REGISTRY, None)
                 await shared.async_stop()
 
         hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
@@ -152,5 +152,5 @@ async def _acquire_locked(
 async def async_release(hass: HomeAssistant, shared: SharedRegistry) -> None:
     shared.users -= 1
     if shared.users <= 0:
-        hass.data.get(DOMAIN, {}).pop(KEY, None)
+        hass.data.pop(WEMO_REGISTRY, None)
         await shared.async_stop()

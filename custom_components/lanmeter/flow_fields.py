@@ -1,0 +1,24 @@
+"""Form fields every kind's config and options flows share (one definition of each)."""
+
+from __future__ import annotations
+
+from homeassistant.helpers import selector
+
+PORT_SELECTOR = selector.NumberSelector(
+    selector.NumberSelectorConfig(min=1, max=65535, mode=selector.NumberSelectorMode.BOX)
+)
+PASSWORD_SELECTOR = selector.TextSelector(
+    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+)
+
+
+def number_box(
+    minimum: float, maximum: float, step: float = 1, unit: str | None = None
+) -> selector.NumberSelector:
+    """A typed-in number (a slider cannot hit 0.0001 L per pulse or a port)."""
+    config = selector.NumberSelectorConfig(
+        min=minimum, max=maximum, step=step, mode=selector.NumberSelectorMode.BOX
+    )
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return selector.NumberSelector(config)

@@ -1,0 +1,8 @@
+"""WeMo settings keys (one callback server serves every WeMo entry)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+CONF_CALLBACK_PORT: Final = "callback_port"
+CONF_CALLBACK_ADDRESS: Final = "callback_address"

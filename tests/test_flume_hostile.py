@@ -33,7 +33,7 @@ async def test_a_keyed_entry_ignores_plaintext_forgeries(
     await publish(hass, bridge.hello)
     await publish(hass, bridge.water, [(60, 0.0)])
     before = float(state(hass, "water_total"))
-    hub = entry.runtime_data.device.hub
+    hub = entry.runtime_data.device.coordinator
 
     def forge() -> None:
         # Three hours of steady flow, in plain JSON on the sensor's own topic.
@@ -74,7 +74,7 @@ async def test_future_timestamps_do_not_freeze_the_total(
     expected = 12.0 / bridge.liters_per_pulse * 0.1
     assert float(state(hass, "water_total")) == pytest.approx(before + expected, abs=0.3)
     assert float(state(hass, "flow_rate")) > 0
-    assert entry.runtime_data.device.hub.counters["future_timestamp"] == 1
+    assert entry.runtime_data.device.coordinator.counters["future_timestamp"] == 1
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ async def test_broken_numbers_and_nesting_are_counted_never_raised(
     await publish(hass, bridge.hello)
     await publish(hass, bridge.water, [(60, 6.0)])
     before = float(state(hass, "water_total"))
-    hub = entry.runtime_data.device.hub
+    hub = entry.runtime_data.device.coordinator
     kind = 1 if plain.startswith(b"[") else 2
 
     def send() -> None:

@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.glow import certificate
-from custom_components.lanmeter.glow import hub as hub_module
+from custom_components.lanmeter.glow import coordinator as hub_module
 from custom_components.lanmeter.glow import receiver as receiver_module
 from tests.conftest import captures_dir
 from tests.mosquitto import free_port, mqtt_broker  # noqa: F401
@@ -74,13 +74,13 @@ async def test_a_flood_of_cad_ids_adopts_one_and_asks_about_at_most_ten(
     assert len(devices) == 1
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     assert {e.device_id for e in entities} == {devices[0].id}
-    assert list(entry.runtime_data.device.hub.data) == [ids[0]]
+    assert list(entry.runtime_data.device.coordinator.data) == [ids[0]]
     flows = glow_flows(hass)
     assert len(flows) == 10  # the newest ten; older questions were dropped
     asked = {f["context"]["unique_id"].rsplit(":", 1)[1] for f in flows}
     assert asked == set(ids[-10:])
     # Refused CADs leave nothing in storage.
-    await entry.runtime_data.device.hub.async_save_now()
+    await entry.runtime_data.device.coordinator.async_save_now()
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert len(diagnostics["device"]["devices"]) == 1
     assert diagnostics["device"]["counters"]["forbidden"] == 29
@@ -100,7 +100,7 @@ async def test_a_confirmed_second_cad_is_accepted(hass: HomeAssistant) -> None:
         await hass.async_block_till_done()
         assert (await cad.upload())[0] == 200
     await hass.async_block_till_done()
-    assert set(entry.runtime_data.device.hub.data) == {first, second}
+    assert set(entry.runtime_data.device.coordinator.data) == {first, second}
     assert len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)) == 2
 
 
@@ -226,7 +226,7 @@ async def test_a_register_jump_is_held_back_not_booked(hass: HomeAssistant) -> N
         assert (await cad.upload())[0] == 200
         await hass.async_block_till_done()
     assert float(value(hass, "electricity_imported")) == pytest.approx(before + 0.001, abs=0.01)
-    hub = entry.runtime_data.device.hub
+    hub = entry.runtime_data.device.coordinator
     assert hub.counters["implausible_reading"] == 2
 
 
@@ -298,10 +298,10 @@ async def test_new_macs_on_local_mqtt_need_confirming_too(
     )
     await wait_for(hass, "sensor.glow_cad_c6a91c_power")
     async with asyncio.timeout(10):
-        while entry.runtime_data.device.hub.counters.get("mqtt_forbidden", 0) < 12:  # noqa: ASYNC110
+        while entry.runtime_data.device.coordinator.counters.get("mqtt_forbidden", 0) < 12:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     await hass.async_block_till_done()
-    assert list(entry.runtime_data.device.hub.data) == [macs[0]]
+    assert list(entry.runtime_data.device.coordinator.data) == [macs[0]]
     assert len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)) == 1
     assert len(glow_flows(hass)) == 10
 

@@ -295,7 +295,7 @@ async def test_a_silent_cad_can_be_deleted_a_reporting_one_cannot(
     answer = await remove()
     assert answer["success"], answer
     assert device_by_identifier(hass, receiver_entry.entry_id, (DOMAIN, f"glow_{CAD_ID}")) is None
-    assert CAD_ID not in receiver_entry.runtime_data.device.hub.data
+    assert CAD_ID not in receiver_entry.runtime_data.device.coordinator.data
 
 
 async def test_known_cads_and_cost_survive_a_restart(

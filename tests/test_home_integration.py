@@ -167,14 +167,14 @@ async def test_default_devices_are_every_lanmeter_outlet_including_later_ones(
     hass.states.async_set("sensor.mains", "500", WATTS)
     entry = await add_home(hass, devices=[])
     device = entry.runtime_data.device
-    assert device.model.devices == []
+    assert device.coordinator.devices == []
     async with SimulatedKasaDevice.hs300(mac="50:C7:BF:AA:BB:01") as strip:
         strip.outlets[0].on = True
         strip.set_load(0, 100.0)
         await add_strip(hass, strip)
         await hass.async_block_till_done()
-        assert len(device.model.devices) == 6
-        assert "sensor.outlet_1_power" in device.model.devices
+        assert len(device.coordinator.devices) == 6
+        assert "sensor.outlet_1_power" in device.coordinator.devices
         assert number(hass, "sensor.home_known_devices_power") == 100
         # Their share sensors are added too (disabled by default, as at setup).
         registry = er.async_get(hass)

@@ -57,6 +57,5 @@ async def async_unload_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) ->
     data = entry.runtime_data
     unloaded = await hass.config_entries.async_unload_platforms(entry, data.device.platforms)
     if unloaded:
-        data.adders.clear()
         await data.device.async_shutdown()
     return unloaded

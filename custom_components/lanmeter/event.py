@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .event_source import EventSource
 from .platform_setup import add_kind_entities
 from .runtime import LanMeterConfigEntry
 
@@ -17,21 +18,28 @@ PARALLEL_UPDATES = 0
 
 
 class LanMeterEvent(EventEntity):
-    """An event entity that a kind fires with `fire(event_type, attributes)`."""
+    """An event entity showing its coordinator's events (subscribed while it is added)."""
 
     _attr_has_entity_name = True
 
     def __init__(
-        self, description: EventEntityDescription, device_info: DeviceInfo, unique_id: str
+        self,
+        description: EventEntityDescription,
+        device_info: DeviceInfo,
+        unique_id: str,
+        source: EventSource,
     ) -> None:
         self.entity_description = description
         self._attr_device_info = device_info
         self._attr_unique_id = unique_id
+        self._source = source
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(self._source.async_subscribe(self._show))
 
     @callback
-    def fire(self, event_type: str, attributes: dict[str, Any]) -> None:
-        if self.hass is None:  # not added yet (or removed): nobody can see it
-            return
+    def _show(self, event_type: str, attributes: dict[str, Any]) -> None:
         self._trigger_event(event_type, attributes)
         self.async_write_ha_state()
 

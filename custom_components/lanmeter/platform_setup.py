@@ -1,8 +1,9 @@
-"""The one body every platform file shares: ask the kind for its entities."""
+"""The one body every platform file shares: add the kind's entities, now and as parts appear."""
 
 from __future__ import annotations
 
 from homeassistant.const import Platform
+from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .runtime import LanMeterConfigEntry
@@ -13,7 +14,26 @@ def add_kind_entities(
     entry: LanMeterConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Register the platform's callback and add the entities the device has now."""
-    data = entry.runtime_data
-    data.adders[platform] = async_add_entities
-    async_add_entities(data.device.entities(platform))
+    """Add the entities the device has now; later, those of parts that appear (like core
+    tplink's children): the platform listens to the device's coordinator for them."""
+    device = entry.runtime_data.device
+    added: set[str | None] = set()
+    known = device.sub_devices()
+
+    @callback
+    def add_new() -> None:
+        fresh = [e for e in device.entities(platform) if e.unique_id not in added]
+        added.update(e.unique_id for e in fresh)
+        if fresh:
+            async_add_entities(fresh)
+
+    @callback
+    def parts_changed() -> None:
+        nonlocal known
+        if (now := device.sub_devices() or frozenset()) - (known or frozenset()):
+            known = now
+            add_new()
+
+    add_new()
+    if known is not None:  # a device whose parts can appear
+        entry.async_on_unload(device.coordinator.async_add_listener(parts_changed))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 
 class KindRuntime(Protocol):
@@ -20,8 +20,17 @@ class KindRuntime(Protocol):
     def platforms(self) -> tuple[Platform, ...]:
         """The platforms its entities live on."""
 
+    @property
+    def coordinator(self) -> DataUpdateCoordinator[Any]:
+        """Its <Kind>Coordinator: entities read it, platforms listen to it for sub-devices."""
+
     def entities(self, platform: Platform) -> list[Entity]:
-        """Entities this device has on the platform when the entry is set up."""
+        """The entities it has on the platform now (built afresh on every call)."""
+
+    def sub_devices(self) -> frozenset[str] | None:
+        """Ids of the parts that have entities of their own and can appear after setup (a CAD
+        that starts posting, a power sensor joining the home view); None for a device whose
+        entities are fixed at setup. When it grows, the platforms add the new parts' entities."""
 
     def platforms_ready(self) -> None:
         """The platforms' entities exist (start work that needs their entity ids)."""
@@ -35,20 +44,10 @@ class KindRuntime(Protocol):
 
 @dataclass
 class LanMeterData:
-    """entry.runtime_data: the kind's runtime plus the platforms' add-entities callbacks.
-
-    Kinds whose devices appear after setup (a new Glow CAD posting) add entities through
-    `add_entities`, so every platform's callback is kept here.
-    """
+    """entry.runtime_data: which kind the entry is, and its running device."""
 
     kind: str
     device: KindRuntime
-    adders: dict[Platform, AddConfigEntryEntitiesCallback] = field(default_factory=dict)
-
-    def add_entities(self, platform: Platform, entities: list[Entity]) -> None:
-        """Add entities later; dropped quietly if the platform is not set up (unloading)."""
-        if entities and (adder := self.adders.get(platform)):
-            adder(entities)
 
 
 type LanMeterConfigEntry = ConfigEntry[LanMeterData]

@@ -12,8 +12,8 @@ from ..mqtt_client import MqttConnection
 from ..mqtt_entry import async_connect
 from ..runtime import LanMeterConfigEntry
 from .const import CONF_DEVICE_KEY, CONF_SENSOR_ID
+from .coordinator import FlumeCoordinator
 from .entities import build_entities
-from .hub import FlumeHub
 
 TOPICS = ["2/#"]
 
@@ -21,29 +21,35 @@ TOPICS = ["2/#"]
 class FlumeDevice:
     platforms = (Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT)
 
-    def __init__(self, hub: FlumeHub, mqtt: MqttConnection) -> None:
-        self.hub = hub
+    def __init__(self, coordinator: FlumeCoordinator, mqtt: MqttConnection) -> None:
+        self.coordinator = coordinator
         self.mqtt = mqtt
 
     def entities(self, platform: Platform) -> list[Entity]:
-        return build_entities(self.hub, platform)
+        return build_entities(self.coordinator, platform)
+
+    def sub_devices(self) -> None:
+        """Its entities are fixed at setup."""
+        return
 
     def platforms_ready(self) -> None:
         """Nothing waits for the entities here."""
 
     async def async_shutdown(self) -> None:
         await self.mqtt.stop()
-        await self.hub.async_save_now()
-        await self.hub.async_shutdown()
+        await self.coordinator.async_save_now()
+        await self.coordinator.async_shutdown()
 
     def diagnostics(self) -> dict[str, Any]:
-        return self.hub.diagnostics() | {
+        return self.coordinator.diagnostics() | {
             "mqtt_connected": self.mqtt.connected,
             "mqtt_connects": self.mqtt.connects,
         }
 
 
 async def async_setup_flume(hass: HomeAssistant, entry: LanMeterConfigEntry) -> FlumeDevice:
-    hub = FlumeHub(hass, entry, entry.data[CONF_SENSOR_ID], entry.data.get(CONF_DEVICE_KEY))
-    await hub.async_load()
-    return FlumeDevice(hub, await async_connect(entry, TOPICS, hub.on_message))
+    coordinator = FlumeCoordinator(
+        hass, entry, entry.data[CONF_SENSOR_ID], entry.data.get(CONF_DEVICE_KEY)
+    )
+    await coordinator.async_load()
+    return FlumeDevice(coordinator, await async_connect(entry, TOPICS, coordinator.on_message))

@@ -1,4 +1,4 @@
-"""The entities of a Flume water monitor, as descriptions over the hub's FlumeState."""
+"""The entities of a Flume water monitor, as descriptions over the coordinator's FlumeState."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from ..entity import ValueFn
 from ..event import LanMeterEvent
 from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .const import EVENT_TYPES
-from .hub import FlumeHub, FlumeState
+from .coordinator import FlumeCoordinator, FlumeState
 
 # Two lithium AA cells in series: about 3.3 V fresh, 2.7 V when the sensor stops.
 BATTERY_FULL_MV, BATTERY_EMPTY_MV = 3300, 2700
@@ -39,10 +39,10 @@ def battery_percent(millivolts: int | None) -> int | None:
     return round(100 * min(1.0, max(0.0, share)))
 
 
-def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
+def sensors(coordinator: FlumeCoordinator) -> tuple[LanMeterSensorDescription, ...]:
     # Home Assistant converts water volumes to the user's unit system, but not flow rates:
     # suggest gal/min to US-customary users (applied when the entity is first registered).
-    us = hub.hass.config.units is US_CUSTOMARY_SYSTEM
+    us = coordinator.hass.config.units is US_CUSTOMARY_SYSTEM
     return (
         value_sensor(
             "flow_rate",
@@ -55,7 +55,7 @@ def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
         ),
         value_sensor(
             "water_total",
-            lambda state, s: hub.volume_l(),
+            lambda state, s: coordinator.volume_l(),
             device_class=SensorDeviceClass.WATER,
             state_class=SensorStateClass.TOTAL_INCREASING,
             native_unit_of_measurement=UnitOfVolume.LITERS,
@@ -63,7 +63,7 @@ def sensors(hub: FlumeHub) -> tuple[LanMeterSensorDescription, ...]:
         ),
         value_sensor(
             "water_today",
-            lambda state, s: hub.today_l(),
+            lambda state, s: coordinator.today_l(),
             device_class=SensorDeviceClass.WATER,
             state_class=SensorStateClass.TOTAL_INCREASING,
             native_unit_of_measurement=UnitOfVolume.LITERS,
@@ -152,15 +152,13 @@ def device_info(state: FlumeState) -> DeviceInfo:
     )
 
 
-def build_entities(hub: FlumeHub, platform: Platform) -> list[Entity]:
-    device = device_info(hub.data)
-    prefix = f"flume_{hub.data.sensor_id}"
+def build_entities(coordinator: FlumeCoordinator, platform: Platform) -> list[Entity]:
+    device = device_info(coordinator.data)
+    prefix = f"flume_{coordinator.data.sensor_id}"
     if platform is Platform.SENSOR:
-        return [LanMeterSensor(hub, d, device, prefix) for d in sensors(hub)]
+        return [LanMeterSensor(coordinator, d, device, prefix) for d in sensors(coordinator)]
     if platform is Platform.BINARY_SENSOR:
-        return [LanMeterBinarySensor(hub, d, device, prefix) for d in BINARY_SENSORS]
+        return [LanMeterBinarySensor(coordinator, d, device, prefix) for d in BINARY_SENSORS]
     if platform is Platform.EVENT:
-        event = LanMeterEvent(WATER_EVENT, device, f"{prefix}_water")
-        hub.fire_event = event.fire
-        return [event]
+        return [LanMeterEvent(WATER_EVENT, device, f"{prefix}_water", coordinator.events)]
     return []

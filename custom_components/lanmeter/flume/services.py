@@ -36,14 +36,14 @@ async def _calibrate(call: ServiceCall) -> ServiceResponse:
         raise _error("flume_not_found")
     if entry.state is not ConfigEntryState.LOADED:
         raise _error("flume_not_loaded")
-    hub = entry.runtime_data.device.hub
+    coordinator = entry.runtime_data.device.coordinator
     try:
         if call.data[ATTR_STEP] == "start":
-            hub.calibration_start()
-            return {"started_at_pulses": hub.data.calibration_start_pulses or 0}
+            coordinator.calibration_start()
+            return {"started_at_pulses": coordinator.data.calibration_start_pulses or 0}
         if ATTR_VOLUME not in call.data:
             raise _error("flume_volume_needed")
-        liters = hub.calibration_stop(call.data[ATTR_VOLUME])
+        liters = coordinator.calibration_stop(call.data[ATTR_VOLUME])
     except ValueError as err:
         raise _error("flume_calibration_failed", error=str(err)) from err
     hass.config_entries.async_update_entry(

@@ -27,8 +27,8 @@ from .const import (
     DEFAULT_PREFIX,
     MODE_ZB02,
 )
+from .coordinator import GlowCoordinator
 from .entities import cad_sensors
-from .hub import CadState, GlowHub
 from .receiver import Zb02Receiver
 
 
@@ -38,9 +38,12 @@ class GlowDevice:
     platforms = (Platform.SENSOR,)
 
     def __init__(
-        self, hub: GlowHub, receiver: Zb02Receiver | None, mqtt: MqttConnection | None
+        self,
+        coordinator: GlowCoordinator,
+        receiver: Zb02Receiver | None,
+        mqtt: MqttConnection | None,
     ) -> None:
-        self.hub = hub
+        self.coordinator = coordinator
         self.receiver = receiver
         self.mqtt = mqtt
 
@@ -48,18 +51,24 @@ class GlowDevice:
         if platform is not Platform.SENSOR:
             return []
         return [
-            e for cad in self.hub.data.values() for e in cad_sensors(self.hub, cad, bool(self.mqtt))
+            e
+            for cad in self.coordinator.data.values()
+            for e in cad_sensors(self.coordinator, cad, bool(self.mqtt))
         ]
+
+    def sub_devices(self) -> frozenset[str]:
+        """The CADs heard so far: each has its own sensors."""
+        return frozenset(self.coordinator.data)
 
     async def async_remove_device(self, device: dr.DeviceEntry) -> bool:
         """A CAD may be deleted while it is silent; a reporting one would come straight back."""
         for domain, identifier in device.identifiers:
             cad_id = identifier.removeprefix("glow_")
-            if domain == DOMAIN and (cad := self.hub.data.get(cad_id)) is not None:
+            if domain == DOMAIN and (cad := self.coordinator.data.get(cad_id)) is not None:
                 if cad.online:
                     return False
-                del self.hub.data[cad_id]
-                await self.hub.async_save_now()
+                del self.coordinator.data[cad_id]
+                await self.coordinator.async_save_now()
                 return True
         return True
 
@@ -71,11 +80,11 @@ class GlowDevice:
             await self.receiver.stop()
         if self.mqtt:
             await self.mqtt.stop()
-        await self.hub.async_save_now()
-        await self.hub.async_shutdown()
+        await self.coordinator.async_save_now()
+        await self.coordinator.async_shutdown()
 
     def diagnostics(self) -> dict[str, Any]:
-        counters = dict(self.hub.counters)
+        counters = dict(self.coordinator.counters)
         if self.receiver:
             counters.update(self.receiver.counters)
         return {
@@ -91,7 +100,7 @@ class GlowDevice:
                     "tariff": cad.tariff.__dict__ if cad.tariff else None,
                     "cost": cad.cost.as_dict(),
                 }
-                for device_id, cad in self.hub.data.items()
+                for device_id, cad in self.coordinator.data.items()
             },
         }
 
@@ -101,13 +110,16 @@ def _port_issue_id(entry: LanMeterConfigEntry) -> str:
 
 
 async def _start_receiver(
-    hass: HomeAssistant, entry: LanMeterConfigEntry, hub: GlowHub
+    hass: HomeAssistant, entry: LanMeterConfigEntry, coordinator: GlowCoordinator
 ) -> Zb02Receiver:
     context = await hass.async_add_executor_job(
         server_context, Path(hass.config.path(".storage", CERT_DIR))
     )
     receiver = Zb02Receiver(
-        entry.data.get(CONF_LISTEN) or None, entry.data[CONF_PORT], context, hub.accept_upload
+        entry.data.get(CONF_LISTEN) or None,
+        entry.data[CONF_PORT],
+        context,
+        coordinator.accept_upload,
     )
     try:
         await receiver.start()
@@ -131,26 +143,19 @@ async def _start_receiver(
     return receiver
 
 
-async def _start_mqtt(entry: LanMeterConfigEntry, hub: GlowHub) -> MqttConnection:
+async def _start_mqtt(entry: LanMeterConfigEntry, coordinator: GlowCoordinator) -> MqttConnection:
     prefix = entry.data.get(CONF_PREFIX, DEFAULT_PREFIX)
     return await async_connect(
         entry,
         [f"{prefix}/+/STATE", f"{prefix}/+/SENSOR/+"],
-        partial(hub.on_mqtt_message, prefix),
+        partial(coordinator.on_mqtt_message, prefix),
     )
 
 
 async def async_setup_glow(hass: HomeAssistant, entry: LanMeterConfigEntry) -> GlowDevice:
-    hub = GlowHub(hass, entry)
-    await hub.async_load()
+    coordinator = GlowCoordinator(hass, entry)
+    await coordinator.async_load()
 
-    def add_cad(cad: CadState) -> None:
-        # Before the platforms are set up, their setup picks the new CAD up from hub.data.
-        if (data := getattr(entry, "runtime_data", None)) is not None:
-            mqtt = entry.data[CONF_MODE] != MODE_ZB02
-            data.add_entities(Platform.SENSOR, list(cad_sensors(hub, cad, mqtt)))
-
-    hub.on_new_device = add_cad
     if entry.data[CONF_MODE] == MODE_ZB02:
-        return GlowDevice(hub, await _start_receiver(hass, entry, hub), None)
-    return GlowDevice(hub, None, await _start_mqtt(entry, hub))
+        return GlowDevice(coordinator, await _start_receiver(hass, entry, coordinator), None)
+    return GlowDevice(coordinator, None, await _start_mqtt(entry, coordinator))

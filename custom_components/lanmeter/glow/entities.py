@@ -1,4 +1,4 @@
-"""The sensors of a Glow CAD, as descriptions over the hub's CadState (subject = the CAD's id)."""
+"""A Glow CAD's sensors: descriptions over its coordinator's CadState (subject: the CAD id)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 from ..const import DOMAIN
 from ..entity import ValueFn
 from ..sensor import ENERGY_TOTAL_KWH, LanMeterSensor, LanMeterSensorDescription, value_sensor
-from .hub import CadState, GlowHub
+from .coordinator import CadState, GlowCoordinator
 
 MANUFACTURER = "Hildebrand"
 
@@ -150,12 +150,12 @@ def cad_device_info(cad: CadState) -> DeviceInfo:
 MQTT_ONLY = {"gas_energy_total"}
 
 
-def cad_sensors(hub: GlowHub, cad: CadState, mqtt: bool) -> list[LanMeterSensor]:
+def cad_sensors(coordinator: GlowCoordinator, cad: CadState, mqtt: bool) -> list[LanMeterSensor]:
     device = cad_device_info(cad)
     prefix = f"glow_{cad.device_id}"
     return [
         (CostTodaySensor if description.key == "cost_today" else LanMeterSensor)(
-            hub, description, device, prefix, cad.device_id
+            coordinator, description, device, prefix, cad.device_id
         )
         for description in SENSORS
         if mqtt or description.key not in MQTT_ONLY

@@ -13,8 +13,8 @@ from homeassistant.helpers.entity import Entity
 from ..const import DOMAIN
 from ..runtime import LanMeterConfigEntry
 from .const import CONF_EMULATE_SENSE, CONF_SENSE_MONITORS, CONF_SENSE_PORT, DEFAULT_SENSE_PORT
-from .entities import build_entities, share_sensors
-from .model import HomeModel
+from .coordinator import HomeCoordinator
+from .entities import build_entities
 from .sense_bridge import MAX_PLUGS, SenseBridge, start_bridge, stop_bridge
 
 # Sense broadcasts, so the bridge listens on every address (tests use 127.0.0.1).
@@ -24,13 +24,17 @@ SENSE_LISTEN = "0.0.0.0"
 class HomeDevice:
     platforms = (Platform.SENSOR, Platform.EVENT)
 
-    def __init__(self, model: HomeModel) -> None:
-        self.model = model
+    def __init__(self, coordinator: HomeCoordinator) -> None:
+        self.coordinator = coordinator
         self.bridge: SenseBridge | None = None
         self._transport: asyncio.DatagramTransport | None = None
 
     def entities(self, platform: Platform) -> list[Entity]:
-        return build_entities(self.model, platform)
+        return build_entities(self.coordinator, platform)
+
+    def sub_devices(self) -> frozenset[str]:
+        """The power sensors in the breakdown: each has a share sensor."""
+        return frozenset(self.coordinator.devices)
 
     def platforms_ready(self) -> None:
         """Nothing waits for the entities here."""
@@ -38,23 +42,23 @@ class HomeDevice:
     async def async_shutdown(self) -> None:
         if self._transport and self.bridge:
             await stop_bridge(self._transport, self.bridge)
-        await self.model.async_stop()
-        await self.model.async_shutdown()
+        await self.coordinator.async_stop()
+        await self.coordinator.async_shutdown()
 
     def diagnostics(self) -> dict[str, Any]:
-        state = self.model.data
+        state = self.coordinator.data
         return {
-            "mains": self.model.mains,
-            "devices": self.model.devices,
+            "mains": self.coordinator.mains,
+            "devices": self.coordinator.devices,
             "state": state.__dict__,
-            "always_on_coverage_s": self.model.percentile.coverage_s,
-            "open_runs": len(self.model.pairer.open),
-            "events_fired": self.model.events_fired,
+            "always_on_coverage_s": self.coordinator.percentile.coverage_s,
+            "open_runs": len(self.coordinator.pairer.open),
+            "events_fired": self.coordinator.events_fired,
             "sense_bridge": {
                 "queries": self.bridge.queries,
                 "ignored": self.bridge.ignored,
                 "refused": self.bridge.refused,
-                "plugs": len(self.model.sense_plugs()[:MAX_PLUGS]),
+                "plugs": len(self.coordinator.sense_plugs()[:MAX_PLUGS]),
             }
             if self.bridge
             else None,
@@ -71,7 +75,7 @@ async def _start_sense_bridge(
         device._transport, device.bridge = await start_bridge(
             SENSE_LISTEN,
             port,
-            device.model.sense_plugs,
+            device.coordinator.sense_plugs,
             frozenset(settings.get(CONF_SENSE_MONITORS, [])),
         )
     except OSError as err:
@@ -90,12 +94,9 @@ async def _start_sense_bridge(
 
 
 async def async_setup_home(hass: HomeAssistant, entry: LanMeterConfigEntry) -> HomeDevice:
-    model = HomeModel(hass, entry)
-    await model.async_start()
-    device = HomeDevice(model)
-    model.on_new_devices = lambda entity_ids: entry.runtime_data.add_entities(
-        Platform.SENSOR, share_sensors(model, entity_ids)
-    )
+    coordinator = HomeCoordinator(hass, entry)
+    await coordinator.async_start()
+    device = HomeDevice(coordinator)
     if {**entry.data, **entry.options}.get(CONF_EMULATE_SENSE):
         await _start_sense_bridge(hass, entry, device)
     entry.async_on_unload(entry.add_update_listener(_async_reload))

@@ -15,7 +15,7 @@ from ..entity import ValueFn
 from ..event import LanMeterEvent
 from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .const import EVENT_TYPES
-from .model import HomeModel, HomeState
+from .coordinator import HomeCoordinator, HomeState
 
 
 def _power(
@@ -73,22 +73,20 @@ APPLIANCE_EVENT = EventEntityDescription(
 )
 
 
-def build_entities(model: HomeModel, platform: Platform) -> list[Entity]:
+def build_entities(coordinator: HomeCoordinator, platform: Platform) -> list[Entity]:
     device = home_device()
     if platform is Platform.EVENT:
-        event = LanMeterEvent(APPLIANCE_EVENT, device, "home_appliance")
-        model.fire_event = event.fire
-        return [event]
+        return [LanMeterEvent(APPLIANCE_EVENT, device, "home_appliance", coordinator.events)]
     if platform is not Platform.SENSOR:
         return []
     entities: list[Entity] = [
-        BreakdownSensor(model, description, device, "home") for description in SENSORS
+        BreakdownSensor(coordinator, description, device, "home") for description in SENSORS
     ]
-    entities.extend(share_sensors(model, model.devices))
+    entities.extend(share_sensors(coordinator, coordinator.devices))
     return entities
 
 
-def share_sensors(model: HomeModel, entity_ids: list[str]) -> list[Entity]:
+def share_sensors(coordinator: HomeCoordinator, entity_ids: list[str]) -> list[Entity]:
     """One 'share of home power' sensor per device (disabled by default)."""
     device = home_device()
     sensors: list[Entity] = []
@@ -104,5 +102,5 @@ def share_sensors(model: HomeModel, entity_ids: list[str]) -> list[Entity]:
             value_fn=_share,
             available_fn=lambda state, subject: _share(state, subject) is not None,
         )
-        sensors.append(LanMeterSensor(model, description, device, "home", entity_id))
+        sensors.append(LanMeterSensor(coordinator, description, device, "home", entity_id))
     return sensors

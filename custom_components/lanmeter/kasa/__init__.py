@@ -40,6 +40,10 @@ class KasaDevice:
     def entities(self, platform: Platform) -> list[Entity]:
         return build_entities(self.coordinator, platform)
 
+    def sub_devices(self) -> None:
+        """Its entities are fixed at setup."""
+        return
+
     def platforms_ready(self) -> None:
         """The outlets' energy sensors exist: bring the strip's own history into their
         statistics (in the background: setup does not wait for a dozen extra requests)."""

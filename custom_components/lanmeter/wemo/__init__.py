@@ -31,6 +31,10 @@ class WemoDevice:
     def entities(self, platform: Platform) -> list[Entity]:
         return build_entities(self.coordinator, platform)
 
+    def sub_devices(self) -> None:
+        """Its entities are fixed at setup."""
+        return
+
     def platforms_ready(self) -> None:
         """Nothing waits for the entities here."""
 

@@ -6,7 +6,6 @@ on pywemo's HTTP server thread and are handed to the event loop with call_soon_t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 import logging
@@ -29,6 +28,7 @@ from pywemo import (
 )
 
 from ..const import DOMAIN
+from ..event_source import EventSource
 from ..runtime import LanMeterConfigEntry
 from .discovery import DEVICE_ERRORS
 from .registry import SharedRegistry
@@ -107,7 +107,7 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
         self.pushes = 0
         self.polls = 0
         self.bad_events = 0
-        self.fire_long_press: Callable[[], None] | None = None
+        self.events = EventSource()  # long presses; the long-press event entity subscribes
         self.long_press_rule = "not supported"
         self._registered_at = time.monotonic()
         self._issue_raised = False
@@ -155,8 +155,7 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
         if self.data is None:
             return  # not polled yet: the first poll will bring the state
         if event_type == EVENT_LONG_PRESS:
-            if self.fire_long_press:
-                self.fire_long_press()
+            self.events.fire("long_press", {})
             return
         try:
             state = apply_event(self.device, event_type, params)

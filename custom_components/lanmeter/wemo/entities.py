@@ -99,7 +99,5 @@ def build_entities(coordinator: WemoCoordinator, platform: Platform) -> list[Ent
     if platform is Platform.SENSOR and isinstance(coordinator.device, Insight):
         return [LanMeterSensor(coordinator, d, device, prefix) for d in INSIGHT_SENSORS]
     if platform is Platform.EVENT and coordinator.supports_long_press:
-        event = LanMeterEvent(LONG_PRESS, device, f"{prefix}_long_press")
-        coordinator.fire_long_press = lambda: event.fire("long_press", {})
-        return [event]
+        return [LanMeterEvent(LONG_PRESS, device, f"{prefix}_long_press", coordinator.events)]
     return []

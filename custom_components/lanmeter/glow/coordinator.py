@@ -92,7 +92,7 @@ def _cad_from_store(device_id: str, saved: Any) -> CadState:
     )
 
 
-class GlowHub(DataUpdateCoordinator[dict[str, CadState]]):
+class GlowCoordinator(DataUpdateCoordinator[dict[str, CadState]]):
     """The CADs of one entry and their latest state."""
 
     config_entry: LanMeterConfigEntry
@@ -105,7 +105,6 @@ class GlowHub(DataUpdateCoordinator[dict[str, CadState]]):
             hass, STORAGE_VERSION, f"{DOMAIN}.glow.{entry.entry_id}"
         )
         self._pending: dict[str, None] = {}  # CAD ids offered to the user, oldest first
-        self.on_new_device: Any = None  # set by the kind: adds a new CAD's entities
 
     async def async_load(self) -> None:
         """Known CADs come back with their cost-so-far and energy offsets after a restart."""
@@ -248,7 +247,6 @@ class GlowHub(DataUpdateCoordinator[dict[str, CadState]]):
     @callback
     def apply(self, device_id: str, reading: GlowReading | None, tariff: Tariff | None) -> None:
         """Merge an upload into the CAD's state and push it to the entities."""
-        new_device = device_id not in self.data
         cad = self.data.setdefault(device_id, CadState(device_id))
         now = dt_util.utcnow()
         if not cad.online and cad.last_seen is not None:
@@ -272,9 +270,7 @@ class GlowHub(DataUpdateCoordinator[dict[str, CadState]]):
             cad.standing_charge_gbp,
         )
         self._store.async_delay_save(self._to_store, SAVE_DELAY_S)
-        if new_device and self.on_new_device:
-            self.on_new_device(cad)
-        self.async_set_updated_data(self.data)
+        self.async_set_updated_data(self.data)  # a new CAD's entities are added from here too
 
     @callback
     def _check_stale(self, now: datetime) -> None:

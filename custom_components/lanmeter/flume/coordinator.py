@@ -17,6 +17,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..event_source import EventSource
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
 from .const import (
@@ -82,7 +83,7 @@ def _stored[T](stored: dict[str, Any], key: str, kind: type[T]) -> T | None:
     return None
 
 
-class FlumeHub(DataUpdateCoordinator[FlumeState]):
+class FlumeCoordinator(DataUpdateCoordinator[FlumeState]):
     """One bridge and its sensor."""
 
     config_entry: LanMeterConfigEntry
@@ -95,7 +96,7 @@ class FlumeHub(DataUpdateCoordinator[FlumeState]):
         self.data = FlumeState(sensor_id)
         self.counters: dict[str, int] = {}
         self._last_warned: dict[str, float] = {}
-        self.fire_event: Any = None
+        self.events = EventSource()  # leak events; the water event entity subscribes
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.flume.{entry.entry_id}"
         )
@@ -233,8 +234,7 @@ class FlumeHub(DataUpdateCoordinator[FlumeState]):
         away = away_state is not None and away_state.state == STATE_ON
         for event in state.leaks.update(newest, state.flow_l_min or 0.0, away, self.rules):
             _LOGGER.info("Flume %s: %s", state.sensor_id, event)
-            if self.fire_event:
-                self.fire_event(event, {"flow_l_min": state.flow_l_min})
+            self.events.fire(event, {"flow_l_min": state.flow_l_min})
 
     @callback
     def _check_connection(self, now: datetime) -> None:

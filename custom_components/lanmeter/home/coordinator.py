@@ -16,6 +16,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..const import CONF_KIND, DOMAIN, KIND_KASA, KIND_WEMO
+from ..event_source import EventSource
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
 from .breakdown import (
@@ -62,7 +63,7 @@ class HomeState:
     unavailable: list[str] = field(default_factory=list)
 
 
-class HomeModel(DataUpdateCoordinator[HomeState]):
+class HomeCoordinator(DataUpdateCoordinator[HomeState]):
     """The breakdown of one home, updated on every mains or device state change."""
 
     config_entry: LanMeterConfigEntry
@@ -78,12 +79,10 @@ class HomeModel(DataUpdateCoordinator[HomeState]):
         self.pairer = StepPairer()
         self.changes = DeviceChanges()
         self.data = HomeState()
-        self.fire_event: Callable[[str, dict[str, Any]], None] | None = None
+        self.events = EventSource()  # appliance on/off; the appliance event entity subscribes
         self.events_fired = 0
         self._unsubscribe: Callable[[], None] | None = None
         self.devices: list[str] = []
-        # Called with the power sensors that joined after setup (their share sensors).
-        self.on_new_devices: Callable[[list[str]], None] | None = None
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.home.{entry.entry_id}"
         )
@@ -132,11 +131,8 @@ class HomeModel(DataUpdateCoordinator[HomeState]):
 
     @callback
     def _registry_updated(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
-        before = set(self.devices)
         self._subscribe()
-        if self.on_new_devices and (new := [d for d in self.devices if d not in before]):
-            self.on_new_devices(new)
-        self._recompute()
+        self._recompute()  # new devices' share sensors are added from this update
 
     def _subscribe(self) -> None:
         if self._unsubscribe:
@@ -187,8 +183,7 @@ class HomeModel(DataUpdateCoordinator[HomeState]):
                     "energy_wh": round(run.energy_wh, 1),
                 }
         self.events_fired += 1
-        if self.fire_event:
-            self.fire_event(event_type, attributes)
+        self.events.fire(event_type, attributes)
 
     @callback
     def _recompute(self) -> None:

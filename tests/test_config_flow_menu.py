@@ -7,8 +7,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
+from custom_components.lanmeter.config_flow import LanMeterConfigFlow
 from custom_components.lanmeter.const import ALL_KINDS, DOMAIN
-from custom_components.lanmeter.kinds import KIND_SETUPS
+from custom_components.lanmeter.kinds import KINDS
 
 
 async def test_user_step_is_a_menu_of_every_kind(hass: HomeAssistant) -> None:
@@ -21,7 +22,9 @@ async def test_user_step_is_a_menu_of_every_kind(hass: HomeAssistant) -> None:
 
 @pytest.mark.parametrize("kind", ALL_KINDS)
 async def test_every_kind_in_the_menu_opens_its_own_step(hass: HomeAssistant, kind: str) -> None:
-    assert kind in KIND_SETUPS
+    spec = KINDS[kind]
+    assert issubclass(LanMeterConfigFlow, spec.flow)  # its steps are the flow's
+    assert hasattr(spec.flow, f"async_step_{kind}")
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )

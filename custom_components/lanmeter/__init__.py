@@ -11,7 +11,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_KIND, DOMAIN
 from .flume import services as flume_services
-from .kinds import KIND_SETUPS
+from .kinds import KINDS
 from .runtime import LanMeterConfigEntry, LanMeterData
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> bool:
     """Start the entry's device with its kind's setup, then forward the kind's platforms."""
     kind = entry.data[CONF_KIND]
-    if (kind_setup := KIND_SETUPS.get(kind)) is None:
+    if (spec := KINDS.get(kind)) is None:
         # An entry from a newer LAN Meter after a downgrade: keep it, do not load it.
         _LOGGER.error(
             "Config entry %s is of kind %r, which this LAN Meter version does not know; "
@@ -37,7 +37,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> 
             kind,
         )
         return False
-    device = await kind_setup(hass, entry)
+    device = await spec.setup(hass, entry)
     entry.runtime_data = LanMeterData(kind=kind, device=device)
     await hass.config_entries.async_forward_entry_setups(entry, device.platforms)
     device.platforms_ready()

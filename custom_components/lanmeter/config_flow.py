@@ -8,39 +8,20 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
 
-from .const import (
-    ALL_KINDS,
-    CONF_KIND,
-    DOMAIN,
-    KIND_FLUME,
-    KIND_GLOW,
-    KIND_HOME,
-    KIND_KASA,
-    KIND_WEMO,
-)
-from .flume.config_flow import FlumeFlowMixin, FlumeOptionsFlow
-from .glow.config_flow import GlowFlowMixin, GlowOptionsFlow
-from .glow.const import CONF_MODE, MODE_ZB02
-from .home.config_flow import HomeFlowMixin, HomeOptionsFlow
-from .kasa.config_flow import KasaFlowMixin, KasaOptionsFlow
+from .const import ALL_KINDS, CONF_KIND, DOMAIN
+from .flume.config_flow import FlumeFlowMixin
+from .glow.config_flow import GlowFlowMixin
+from .home.config_flow import HomeFlowMixin
+from .kasa.config_flow import KasaFlowMixin
+from .kinds import KINDS
 from .mqtt_flow import MqttReauthFlowMixin
-from .wemo.config_flow import WemoFlowMixin, WemoOptionsFlow
+from .wemo.config_flow import WemoFlowMixin
 
 
 def options_flow_for(entry: ConfigEntry) -> type[OptionsFlow] | None:
-    """The entry's options: Kasa's poll interval, a Glow receiver's allow-list."""
-    kind = entry.data.get(CONF_KIND)
-    if kind == KIND_KASA:
-        return KasaOptionsFlow
-    if kind == KIND_GLOW and entry.data.get(CONF_MODE) == MODE_ZB02:
-        return GlowOptionsFlow
-    if kind == KIND_HOME:
-        return HomeOptionsFlow
-    if kind == KIND_FLUME:
-        return FlumeOptionsFlow
-    if kind == KIND_WEMO:
-        return WemoOptionsFlow
-    return None
+    """The entry's options flow, as its kind's spec says (None: no options)."""
+    spec = KINDS.get(entry.data.get(CONF_KIND, ""))
+    return spec.options_flow(entry) if spec else None
 
 
 class LanMeterConfigFlow(
@@ -66,18 +47,18 @@ class LanMeterConfigFlow(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the address of a configured device (each kind has its own form)."""
-        kind = self._get_reconfigure_entry().data[CONF_KIND]
-        if (step := getattr(self, f"async_step_{kind}_reconfigure", None)) is None:
+        spec = KINDS.get(self._get_reconfigure_entry().data[CONF_KIND])
+        if spec is None or spec.reconfigure is None:
             return self.async_abort(reason="reconfigure_not_supported")
-        result: ConfigFlowResult = await step(user_input)
-        return result
+        return await spec.reconfigure(self, user_input)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Stored credentials were refused: a broker's (Glow via MQTT, Flume) or a KLAP strip's
-        Kasa account. Ask for new ones."""
-        if entry_data.get(CONF_KIND) == KIND_KASA:
-            return await self.async_step_kasa_reauth()
-        return await self.async_step_reauth_confirm()
+        """Stored credentials were refused (a broker's, or a KLAP strip's Kasa account): the
+        kind's own step asks for new ones."""
+        spec = KINDS.get(entry_data.get(CONF_KIND, ""))
+        if spec is None or spec.reauth is None:
+            return self.async_abort(reason="reauth_not_supported")
+        return await spec.reauth(self, None)
 
     @staticmethod
     @callback

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
@@ -53,3 +53,29 @@ class LanMeterData:
 type LanMeterConfigEntry = ConfigEntry[LanMeterData]
 
 type KindSetup = Callable[[HomeAssistant, LanMeterConfigEntry], Awaitable[KindRuntime]]
+
+# One of a kind's config-flow steps, as an unbound method of its flow mixin.
+type FlowStep = Callable[[Any, dict[str, Any] | None], Awaitable[ConfigFlowResult]]
+
+
+def no_options(entry: ConfigEntry) -> type[OptionsFlow] | None:
+    """For a kind without options."""
+    return None
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """Everything the shared code needs of one kind; each kind exports one (its spec.py) and
+    kinds.py builds the dispatch from them.
+
+    `flow` is the kind's config-flow mixin: LanMeterConfigFlow inherits it, and its first step
+    is `async_step_<kind>` (the menu entry). `reconfigure` and `reauth` are its steps for those
+    sources, if it has them.
+    """
+
+    kind: str
+    setup: KindSetup
+    flow: type
+    options_flow: Callable[[ConfigEntry], type[OptionsFlow] | None] = no_options
+    reconfigure: FlowStep | None = None
+    reauth: FlowStep | None = None

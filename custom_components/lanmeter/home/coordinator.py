@@ -15,8 +15,9 @@ from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from ..const import CONF_KIND, DOMAIN, KIND_KASA, KIND_WEMO
+from ..const import DOMAIN
 from ..event_source import EventSource
+from ..power_sensors import async_offered_entity_ids
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
 from .breakdown import (
@@ -88,23 +89,11 @@ class HomeCoordinator(DataUpdateCoordinator[HomeState]):
         )
 
     def _find_devices(self) -> list[str]:
-        """The chosen device sensors, or (none chosen) every LAN Meter outlet/Insight power."""
+        """The chosen device sensors, or (none chosen) every power sensor LAN Meter's kinds
+        offer (outlets, Insights: power_sensors.py)."""
         if self.chosen_devices:
             return self.chosen_devices
-        kinds = {
-            entry.entry_id: entry.data.get(CONF_KIND)
-            for entry in self.hass.config_entries.async_entries(DOMAIN)
-        }
-        return sorted(
-            entity.entity_id
-            for entity in er.async_get(self.hass).entities.values()
-            if entity.platform == DOMAIN
-            and entity.domain == "sensor"
-            and kinds.get(entity.config_entry_id or "") in (KIND_KASA, KIND_WEMO)
-            and entity.unique_id.endswith("_power")
-            and not entity.unique_id.endswith("total_power")
-            and not entity.disabled_by
-        )
+        return async_offered_entity_ids(self.hass)
 
     async def async_start(self) -> None:
         stored = await self._store.async_load()

@@ -20,10 +20,11 @@ from homeassistant.util import dt as dt_util
 from kasa import DeviceEncryptionType
 
 from ..const import DOMAIN
+from ..power_sensors import async_offer
 from ..runtime import LanMeterConfigEntry
 from .client import DEFAULT_PORT, KasaStripClient, KasaUnsupportedError
 from .coordinator import KasaCoordinator, scan_interval
-from .entities import build_entities, strip_device_info
+from .entities import build_entities, outlet_power_sensors, strip_device_info
 from .entry_data import entry_connection, entry_credentials
 from .poll_clock import poll_clock
 from .statistics import async_import_history
@@ -130,6 +131,7 @@ async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> K
     )
     poll_clock(hass).add(coordinator, scan_interval(entry))
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    async_offer(hass, entry, outlet_power_sensors(coordinator.data.reading.info))
     return KasaDevice(coordinator)
 
 

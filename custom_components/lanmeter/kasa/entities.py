@@ -20,6 +20,7 @@ from homeassistant.helpers.entity import Entity
 
 from ..compat import via_device
 from ..const import DOMAIN
+from ..power_sensors import DevicePower
 from ..sensor import (
     ENERGY_TOTAL_KWH,
     LanMeterSensor,
@@ -159,6 +160,13 @@ def outlet_device_info(info: SysInfo, slot: int, via: DeviceInfo) -> DeviceInfo:
         model=f"{info.model} outlet {slot + 1}",
         name=outlet.alias,
     )
+
+
+def outlet_power_sensors(info: SysInfo) -> list[DevicePower]:
+    """Each metered outlet's power, for the whole-home view (unique ids as built below)."""
+    if not info.has_meter:
+        return []
+    return [DevicePower(f"{info.mac}_{outlet.slot}_power") for outlet in info.outlets]
 
 
 def build_entities(coordinator: KasaCoordinator, platform: Platform) -> list[Entity]:

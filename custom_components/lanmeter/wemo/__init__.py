@@ -10,11 +10,12 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
+from ..power_sensors import async_offer
 from ..runtime import LanMeterConfigEntry
 from .const import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT
 from .coordinator import WemoCoordinator
 from .discovery import DEVICE_ERRORS, NotAWemoError, connect
-from .entities import build_entities
+from .entities import build_entities, insight_power_sensors
 from .registry import DEFAULT_CALLBACK_PORT, SharedRegistry, async_acquire, async_release
 
 
@@ -82,6 +83,7 @@ async def async_setup_wemo(hass: HomeAssistant, entry: LanMeterConfigEntry) -> W
         await async_release(hass, registry)
         raise
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    async_offer(hass, entry, insight_power_sensors(coordinator))
     return WemoDevice(coordinator, registry, (entry.data[CONF_HOST], entry.data.get(CONF_PORT)))
 
 

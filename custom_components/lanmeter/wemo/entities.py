@@ -13,6 +13,7 @@ from pywemo import Insight
 
 from ..const import DOMAIN
 from ..event import LanMeterEvent
+from ..power_sensors import DevicePower
 from ..sensor import (
     ENERGY_TOTAL_KWH,
     LanMeterSensor,
@@ -89,6 +90,13 @@ def device_info(coordinator: WemoCoordinator) -> DeviceInfo:
         sw_version=device.firmware_version,
         serial_number=device.serial_number,
     )
+
+
+def insight_power_sensors(coordinator: WemoCoordinator) -> list[DevicePower]:
+    """An Insight's power, for the whole-home view (its unique id as built below)."""
+    if not isinstance(coordinator.device, Insight):
+        return []
+    return [DevicePower(f"wemo_{coordinator.device.serial_number}_power")]
 
 
 def build_entities(coordinator: WemoCoordinator, platform: Platform) -> list[Entity]:

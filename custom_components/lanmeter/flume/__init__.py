@@ -37,8 +37,7 @@ class FlumeDevice:
 
     async def async_shutdown(self) -> None:
         await self.mqtt.stop()
-        await self.coordinator.async_save_now()
-        await self.coordinator.async_shutdown()
+        await self.coordinator.async_shutdown()  # saves its state
 
     def diagnostics(self) -> dict[str, Any]:
         return self.coordinator.diagnostics() | {

@@ -11,12 +11,9 @@ from typing import Any
 
 from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from ..const import DOMAIN
+from ..coordinator_base import PushCoordinator
 from ..event_source import EventSource
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
@@ -48,7 +45,6 @@ from .water import LeakState, PulseMeter, RuleSettings
 
 _LOGGER = logging.getLogger(__name__)
 
-STORAGE_VERSION = 1
 SAVE_DELAY_S = 10
 # Batches arrive about every 30 s: five missed batches mean the bridge is gone.
 DISCONNECTED_AFTER = timedelta(seconds=150)
@@ -83,23 +79,23 @@ def _stored[T](stored: dict[str, Any], key: str, kind: type[T]) -> T | None:
     return None
 
 
-class FlumeCoordinator(DataUpdateCoordinator[FlumeState]):
+class FlumeCoordinator(PushCoordinator[FlumeState]):
     """One bridge and its sensor."""
-
-    config_entry: LanMeterConfigEntry
 
     def __init__(
         self, hass: HomeAssistant, entry: LanMeterConfigEntry, sensor_id: str, key: str | None
     ) -> None:
-        super().__init__(hass, _LOGGER, config_entry=entry, name=f"Flume {sensor_id}")
+        super().__init__(
+            hass,
+            _LOGGER,
+            entry,
+            name=f"Flume {sensor_id}",
+            storage_name="flume",
+            save_delay_s=SAVE_DELAY_S,
+        )
         self.box = make_box(key)
         self.data = FlumeState(sensor_id)
-        self.counters: dict[str, int] = {}
-        self._last_warned: dict[str, float] = {}
         self.events = EventSource()  # leak events; the water event entity subscribes
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.flume.{entry.entry_id}"
-        )
 
     @property
     def liters_per_pulse(self) -> float:
@@ -119,9 +115,7 @@ class FlumeCoordinator(DataUpdateCoordinator[FlumeState]):
 
     async def async_load(self) -> None:
         """The last counter, day start and leak state survive restarts: no volume is lost."""
-        stored = await self._store.async_load()
-        if not isinstance(stored, dict):
-            stored = {}
+        stored = await self.async_load_stored()
         state = self.data
         state.meter = load_one("Flume meter", stored.get("meter"), PulseMeter.from_dict, PulseMeter)
         state.leaks = load_one("Flume leaks", stored.get("leaks"), LeakState.from_dict, LeakState)
@@ -129,9 +123,7 @@ class FlumeCoordinator(DataUpdateCoordinator[FlumeState]):
         state.day_start_pulses = _stored(stored, "day_start_pulses", int)
         state.calibration_start_pulses = _stored(stored, "calibration_start_pulses", int)
         state.bridge_id = _stored(stored, "bridge_id", str)
-        self.config_entry.async_on_unload(
-            async_track_time_interval(self.hass, self._check_connection, CHECK_EVERY)
-        )
+        self.async_check_every(CHECK_EVERY, self._check_connection)
 
     def _to_store(self) -> dict[str, Any]:
         state = self.data
@@ -143,9 +135,6 @@ class FlumeCoordinator(DataUpdateCoordinator[FlumeState]):
             "calibration_start_pulses": state.calibration_start_pulses,
             "bridge_id": state.bridge_id,
         }
-
-    async def async_save_now(self) -> None:
-        await self._store.async_save(self._to_store())
 
     # ----- values ---------------------------------------------------------------------------
 
@@ -165,10 +154,7 @@ class FlumeCoordinator(DataUpdateCoordinator[FlumeState]):
     # ----- messages -------------------------------------------------------------------------
 
     def _ignore(self, kind: str, detail: str) -> None:
-        self.counters[kind] = self.counters.get(kind, 0) + 1
-        now = time.monotonic()
-        if now - self._last_warned.get(kind, -LOG_EVERY_S) >= LOG_EVERY_S:
-            self._last_warned[kind] = now
+        if self.count_problem(kind, LOG_EVERY_S):
             _LOGGER.warning(
                 "Flume %s: ignored a message (%s: %s); %d so far, counted in diagnostics",
                 self.data.sensor_id,
@@ -208,7 +194,7 @@ class FlumeCoordinator(DataUpdateCoordinator[FlumeState]):
                 state.bridge_id = parsed.device_id
         except FlumeMessageError as err:
             self._ignore("wrong_shape", str(err))
-        self._store.async_delay_save(self._to_store, SAVE_DELAY_S)
+        self.async_schedule_save()
         self.async_set_updated_data(state)
 
     def _apply_flow(self, samples: list[PulseSample], received: float) -> None:
@@ -258,7 +244,7 @@ class FlumeCoordinator(DataUpdateCoordinator[FlumeState]):
         if self.data.meter.pulses is None:
             raise ValueError("no pulse count has been received yet")
         self.data.calibration_start_pulses = self.data.meter.pulses
-        self._store.async_delay_save(self._to_store, 0)
+        self.async_schedule_save(0)
 
     def calibration_stop(self, liters: float) -> float:
         """The new liters per pulse from a known volume drawn since start."""

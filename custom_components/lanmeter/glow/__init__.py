@@ -80,8 +80,7 @@ class GlowDevice:
             await self.receiver.stop()
         if self.mqtt:
             await self.mqtt.stop()
-        await self.coordinator.async_save_now()
-        await self.coordinator.async_shutdown()
+        await self.coordinator.async_shutdown()  # saves its state
 
     def diagnostics(self) -> dict[str, Any]:
         counters = dict(self.coordinator.counters)

@@ -15,12 +15,10 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import discovery_flow
-from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..coordinator_base import PushCoordinator
 from ..counters import MonotonicTotal
 from ..runtime import LanMeterConfigEntry
 from ..stored import StoredRecordError, load_each
@@ -35,7 +33,6 @@ _LOGGER = logging.getLogger(__name__)
 # A CAD uploads every few seconds (MQTT: every 6-10 s); silence this long means it is gone.
 STALE_AFTER = timedelta(minutes=2)
 CHECK_EVERY = timedelta(seconds=30)
-STORAGE_VERSION = 1
 SAVE_DELAY_S = 30
 # Anything on the LAN can post: only the first CAD is adopted unasked; every other new id waits
 # for the user's confirmation (a discovery), at most this many at once (the oldest is dropped).
@@ -92,28 +89,26 @@ def _cad_from_store(device_id: str, saved: Any) -> CadState:
     )
 
 
-class GlowCoordinator(DataUpdateCoordinator[dict[str, CadState]]):
+class GlowCoordinator(PushCoordinator[dict[str, CadState]]):
     """The CADs of one entry and their latest state."""
 
-    config_entry: LanMeterConfigEntry
-
     def __init__(self, hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
-        super().__init__(hass, _LOGGER, config_entry=entry, name=f"Glow {entry.title}")
-        self.data = {}
-        self.counters: dict[str, int] = {}
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.glow.{entry.entry_id}"
+        super().__init__(
+            hass,
+            _LOGGER,
+            entry,
+            name=f"Glow {entry.title}",
+            storage_name="glow",
+            save_delay_s=SAVE_DELAY_S,
         )
+        self.data = {}
         self._pending: dict[str, None] = {}  # CAD ids offered to the user, oldest first
 
     async def async_load(self) -> None:
         """Known CADs come back with their cost-so-far and energy offsets after a restart."""
-        stored = await self._store.async_load()
-        devices = stored.get("devices") if isinstance(stored, dict) else None
-        self.data.update(load_each("Glow CAD", devices, _cad_from_store))
-        self.config_entry.async_on_unload(
-            async_track_time_interval(self.hass, self._check_stale, CHECK_EVERY)
-        )
+        stored = await self.async_load_stored()
+        self.data.update(load_each("Glow CAD", stored.get("devices"), _cad_from_store))
+        self.async_check_every(CHECK_EVERY, self._check_stale)
 
     def _to_store(self) -> dict[str, Any]:
         return {
@@ -126,9 +121,6 @@ class GlowCoordinator(DataUpdateCoordinator[dict[str, CadState]]):
                 for device_id, cad in self.data.items()
             }
         }
-
-    async def async_save_now(self) -> None:
-        await self._store.async_save(self._to_store())
 
     def _admitted(self, device_id: str) -> bool:
         """Adopted CADs, the ones the user confirmed, and the very first CAD to report."""
@@ -240,8 +232,7 @@ class GlowCoordinator(DataUpdateCoordinator[dict[str, CadState]]):
             self._count(f"mqtt_{refusal}")
 
     def _count(self, kind: str, detail: str = "") -> None:
-        self.counters[kind] = self.counters.get(kind, 0) + 1
-        if self.counters[kind] == 1:
+        if self.count_problem(kind):
             _LOGGER.warning("Glow %s: ignored %s %s (logged once)", self.name, kind, detail)
 
     @callback
@@ -269,7 +260,7 @@ class GlowCoordinator(DataUpdateCoordinator[dict[str, CadState]]):
             cad.unit_rate_gbp,
             cad.standing_charge_gbp,
         )
-        self._store.async_delay_save(self._to_store, SAVE_DELAY_S)
+        self.async_schedule_save()
         self.async_set_updated_data(self.data)  # a new CAD's entities are added from here too
 
     @callback

@@ -42,8 +42,7 @@ class HomeDevice:
     async def async_shutdown(self) -> None:
         if self._transport and self.bridge:
             await stop_bridge(self._transport, self.bridge)
-        await self.coordinator.async_stop()
-        await self.coordinator.async_shutdown()
+        await self.coordinator.async_shutdown()  # unsubscribes and saves
 
     def diagnostics(self) -> dict[str, Any]:
         state = self.coordinator.data

@@ -12,10 +12,8 @@ from homeassistant.const import ATTR_FRIENDLY_NAME, ATTR_UNIT_OF_MEASUREMENT, Un
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
-from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from ..const import DOMAIN
+from ..coordinator_base import PushCoordinator
 from ..event_source import EventSource
 from ..power_sensors import async_offered_entity_ids
 from ..runtime import LanMeterConfigEntry
@@ -33,7 +31,6 @@ from .sense_bridge import PlugReading
 
 _LOGGER = logging.getLogger(__name__)
 
-STORAGE_VERSION = 1
 SAVE_DELAY_S = 300
 TO_WATTS: dict[str | None, float] = {
     UnitOfPower.WATT: 1.0,
@@ -64,13 +61,18 @@ class HomeState:
     unavailable: list[str] = field(default_factory=list)
 
 
-class HomeCoordinator(DataUpdateCoordinator[HomeState]):
+class HomeCoordinator(PushCoordinator[HomeState]):
     """The breakdown of one home, updated on every mains or device state change."""
 
-    config_entry: LanMeterConfigEntry
-
     def __init__(self, hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
-        super().__init__(hass, _LOGGER, config_entry=entry, name="LAN Meter home")
+        super().__init__(
+            hass,
+            _LOGGER,
+            entry,
+            name="LAN Meter home",
+            storage_name="home",
+            save_delay_s=SAVE_DELAY_S,
+        )
         settings = {**entry.data, **entry.options}
         self.mains: str = settings[CONF_MAINS]
         self.chosen_devices: list[str] = list(settings.get(CONF_DEVICES) or [])
@@ -84,9 +86,6 @@ class HomeCoordinator(DataUpdateCoordinator[HomeState]):
         self.events_fired = 0
         self._unsubscribe: Callable[[], None] | None = None
         self.devices: list[str] = []
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.home.{entry.entry_id}"
-        )
 
     def _find_devices(self) -> list[str]:
         """The chosen device sensors, or (none chosen) every power sensor LAN Meter's kinds
@@ -96,10 +95,10 @@ class HomeCoordinator(DataUpdateCoordinator[HomeState]):
         return async_offered_entity_ids(self.hass)
 
     async def async_start(self) -> None:
-        stored = await self._store.async_load()
+        stored = await self.async_load_stored()
         self.percentile = load_one(
             "Always On history",
-            stored.get("always_on") if isinstance(stored, dict) else None,
+            stored.get("always_on"),
             RollingPercentile.from_dict,
             RollingPercentile,
         )
@@ -134,11 +133,12 @@ class HomeCoordinator(DataUpdateCoordinator[HomeState]):
     def _to_store(self) -> dict[str, Any]:
         return {"always_on": self.percentile.as_dict()}
 
-    async def async_stop(self) -> None:
+    async def async_shutdown(self) -> None:
+        """Stop following the sensors; the base saves the Always On history."""
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
-        await self._store.async_save(self._to_store())
+        await super().async_shutdown()
 
     @callback
     def _state_changed(self, event: Event[EventStateChangedData]) -> None:
@@ -148,7 +148,7 @@ class HomeCoordinator(DataUpdateCoordinator[HomeState]):
         if entity_id == self.mains:
             home = watts(new)
             self.percentile.add(home, now)
-            self._store.async_delay_save(self._to_store, SAVE_DELAY_S)
+            self.async_schedule_save()
             if home is not None and (step := self.detector.add(home, now)) is not None:
                 self._on_step(step)
         else:

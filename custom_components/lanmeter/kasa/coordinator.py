@@ -9,14 +9,14 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import format_mac
-from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..coordinator_base import StoredCoordinator
 from ..counters import MonotonicTotal
+from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_each
 from .client import KasaAuthError, KasaConnectionError, KasaStripClient, StripReading
@@ -25,7 +25,6 @@ from .readings import KasaAnswerError
 
 _LOGGER = logging.getLogger(__name__)
 
-STORAGE_VERSION = 1
 # The energy offsets only change on a counter reset, but the last raw register must be recent
 # enough that a reset during a Home Assistant restart is recognised.
 STORAGE_SAVE_DELAY_S = 60
@@ -39,7 +38,7 @@ class KasaState:
     energy_total_kwh: list[float | None]
 
 
-class KasaCoordinator(DataUpdateCoordinator[KasaState]):
+class KasaCoordinator(StoredCoordinator[KasaState]):
     """Reads the strip when the poll clock says so; switches outlets and shows the result at
     once."""
 
@@ -51,30 +50,30 @@ class KasaCoordinator(DataUpdateCoordinator[KasaState]):
         super().__init__(
             hass,
             _LOGGER,
-            config_entry=entry,
+            entry,
             name=f"Kasa {client.host}:{client.port}",
+            storage_name="kasa_energy",
+            save_delay_s=STORAGE_SAVE_DELAY_S,
             # No timer of its own: the shared KasaPollClock polls all strips of an interval
             # together (see poll_clock.py).
             update_interval=None,
         )
         self.client = client
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.kasa_energy.{entry.entry_id}"
-        )
         self._totals: dict[int, MonotonicTotal] = {}
-        self._other_device = False  # another device answered at the strip's address
+        # Another device answers at the strip's address (a DHCP lease moved).
+        self._other_device = RepairIssue(hass, "kasa_other_device", entry.entry_id)
 
     async def async_load_totals(self) -> None:
         """Restore the energy offsets, so a reset while Home Assistant was down is caught."""
-        stored = await self._store.async_load()
+        stored = await self.async_load_stored()
         totals = load_each(
             "Kasa energy total",
-            stored.get("totals") if isinstance(stored, dict) else None,
+            stored.get("totals"),
             lambda slot, value: (int(slot), MonotonicTotal.from_dict(value)),
         )
         self._totals = dict(totals.values())
 
-    def _totals_to_store(self) -> dict[str, Any]:
+    def _to_store(self) -> dict[str, Any]:
         return {"totals": {str(slot): total.as_dict() for slot, total in self._totals.items()}}
 
     async def _async_update_data(self) -> KasaState:
@@ -105,7 +104,7 @@ class KasaCoordinator(DataUpdateCoordinator[KasaState]):
             total = self._totals.setdefault(slot, MonotonicTotal())
             totals.append(round(total.update(outlet.realtime.total_kwh), 3))
         if self._totals:
-            self._store.async_delay_save(self._totals_to_store, STORAGE_SAVE_DELAY_S)
+            self.async_schedule_save()
         return KasaState(reading, totals)
 
     def _check_identity(self, reading: StripReading) -> None:
@@ -113,26 +112,13 @@ class KasaCoordinator(DataUpdateCoordinator[KasaState]):
         address to another device, whose energy must never be mixed into this strip's totals."""
         expected = self.config_entry.unique_id
         found = format_mac(reading.info.mac)
-        issue_id = f"kasa_other_device_{self.config_entry.entry_id}"
         if expected is None or found == expected:
-            if self._other_device:
-                self._other_device = False
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            if self._other_device.async_clear():
                 _LOGGER.info("%s: the strip answers at its address again", self.name)
             return
         self.client.stats.failed_polls += 1
         placeholders = {"where": self.name, "expected": expected, "found": found}
-        if not self._other_device:
-            self._other_device = True
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="kasa_other_device",
-                translation_placeholders=placeholders,
-            )
+        self._other_device.async_raise(placeholders)
         raise UpdateFailed(
             translation_domain=DOMAIN,
             translation_key="kasa_other_device",
@@ -163,9 +149,7 @@ class KasaCoordinator(DataUpdateCoordinator[KasaState]):
         await self.async_request_refresh()
 
     async def async_shutdown(self) -> None:
-        await super().async_shutdown()
-        if self._totals:
-            await self._store.async_save(self._totals_to_store())
+        await super().async_shutdown()  # saves the totals
         await self.client.close()
 
 

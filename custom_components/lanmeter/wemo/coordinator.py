@@ -29,6 +29,7 @@ from pywemo import (
 
 from ..const import DOMAIN
 from ..event_source import EventSource
+from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
 from .discovery import DEVICE_ERRORS
 from .registry import SharedRegistry
@@ -110,7 +111,7 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
         self.events = EventSource()  # long presses; the long-press event entity subscribes
         self.long_press_rule = "not supported"
         self._registered_at = time.monotonic()
-        self._issue_raised = False
+        self._no_push = RepairIssue(hass, "wemo_no_push", entry.entry_id, ir.IssueSeverity.WARNING)
 
     @property
     def supports_long_press(self) -> bool:
@@ -212,29 +213,11 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
         """Every subscription starts with a NOTIFY: none at all means the device cannot reach
         our callback port. (pywemo's own is_subscribed is False for any Insight that is off, so
         it cannot tell this.)"""
-        issue_id = f"wemo_no_push_{self.config_entry.entry_id}"
         if self.pushes:
-            if self._issue_raised:
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-                self._issue_raised = False
+            self._no_push.async_clear()
             return
-        if (
-            not self._issue_raised
-            and time.monotonic() - self._registered_at > NO_PUSH_ISSUE_AFTER_S
-        ):
-            self._issue_raised = True
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="wemo_no_push",
-                translation_placeholders={
-                    "name": self.device.name,
-                    "port": str(self.registry.port),
-                },
-            )
+        if time.monotonic() - self._registered_at > NO_PUSH_ISSUE_AFTER_S:
+            self._no_push.async_raise({"name": self.device.name, "port": str(self.registry.port)})
 
     async def async_set_on(self, on: bool) -> None:
         if not isinstance(self.device, Switch):  # every model LAN Meter takes is one

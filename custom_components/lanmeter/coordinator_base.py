@@ -1,0 +1,105 @@
+"""What LAN Meter's coordinators share, written once.
+
+StoredCoordinator: state that must survive restarts (energy offsets, pulse counters, Always On
+history) in one Store per entry: loaded at setup, saved a while after changes (not on every
+reading), and saved at unload; plus counters of ignored input that log the first time (or once
+per interval), so a hostile or broken sender cannot flood the log. Kasa's coordinator is one.
+
+PushCoordinator: a StoredCoordinator fed by pushes (MQTT messages, HTTPS uploads, state
+changes) instead of polls: no update interval, and a timer of its own to notice silence. Flume,
+Glow and the home view are these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+import logging
+import time
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from .const import DOMAIN
+from .runtime import LanMeterConfigEntry
+
+STORAGE_VERSION = 1
+
+
+class StoredCoordinator[T](DataUpdateCoordinator[T]):
+    """A coordinator with stored state and log-once problem counters."""
+
+    config_entry: LanMeterConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        logger: logging.Logger,
+        entry: LanMeterConfigEntry,
+        *,
+        name: str,
+        storage_name: str,
+        save_delay_s: float,
+        update_interval: timedelta | None = None,
+    ) -> None:
+        super().__init__(
+            hass, logger, config_entry=entry, name=name, update_interval=update_interval
+        )
+        self.counters: dict[str, int] = {}
+        self._logged_at: dict[str, float] = {}
+        self._save_delay_s = save_delay_s
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{storage_name}.{entry.entry_id}"
+        )
+
+    # ----- stored state ---------------------------------------------------------------------
+
+    async def async_load_stored(self) -> dict[str, Any]:
+        """What was stored last time ({} when nothing, or something that is not a record)."""
+        stored = await self._store.async_load()
+        return stored if isinstance(stored, dict) else {}
+
+    def _to_store(self) -> dict[str, Any]:
+        """The state to keep across restarts."""
+        raise NotImplementedError
+
+    @callback
+    def async_schedule_save(self, delay_s: float | None = None) -> None:
+        """Save a while from now (changes in between are saved together)."""
+        self._store.async_delay_save(
+            self._to_store, self._save_delay_s if delay_s is None else delay_s
+        )
+
+    async def async_save_now(self) -> None:
+        await self._store.async_save(self._to_store())
+
+    async def async_shutdown(self) -> None:
+        """Stop, and keep the latest state (a delayed save would be lost at unload)."""
+        await super().async_shutdown()
+        await self.async_save_now()
+
+    # ----- problems -------------------------------------------------------------------------
+
+    def count_problem(self, kind: str, log_every_s: float | None = None) -> bool:
+        """Count one ignored input of this kind; True when it should be logged now: the first
+        time, then (with log_every_s) at most once per that many seconds."""
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        now = time.monotonic()
+        last = self._logged_at.get(kind)
+        if last is not None and (log_every_s is None or now - last < log_every_s):
+            return False
+        self._logged_at[kind] = now
+        return True
+
+
+class PushCoordinator[T](StoredCoordinator[T]):
+    """A stored coordinator that devices push to (no update interval: `async_set_updated_data`
+    publishes each push); it checks for silence on a timer."""
+
+    @callback
+    def async_check_every(self, interval: timedelta, check: Callable[[datetime], None]) -> None:
+        """Run `check` on a timer until the entry unloads (to notice a device gone silent)."""
+        self.config_entry.async_on_unload(async_track_time_interval(self.hass, check, interval))

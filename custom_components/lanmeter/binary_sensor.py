@@ -20,16 +20,20 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class LanMeterBinarySensorDescription(LanMeterEntityDescription, BinarySensorEntityDescription):
+class LanMeterBinarySensorDescription[DataT, SubjectT](
+    LanMeterEntityDescription[DataT, SubjectT, bool | None], BinarySensorEntityDescription
+):
     """A binary sensor description with its value function."""
 
 
-class LanMeterBinarySensor(LanMeterEntity, BinarySensorEntity):
-    entity_description: LanMeterBinarySensorDescription
+class LanMeterBinarySensor[DataT, SubjectT](
+    LanMeterEntity[DataT, SubjectT, bool | None], BinarySensorEntity
+):
+    entity_description: LanMeterBinarySensorDescription[DataT, SubjectT]
 
     @property
     def is_on(self) -> bool | None:
-        return None if self.value is None else bool(self.value)
+        return self.value
 
 
 async def async_setup_entry(

@@ -14,22 +14,24 @@ from homeassistant.helpers.update_coordinator import (
     DataUpdateCoordinator,
 )
 
-# How an entity reads its value: (coordinator data, the entity's subject) -> value.
-type ValueFn = Callable[[Any, str | None], Any]
+
+def always(data: object, subject: object) -> bool:
+    """The default available_fn: available whenever the coordinator is."""
+    return True
 
 
 @dataclass(frozen=True, kw_only=True)
-class LanMeterEntityDescription(EntityDescription):
-    """What every kind's description adds: how to read the entity's value from coordinator data.
-
-    `subject` (an outlet slot, a sensor id) picks the entity's part of the data.
+class LanMeterEntityDescription[DataT, SubjectT, ValueT](EntityDescription):
+    """What every kind's description adds: how to read the entity's value from its coordinator's
+    data (DataT). `subject` (SubjectT: an outlet's slot, a CAD's id; None for a whole device)
+    picks the entity's part of the data; ValueT is what the platform shows.
     """
 
-    value_fn: Callable[[Any, str | None], Any]
-    available_fn: Callable[[Any, str | None], bool] = lambda data, subject: True
+    value_fn: Callable[[DataT, SubjectT], ValueT]
+    available_fn: Callable[[DataT, SubjectT], bool] = always
 
 
-class LanMeterEntity(CoordinatorEntity[DataUpdateCoordinator[Any]]):
+class LanMeterEntity[DataT, SubjectT, ValueT](CoordinatorEntity[DataUpdateCoordinator[DataT]]):
     """An entity that reads its value from a kind's coordinator.
 
     Poll kinds refresh the coordinator on a timer; push kinds call async_set_updated_data. A failed
@@ -37,15 +39,15 @@ class LanMeterEntity(CoordinatorEntity[DataUpdateCoordinator[Any]]):
     """
 
     _attr_has_entity_name = True
-    entity_description: LanMeterEntityDescription
+    entity_description: LanMeterEntityDescription[DataT, SubjectT, ValueT]
 
     def __init__(
         self,
-        coordinator: DataUpdateCoordinator[Any],
-        description: LanMeterEntityDescription,
+        coordinator: DataUpdateCoordinator[DataT],
+        description: LanMeterEntityDescription[DataT, SubjectT, ValueT],
         device_info: DeviceInfo,
         unique_prefix: str,
-        subject: str | None = None,
+        subject: SubjectT,
     ) -> None:
         """Bind the entity to its device and to its part (`subject`) of the coordinator data."""
         super().__init__(coordinator)
@@ -53,7 +55,7 @@ class LanMeterEntity(CoordinatorEntity[DataUpdateCoordinator[Any]]):
         self.subject = subject
         self._attr_device_info = device_info
         self._attr_unique_id = f"{unique_prefix}_{description.key}"
-        self._written: tuple[bool, Any, Mapping[str, Any] | None] | None = None
+        self._written: tuple[bool, ValueT | None, Mapping[str, Any] | None] | None = None
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -82,6 +84,6 @@ class LanMeterEntity(CoordinatorEntity[DataUpdateCoordinator[Any]]):
         )
 
     @property
-    def value(self) -> Any:
+    def value(self) -> ValueT:
         """The entity's current value from the coordinator data."""
         return self.entity_description.value_fn(self.coordinator.data, self.subject)

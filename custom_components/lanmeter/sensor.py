@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Final
 
 from homeassistant.components.sensor import (
@@ -15,6 +17,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import Platform, UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
 
 from .entity import LanMeterEntity, LanMeterEntityDescription
 from .platform_setup import add_kind_entities
@@ -24,8 +27,14 @@ from .runtime import LanMeterConfigEntry
 PARALLEL_UPDATES = 0
 
 
+# What a sensor shows (in its native unit).
+type SensorValue = StateType | date | datetime | Decimal
+
+
 @dataclass(frozen=True, kw_only=True)
-class LanMeterSensorDescription(LanMeterEntityDescription, SensorEntityDescription):
+class LanMeterSensorDescription[DataT, SubjectT](
+    LanMeterEntityDescription[DataT, SubjectT, SensorValue], SensorEntityDescription
+):
     """A sensor description with its value function."""
 
 
@@ -38,22 +47,26 @@ ENERGY_TOTAL_KWH: Final[dict[str, Any]] = {
 }
 
 
-def value_sensor(
-    key: str, value_fn: Callable[[Any, str | None], Any], **kwargs: Any
-) -> LanMeterSensorDescription:
+def value_sensor[DataT, SubjectT](
+    key: str, value_fn: Callable[[DataT, SubjectT], SensorValue], **kwargs: Any
+) -> LanMeterSensorDescription[DataT, SubjectT]:
     """A sensor named by its key (translation) that is unavailable while its value is None,
     unless the kind passes its own available_fn."""
-    kwargs.setdefault("available_fn", lambda data, subject: value_fn(data, subject) is not None)
+
+    def known(data: DataT, subject: SubjectT) -> bool:
+        return value_fn(data, subject) is not None
+
+    kwargs.setdefault("available_fn", known)
     return LanMeterSensorDescription(key=key, translation_key=key, value_fn=value_fn, **kwargs)
 
 
-class LanMeterSensor(LanMeterEntity, SensorEntity):
+class LanMeterSensor[DataT, SubjectT](LanMeterEntity[DataT, SubjectT, SensorValue], SensorEntity):
     """A sensor whose value comes from its description's value function."""
 
-    entity_description: LanMeterSensorDescription
+    entity_description: LanMeterSensorDescription[DataT, SubjectT]
 
     @property
-    def native_value(self) -> Any:
+    def native_value(self) -> SensorValue:
         """The value in the description's native unit."""
         return self.value
 

@@ -10,6 +10,7 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .entity import LanMeterEntity, LanMeterEntityDescription
 from .platform_setup import add_kind_entities
@@ -19,21 +20,23 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class LanMeterSwitchDescription(LanMeterEntityDescription, SwitchEntityDescription):
+class LanMeterSwitchDescription[DataT, SubjectT](
+    LanMeterEntityDescription[DataT, SubjectT, bool | None], SwitchEntityDescription
+):
     """A switch description: `set_fn(coordinator, subject, on)` switches the device."""
 
-    set_fn: Callable[[Any, str | None, bool], Awaitable[None]]
+    set_fn: Callable[[DataUpdateCoordinator[DataT], SubjectT, bool], Awaitable[None]]
 
 
-class LanMeterSwitch(LanMeterEntity, SwitchEntity):
+class LanMeterSwitch[DataT, SubjectT](LanMeterEntity[DataT, SubjectT, bool | None], SwitchEntity):
     """A switch whose state and action come from its description."""
 
-    entity_description: LanMeterSwitchDescription
+    entity_description: LanMeterSwitchDescription[DataT, SubjectT]
 
     @property
     def is_on(self) -> bool | None:
         """Whether the device reports the switch on."""
-        return None if self.value is None else bool(self.value)
+        return self.value
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch on; the coordinator reflects the new state at once."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
@@ -22,7 +23,6 @@ from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
 from ..binary_sensor import LanMeterBinarySensor, LanMeterBinarySensorDescription
 from ..const import DOMAIN
-from ..entity import ValueFn
 from ..event import LanMeterEvent
 from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .const import EVENT_TYPES
@@ -39,14 +39,16 @@ def battery_percent(millivolts: int | None) -> int | None:
     return round(100 * min(1.0, max(0.0, share)))
 
 
-def sensors(coordinator: FlumeCoordinator) -> tuple[LanMeterSensorDescription, ...]:
+def sensors(
+    coordinator: FlumeCoordinator,
+) -> tuple[LanMeterSensorDescription[FlumeState, None], ...]:
     # Home Assistant converts water volumes to the user's unit system, but not flow rates:
     # suggest gal/min to US-customary users (applied when the entity is first registered).
     us = coordinator.hass.config.units is US_CUSTOMARY_SYSTEM
     return (
         value_sensor(
             "flow_rate",
-            lambda state, s: state.flow_l_min,
+            lambda state, _: state.flow_l_min,
             device_class=SensorDeviceClass.VOLUME_FLOW_RATE,
             state_class=SensorStateClass.MEASUREMENT,
             native_unit_of_measurement=UnitOfVolumeFlowRate.LITERS_PER_MINUTE,
@@ -55,7 +57,7 @@ def sensors(coordinator: FlumeCoordinator) -> tuple[LanMeterSensorDescription, .
         ),
         value_sensor(
             "water_total",
-            lambda state, s: coordinator.volume_l(),
+            lambda state, _: coordinator.volume_l(),
             device_class=SensorDeviceClass.WATER,
             state_class=SensorStateClass.TOTAL_INCREASING,
             native_unit_of_measurement=UnitOfVolume.LITERS,
@@ -63,7 +65,7 @@ def sensors(coordinator: FlumeCoordinator) -> tuple[LanMeterSensorDescription, .
         ),
         value_sensor(
             "water_today",
-            lambda state, s: coordinator.today_l(),
+            lambda state, _: coordinator.today_l(),
             device_class=SensorDeviceClass.WATER,
             state_class=SensorStateClass.TOTAL_INCREASING,
             native_unit_of_measurement=UnitOfVolume.LITERS,
@@ -71,7 +73,7 @@ def sensors(coordinator: FlumeCoordinator) -> tuple[LanMeterSensorDescription, .
         ),
         value_sensor(
             "battery",
-            lambda state, s: battery_percent(state.sensor.battery_mv if state.sensor else None),
+            lambda state, _: battery_percent(state.sensor.battery_mv if state.sensor else None),
             device_class=SensorDeviceClass.BATTERY,
             state_class=SensorStateClass.MEASUREMENT,
             native_unit_of_measurement=PERCENTAGE,
@@ -79,7 +81,7 @@ def sensors(coordinator: FlumeCoordinator) -> tuple[LanMeterSensorDescription, .
         ),
         value_sensor(
             "battery_voltage",
-            lambda state, s: state.sensor.battery_mv if state.sensor else None,
+            lambda state, _: state.sensor.battery_mv if state.sensor else None,
             device_class=SensorDeviceClass.VOLTAGE,
             state_class=SensorStateClass.MEASUREMENT,
             native_unit_of_measurement=UnitOfElectricPotential.MILLIVOLT,
@@ -88,7 +90,7 @@ def sensors(coordinator: FlumeCoordinator) -> tuple[LanMeterSensorDescription, .
         ),
         value_sensor(
             "radio_rssi",
-            lambda state, s: state.sensor.radio_rssi_dbm if state.sensor else None,
+            lambda state, _: state.sensor.radio_rssi_dbm if state.sensor else None,
             device_class=SensorDeviceClass.SIGNAL_STRENGTH,
             state_class=SensorStateClass.MEASUREMENT,
             native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
@@ -96,7 +98,7 @@ def sensors(coordinator: FlumeCoordinator) -> tuple[LanMeterSensorDescription, .
         ),
         value_sensor(
             "wifi_rssi",
-            lambda state, s: state.bridge.wifi_rssi_dbm if state.bridge else None,
+            lambda state, _: state.bridge.wifi_rssi_dbm if state.bridge else None,
             device_class=SensorDeviceClass.SIGNAL_STRENGTH,
             state_class=SensorStateClass.MEASUREMENT,
             native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
@@ -105,14 +107,16 @@ def sensors(coordinator: FlumeCoordinator) -> tuple[LanMeterSensorDescription, .
         ),
         value_sensor(
             "last_report",
-            lambda state, s: state.last_report,
+            lambda state, _: state.last_report,
             device_class=SensorDeviceClass.TIMESTAMP,
             entity_category=EntityCategory.DIAGNOSTIC,
         ),
     )
 
 
-def _binary(key: str, value_fn: ValueFn, **kwargs: Any) -> LanMeterBinarySensorDescription:
+def _binary(
+    key: str, value_fn: Callable[[FlumeState, None], bool | None], **kwargs: Any
+) -> LanMeterBinarySensorDescription[FlumeState, None]:
     return LanMeterBinarySensorDescription(
         key=key, translation_key=key, value_fn=value_fn, **kwargs
     )
@@ -121,19 +125,19 @@ def _binary(key: str, value_fn: ValueFn, **kwargs: Any) -> LanMeterBinarySensorD
 BINARY_SENSORS = (
     _binary(
         "leak",
-        lambda state, s: state.leaks.leak,
+        lambda state, _: state.leaks.leak,
         device_class=BinarySensorDeviceClass.MOISTURE,
-        available_fn=lambda state, s: state.meter.counter is not None,
+        available_fn=lambda state, _: state.meter.counter is not None,
     ),
     _binary(
         "high_flow",
-        lambda state, s: state.leaks.high_flow,
+        lambda state, _: state.leaks.high_flow,
         device_class=BinarySensorDeviceClass.PROBLEM,
-        available_fn=lambda state, s: state.meter.counter is not None,
+        available_fn=lambda state, _: state.meter.counter is not None,
     ),
     _binary(
         "bridge_connected",
-        lambda state, s: state.connected,
+        lambda state, _: state.connected,
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
@@ -156,9 +160,9 @@ def build_entities(coordinator: FlumeCoordinator, platform: Platform) -> list[En
     device = device_info(coordinator.data)
     prefix = f"flume_{coordinator.data.sensor_id}"
     if platform is Platform.SENSOR:
-        return [LanMeterSensor(coordinator, d, device, prefix) for d in sensors(coordinator)]
+        return [LanMeterSensor(coordinator, d, device, prefix, None) for d in sensors(coordinator)]
     if platform is Platform.BINARY_SENSOR:
-        return [LanMeterBinarySensor(coordinator, d, device, prefix) for d in BINARY_SENSORS]
+        return [LanMeterBinarySensor(coordinator, d, device, prefix, None) for d in BINARY_SENSORS]
     if platform is Platform.EVENT:
         return [LanMeterEvent(WATER_EVENT, device, f"{prefix}_water", coordinator.events)]
     return []

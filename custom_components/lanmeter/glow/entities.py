@@ -17,74 +17,91 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
-from ..entity import ValueFn
-from ..sensor import ENERGY_TOTAL_KWH, LanMeterSensor, LanMeterSensorDescription, value_sensor
+from ..sensor import (
+    ENERGY_TOTAL_KWH,
+    LanMeterSensor,
+    LanMeterSensorDescription,
+    SensorValue,
+    value_sensor,
+)
 from .coordinator import CadState, GlowCoordinator
+from .readings import GlowReading
 
 MANUFACTURER = "Hildebrand"
 
 
-def _cad(data: dict[str, CadState], subject: str | None) -> CadState:
-    assert subject is not None
-    return data[subject]
+# A Glow sensor's data is every CAD of the entry; its subject is its CAD's id.
+type Cads = dict[str, CadState]
 
 
-def _field(name: str) -> Callable[[dict[str, CadState], str | None], Any]:
-    def value(data: dict[str, CadState], subject: str | None) -> Any:
-        reading = _cad(data, subject).reading
-        return getattr(reading, name) if reading else None
+def _reading(read: Callable[[GlowReading], SensorValue]) -> Callable[[Cads, str], SensorValue]:
+    """A field of the CAD's latest reading (None until it sent one)."""
+
+    def value(data: Cads, cad_id: str) -> SensorValue:
+        reading = data[cad_id].reading
+        return read(reading) if reading else None
 
     return value
 
 
 def _online_with(
-    value_fn: Callable[[dict[str, CadState], str | None], Any],
-) -> Callable[[dict[str, CadState], str | None], bool]:
-    def available(data: dict[str, CadState], subject: str | None) -> bool:
-        return _cad(data, subject).online and value_fn(data, subject) is not None
+    value_fn: Callable[[Cads, str], SensorValue],
+) -> Callable[[Cads, str], bool]:
+    def available(data: Cads, cad_id: str) -> bool:
+        return data[cad_id].online and value_fn(data, cad_id) is not None
 
     return available
 
 
-def _sensor(key: str, value_fn: ValueFn, **kwargs: Any) -> LanMeterSensorDescription:
+def _sensor(
+    key: str, value_fn: Callable[[Cads, str], SensorValue], **kwargs: Any
+) -> LanMeterSensorDescription[Cads, str]:
     """Unavailable while the CAD is offline or the value is unknown."""
     kwargs.setdefault("available_fn", _online_with(value_fn))
     return value_sensor(key, value_fn, **kwargs)
 
 
-def _energy(key: str, value_fn: ValueFn, **kwargs: Any) -> LanMeterSensorDescription:
+def _energy(
+    key: str, value_fn: Callable[[Cads, str], SensorValue], **kwargs: Any
+) -> LanMeterSensorDescription[Cads, str]:
     return _sensor(key, value_fn, **ENERGY_TOTAL_KWH, **kwargs)
 
 
 SENSORS = (
     _sensor(
         "power",
-        _field("power_w"),
+        _reading(lambda r: r.power_w),
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
     ),
-    _energy("import_total", lambda data, s: _cad(data, s).import_total.value),
-    _energy("export_total", lambda data, s: _cad(data, s).export_total.value),
-    _energy("import_today", _field("import_today_kwh")),
-    _energy("import_week", _field("import_week_kwh"), entity_registry_enabled_default=False),
-    _energy("import_month", _field("import_month_kwh"), entity_registry_enabled_default=False),
+    _energy("import_total", lambda data, cad_id: data[cad_id].import_total.value),
+    _energy("export_total", lambda data, cad_id: data[cad_id].export_total.value),
+    _energy("import_today", _reading(lambda r: r.import_today_kwh)),
+    _energy(
+        "import_week", _reading(lambda r: r.import_week_kwh), entity_registry_enabled_default=False
+    ),
+    _energy(
+        "import_month",
+        _reading(lambda r: r.import_month_kwh),
+        entity_registry_enabled_default=False,
+    ),
     _sensor(
         "unit_rate",
-        lambda data, s: _cad(data, s).unit_rate_gbp,
+        lambda data, cad_id: data[cad_id].unit_rate_gbp,
         native_unit_of_measurement="GBP/kWh",
         suggested_display_precision=4,
     ),
     _sensor(
         "standing_charge",
-        lambda data, s: _cad(data, s).standing_charge_gbp,
+        lambda data, cad_id: data[cad_id].standing_charge_gbp,
         native_unit_of_measurement="GBP/d",
         suggested_display_precision=4,
     ),
     _sensor(
         "cost_today",
-        lambda data, s: _cad(data, s).cost_today_gbp,
+        lambda data, cad_id: data[cad_id].cost_today_gbp,
         device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
         native_unit_of_measurement="GBP",
@@ -92,20 +109,20 @@ SENSORS = (
     ),
     _sensor(
         "gas_volume_total",
-        _field("gas_m3"),
+        _reading(lambda r: r.gas_m3),
         device_class=SensorDeviceClass.GAS,
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
         suggested_display_precision=3,
     ),
-    _energy("gas_energy_total", _field("gas_kwh")),
-    _energy("gas_today", _field("gas_today_kwh")),
-    _sensor("supplier", _field("supplier"), entity_category=EntityCategory.DIAGNOSTIC),
-    _sensor("mpan", _field("mpan"), entity_category=EntityCategory.DIAGNOSTIC),
-    _sensor("mprn", _field("mprn"), entity_category=EntityCategory.DIAGNOSTIC),
+    _energy("gas_energy_total", _reading(lambda r: r.gas_kwh)),
+    _energy("gas_today", _reading(lambda r: r.gas_today_kwh)),
+    _sensor("supplier", _reading(lambda r: r.supplier), entity_category=EntityCategory.DIAGNOSTIC),
+    _sensor("mpan", _reading(lambda r: r.mpan), entity_category=EntityCategory.DIAGNOSTIC),
+    _sensor("mprn", _reading(lambda r: r.mprn), entity_category=EntityCategory.DIAGNOSTIC),
     _sensor(
         "han_rssi",
-        _field("han_rssi_dbm"),
+        _reading(lambda r: r.han_rssi_dbm),
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
@@ -113,21 +130,21 @@ SENSORS = (
     ),
     _sensor(
         "han_lqi",
-        _field("han_lqi"),
+        _reading(lambda r: r.han_lqi),
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
     _sensor(
         "last_reading",
-        _field("read_at"),
+        _reading(lambda r: r.read_at),
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
 )
 
 
-class CostTodaySensor(LanMeterSensor):
+class CostTodaySensor(LanMeterSensor[Cads, str]):
     """Cost today is a total that restarts each local day: say when (last_reset)."""
 
     @property
@@ -150,7 +167,9 @@ def cad_device_info(cad: CadState) -> DeviceInfo:
 MQTT_ONLY = {"gas_energy_total"}
 
 
-def cad_sensors(coordinator: GlowCoordinator, cad: CadState, mqtt: bool) -> list[LanMeterSensor]:
+def cad_sensors(
+    coordinator: GlowCoordinator, cad: CadState, mqtt: bool
+) -> list[LanMeterSensor[Cads, str]]:
     device = cad_device_info(cad)
     prefix = f"glow_{cad.device_id}"
     return [

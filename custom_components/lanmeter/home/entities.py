@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components.event import EventEntityDescription
@@ -11,7 +12,6 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
-from ..entity import ValueFn
 from ..event import LanMeterEvent
 from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .const import EVENT_TYPES
@@ -19,8 +19,11 @@ from .coordinator import HomeCoordinator, HomeState
 
 
 def _power(
-    key: str, value_fn: ValueFn, *, unknown_while_none: bool = False
-) -> LanMeterSensorDescription:
+    key: str,
+    value_fn: Callable[[HomeState, None], float | None],
+    *,
+    unknown_while_none: bool = False,
+) -> LanMeterSensorDescription[HomeState, None]:
     """A power sensor; without a value it is unavailable (its inputs are), or, with
     unknown_while_none, unknown (the value is still being learnt)."""
     return value_sensor(
@@ -35,22 +38,22 @@ def _power(
 
 
 SENSORS = (
-    _power("home_power", lambda state, s: state.home_w),
-    _power("tracked_power", lambda state, s: state.tracked_w),
+    _power("home_power", lambda state, _: state.home_w),
+    _power("tracked_power", lambda state, _: state.tracked_w),
     # Needs an hour of history: unknown until then, not unavailable.
-    _power("always_on", lambda state, s: state.always_on_w, unknown_while_none=True),
-    _power("other_power", lambda state, s: state.other_w),
+    _power("always_on", lambda state, _: state.always_on_w, unknown_while_none=True),
+    _power("other_power", lambda state, _: state.other_w),
 )
 
 
-def _share(state: HomeState, subject: str | None) -> float | None:
-    power = state.device_w.get(subject or "")
+def _share(state: HomeState, entity_id: str) -> float | None:
+    power = state.device_w.get(entity_id)
     if power is None or not state.home_w or state.home_w <= 0:
         return None
     return round(100 * power / state.home_w, 1)
 
 
-class BreakdownSensor(LanMeterSensor):
+class BreakdownSensor(LanMeterSensor[HomeState, None]):
     """Shows which inputs were left out (unavailable) rather than counted as 0 W."""
 
     @property
@@ -80,7 +83,7 @@ def build_entities(coordinator: HomeCoordinator, platform: Platform) -> list[Ent
     if platform is not Platform.SENSOR:
         return []
     entities: list[Entity] = [
-        BreakdownSensor(coordinator, description, device, "home") for description in SENSORS
+        BreakdownSensor(coordinator, description, device, "home", None) for description in SENSORS
     ]
     entities.extend(share_sensors(coordinator, coordinator.devices))
     return entities

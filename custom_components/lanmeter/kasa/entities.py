@@ -17,6 +17,7 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..compat import via_device
 from ..const import DOMAIN
@@ -32,50 +33,52 @@ from .const import MANUFACTURER
 from .coordinator import KasaCoordinator, KasaState
 from .readings import Realtime, SysInfo
 
-
-def _slot(subject: str | None) -> int:
-    assert subject is not None
-    return int(subject)
+# Outlet entities' subject is the outlet's slot; the strip's own entities have none.
 
 
-def _realtime(state: KasaState, subject: str | None) -> Realtime | None:
-    return state.reading.outlets[_slot(subject)].realtime
+def _realtime(state: KasaState, slot: int) -> Realtime | None:
+    return state.reading.outlets[slot].realtime
 
 
-def _has_realtime(state: KasaState, subject: str | None) -> bool:
-    return _realtime(state, subject) is not None
+def _has_realtime(state: KasaState, slot: int) -> bool:
+    return _realtime(state, slot) is not None
 
 
-def _measured(state: KasaState, subject: str | None) -> Realtime:
+def _measured(state: KasaState, slot: int) -> Realtime:
     """The outlet's reading; asked for only when _has_realtime found one."""
-    realtime = _realtime(state, subject)
+    realtime = _realtime(state, slot)
     assert realtime is not None
     return realtime
 
 
-async def _set_outlet(coordinator: KasaCoordinator, subject: str | None, on: bool) -> None:
-    await coordinator.async_set_outlet(_slot(subject), on)
+def _kasa(coordinator: DataUpdateCoordinator[KasaState]) -> KasaCoordinator:
+    assert isinstance(coordinator, KasaCoordinator)  # every Kasa entity has one
+    return coordinator
 
 
-async def _set_led(coordinator: KasaCoordinator, subject: str | None, on: bool) -> None:
-    await coordinator.async_set_outlet(None, on)
+async def _set_outlet(coordinator: DataUpdateCoordinator[KasaState], slot: int, on: bool) -> None:
+    await _kasa(coordinator).async_set_outlet(slot, on)
 
 
-OUTLET_SWITCH = LanMeterSwitchDescription(
+async def _set_led(coordinator: DataUpdateCoordinator[KasaState], _: None, on: bool) -> None:
+    await _kasa(coordinator).async_set_outlet(None, on)
+
+
+OUTLET_SWITCH: LanMeterSwitchDescription[KasaState, int] = LanMeterSwitchDescription(
     key="outlet",
     name=None,  # the outlet's own device name ("Kettle"), as users named it in the Kasa app
-    value_fn=lambda state, subject: state.reading.outlets[_slot(subject)].is_on,
+    value_fn=lambda state, slot: state.reading.outlets[slot].is_on,
     set_fn=_set_outlet,
 )
 
-OUTLET_SENSORS = (
+OUTLET_SENSORS: tuple[LanMeterSensorDescription[KasaState, int], ...] = (
     LanMeterSensorDescription(
         key="power",
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=1,
-        value_fn=lambda state, subject: _measured(state, subject).power_w,
+        value_fn=lambda state, slot: _measured(state, slot).power_w,
         available_fn=_has_realtime,
     ),
     LanMeterSensorDescription(
@@ -85,7 +88,7 @@ OUTLET_SENSORS = (
         native_unit_of_measurement=UnitOfElectricPotential.VOLT,
         suggested_display_precision=1,
         entity_registry_enabled_default=False,
-        value_fn=lambda state, subject: _measured(state, subject).voltage_v,
+        value_fn=lambda state, slot: _measured(state, slot).voltage_v,
         available_fn=_has_realtime,
     ),
     LanMeterSensorDescription(
@@ -95,33 +98,33 @@ OUTLET_SENSORS = (
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         suggested_display_precision=2,
         entity_registry_enabled_default=False,
-        value_fn=lambda state, subject: _measured(state, subject).current_a,
+        value_fn=lambda state, slot: _measured(state, slot).current_a,
         available_fn=_has_realtime,
     ),
     value_sensor(
         "energy_today",
-        lambda state, subject: state.reading.outlets[_slot(subject)].today_kwh,
+        lambda state, slot: state.reading.outlets[slot].today_kwh,
         **ENERGY_TOTAL_KWH,
     ),
     value_sensor(
         "energy_total",
-        lambda state, subject: state.energy_total_kwh[_slot(subject)],
+        lambda state, slot: state.energy_total_kwh[slot],
         **ENERGY_TOTAL_KWH,
     ),
 )
 
-STRIP_POWER = value_sensor(
+STRIP_POWER: LanMeterSensorDescription[KasaState, None] = value_sensor(
     "total_power",
-    lambda state, subject: state.reading.total_power_w,
+    lambda state, _: state.reading.total_power_w,
     device_class=SensorDeviceClass.POWER,
     state_class=SensorStateClass.MEASUREMENT,
     native_unit_of_measurement=UnitOfPower.WATT,
     suggested_display_precision=1,
 )
 
-STRIP_RSSI = value_sensor(
+STRIP_RSSI: LanMeterSensorDescription[KasaState, None] = value_sensor(
     "rssi",
-    lambda state, subject: state.reading.info.rssi,
+    lambda state, _: state.reading.info.rssi,
     device_class=SensorDeviceClass.SIGNAL_STRENGTH,
     state_class=SensorStateClass.MEASUREMENT,
     native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
@@ -129,11 +132,11 @@ STRIP_RSSI = value_sensor(
     entity_registry_enabled_default=False,
 )
 
-LED_SWITCH = LanMeterSwitchDescription(
+LED_SWITCH: LanMeterSwitchDescription[KasaState, None] = LanMeterSwitchDescription(
     key="led",
     translation_key="led",
     entity_category=EntityCategory.CONFIG,
-    value_fn=lambda state, subject: state.reading.info.led_on,
+    value_fn=lambda state, _: state.reading.info.led_on,
     set_fn=_set_led,
 )
 
@@ -181,20 +184,20 @@ def build_entities(coordinator: KasaCoordinator, platform: Platform) -> list[Ent
         else DeviceInfo()
     )
     for outlet in info.outlets:
-        subject = str(outlet.slot)
+        slot = outlet.slot
         device = outlet_device_info(info, outlet.slot, via) if info.is_strip else strip
         prefix = f"{mac}_{outlet.slot}"
         if platform is Platform.SWITCH:
-            entities.append(LanMeterSwitch(coordinator, OUTLET_SWITCH, device, prefix, subject))
+            entities.append(LanMeterSwitch(coordinator, OUTLET_SWITCH, device, prefix, slot))
         elif platform is Platform.SENSOR and info.has_meter:
             entities.extend(
-                LanMeterSensor(coordinator, description, device, prefix, subject)
+                LanMeterSensor(coordinator, description, device, prefix, slot)
                 for description in OUTLET_SENSORS
             )
     if platform is Platform.SWITCH:
-        entities.append(LanMeterSwitch(coordinator, LED_SWITCH, strip, mac))
+        entities.append(LanMeterSwitch(coordinator, LED_SWITCH, strip, mac, None))
     elif platform is Platform.SENSOR:
-        entities.append(LanMeterSensor(coordinator, STRIP_RSSI, strip, mac))
+        entities.append(LanMeterSensor(coordinator, STRIP_RSSI, strip, mac, None))
         if info.has_meter and info.is_strip:
-            entities.append(LanMeterSensor(coordinator, STRIP_POWER, strip, mac))
+            entities.append(LanMeterSensor(coordinator, STRIP_POWER, strip, mac, None))
     return entities

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components.event import EventEntityDescription
@@ -9,6 +10,7 @@ from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import EntityCategory, Platform, UnitOfPower, UnitOfTime
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from pywemo import Insight
 
 from ..const import DOMAIN
@@ -18,29 +20,33 @@ from ..sensor import (
     ENERGY_TOTAL_KWH,
     LanMeterSensor,
     LanMeterSensorDescription,
+    SensorValue,
     value_sensor,
 )
 from ..switch import LanMeterSwitch, LanMeterSwitchDescription
-from .coordinator import STANDBY_NAMES, WemoCoordinator
+from .coordinator import STANDBY_NAMES, WemoCoordinator, WemoState
 
 
-async def _set(coordinator: WemoCoordinator, subject: str | None, on: bool) -> None:
+async def _set(coordinator: DataUpdateCoordinator[WemoState], _: None, on: bool) -> None:
+    assert isinstance(coordinator, WemoCoordinator)  # every WeMo entity has one
     await coordinator.async_set_on(on)
 
 
-SWITCH = LanMeterSwitchDescription(
-    key="switch", name=None, value_fn=lambda state, s: state.is_on, set_fn=_set
+SWITCH: LanMeterSwitchDescription[WemoState, None] = LanMeterSwitchDescription(
+    key="switch", name=None, value_fn=lambda state, _: state.is_on, set_fn=_set
 )
 
 
-def _insight(key: str, attribute: str, **kwargs: Any) -> LanMeterSensorDescription:
-    return value_sensor(key, lambda state, s: getattr(state, attribute), **kwargs)
+def _insight(
+    key: str, value_fn: Callable[[WemoState, None], SensorValue], **kwargs: Any
+) -> LanMeterSensorDescription[WemoState, None]:
+    return value_sensor(key, value_fn, **kwargs)
 
 
 INSIGHT_SENSORS = (
     _insight(
         "power",
-        "power_w",
+        lambda state, _: state.power_w,
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
@@ -48,17 +54,17 @@ INSIGHT_SENSORS = (
     ),
     _insight(
         "energy_today",
-        "today_kwh",
+        lambda state, _: state.today_kwh,
         **ENERGY_TOTAL_KWH,
     ),
     _insight(
         "energy_total",
-        "total_kwh",
+        lambda state, _: state.total_kwh,
         **ENERGY_TOTAL_KWH,
     ),
     _insight(
         "on_time_today",
-        "on_today_s",
+        lambda state, _: state.on_today_s,
         device_class=SensorDeviceClass.DURATION,
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfTime.SECONDS,
@@ -67,7 +73,7 @@ INSIGHT_SENSORS = (
     ),
     _insight(
         "standby_state",
-        "standby",
+        lambda state, _: state.standby,
         device_class=SensorDeviceClass.ENUM,
         options=sorted(set(STANDBY_NAMES.values())),
     ),
@@ -103,9 +109,9 @@ def build_entities(coordinator: WemoCoordinator, platform: Platform) -> list[Ent
     device = device_info(coordinator)
     prefix = f"wemo_{coordinator.device.serial_number}"
     if platform is Platform.SWITCH:
-        return [LanMeterSwitch(coordinator, SWITCH, device, prefix)]
+        return [LanMeterSwitch(coordinator, SWITCH, device, prefix, None)]
     if platform is Platform.SENSOR and isinstance(coordinator.device, Insight):
-        return [LanMeterSensor(coordinator, d, device, prefix) for d in INSIGHT_SENSORS]
+        return [LanMeterSensor(coordinator, d, device, prefix, None) for d in INSIGHT_SENSORS]
     if platform is Platform.EVENT and coordinator.supports_long_press:
         return [LanMeterEvent(LONG_PRESS, device, f"{prefix}_long_press", coordinator.events)]
     return []

@@ -53,8 +53,27 @@ LOG_EVERY_S = 600  # rate limit for "ignored a bad message" warnings
 FUTURE_SLACK_S = 300  # bridge clocks run a little off; further ahead is not a real time
 
 
+@dataclass(frozen=True)
+class FlumeSnapshot:
+    """What the entities see, published after every change (never changed afterwards)."""
+
+    sensor_id: str
+    connected: bool
+    counting: bool  # a pulse counter has arrived: volumes and leak states mean something
+    flow_l_min: float | None
+    volume_l: float | None
+    today_l: float | None
+    leak: bool
+    high_flow: bool
+    sensor: SensorStatus | None
+    bridge: BridgeStatus | None
+    last_report: datetime | None
+
+
 @dataclass
 class FlumeState:
+    """The coordinator's working state: counters and rules that messages update."""
+
     sensor_id: str
     bridge_id: str | None = None
     meter: PulseMeter = field(default_factory=PulseMeter)
@@ -79,7 +98,7 @@ def _stored[T](stored: dict[str, Any], key: str, kind: type[T]) -> T | None:
     return None
 
 
-class FlumeCoordinator(PushCoordinator[FlumeState]):
+class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
     """One bridge and its sensor."""
 
     def __init__(
@@ -94,8 +113,9 @@ class FlumeCoordinator(PushCoordinator[FlumeState]):
             save_delay_s=SAVE_DELAY_S,
         )
         self.box = make_box(key)
-        self.data = FlumeState(sensor_id)
+        self.state = FlumeState(sensor_id)  # the working state; entities read snapshots
         self.events = EventSource()  # leak events; the water event entity subscribes
+        self.data = self.snapshot()
 
     @property
     def liters_per_pulse(self) -> float:
@@ -116,17 +136,18 @@ class FlumeCoordinator(PushCoordinator[FlumeState]):
     async def async_load(self) -> None:
         """The last counter, day start and leak state survive restarts: no volume is lost."""
         stored = await self.async_load_stored()
-        state = self.data
+        state = self.state
         state.meter = load_one("Flume meter", stored.get("meter"), PulseMeter.from_dict, PulseMeter)
         state.leaks = load_one("Flume leaks", stored.get("leaks"), LeakState.from_dict, LeakState)
         state.day = _stored(stored, "day", str)
         state.day_start_pulses = _stored(stored, "day_start_pulses", int)
         state.calibration_start_pulses = _stored(stored, "calibration_start_pulses", int)
         state.bridge_id = _stored(stored, "bridge_id", str)
+        self.data = self.snapshot()  # the stored totals, before the first message
         self.async_check_every(CHECK_EVERY, self._check_connection)
 
     def _to_store(self) -> dict[str, Any]:
-        state = self.data
+        state = self.state
         return {
             "meter": state.meter.as_dict(),
             "leaks": state.leaks.as_dict(),
@@ -138,18 +159,34 @@ class FlumeCoordinator(PushCoordinator[FlumeState]):
 
     # ----- values ---------------------------------------------------------------------------
 
+    def snapshot(self) -> FlumeSnapshot:
+        state = self.state
+        return FlumeSnapshot(
+            sensor_id=state.sensor_id,
+            connected=state.connected,
+            counting=state.meter.counter is not None,
+            flow_l_min=state.flow_l_min,
+            volume_l=self.volume_l(),
+            today_l=self.today_l(),
+            leak=state.leaks.leak,
+            high_flow=state.leaks.high_flow,
+            sensor=state.sensor,
+            bridge=state.bridge,
+            last_report=state.last_report,
+        )
+
     def volume_l(self) -> float | None:
-        pulses = self.data.meter.pulses
+        pulses = self.state.meter.pulses
         if pulses is None:
             return None
         offset = float(self.config_entry.options.get(CONF_METER_OFFSET_L, 0.0))
         return round(pulses * self.liters_per_pulse + offset, 3)
 
     def today_l(self) -> float | None:
-        pulses = self.data.meter.pulses
-        if pulses is None or self.data.day_start_pulses is None:
+        pulses = self.state.meter.pulses
+        if pulses is None or self.state.day_start_pulses is None:
             return None
-        return round((pulses - self.data.day_start_pulses) * self.liters_per_pulse, 3)
+        return round((pulses - self.state.day_start_pulses) * self.liters_per_pulse, 3)
 
     # ----- messages -------------------------------------------------------------------------
 
@@ -157,7 +194,7 @@ class FlumeCoordinator(PushCoordinator[FlumeState]):
         if self.count_problem(kind, LOG_EVERY_S):
             _LOGGER.warning(
                 "Flume %s: ignored a message (%s: %s); %d so far, counted in diagnostics",
-                self.data.sensor_id,
+                self.state.sensor_id,
                 kind,
                 detail,
                 self.counters[kind],
@@ -173,7 +210,7 @@ class FlumeCoordinator(PushCoordinator[FlumeState]):
         except FlumeMessageError as err:
             self._ignore("undecryptable", str(err))
             return
-        state = self.data
+        state = self.state
         state.last_message_at = received
         if not state.connected:
             state.connected = True
@@ -195,10 +232,10 @@ class FlumeCoordinator(PushCoordinator[FlumeState]):
         except FlumeMessageError as err:
             self._ignore("wrong_shape", str(err))
         self.async_schedule_save()
-        self.async_set_updated_data(state)
+        self.async_set_updated_data(self.snapshot())
 
     def _apply_flow(self, samples: list[PulseSample], received: float) -> None:
-        state = self.data
+        state = self.state
         # A sample stamped in the future (a wrong clock, milliseconds, a forger) would make every
         # later real sample look old and freeze the total: only times up to now are taken.
         timely = [s for s in samples if s.timestamp <= received + FUTURE_SLACK_S]
@@ -224,7 +261,7 @@ class FlumeCoordinator(PushCoordinator[FlumeState]):
 
     @callback
     def _check_connection(self, now: datetime) -> None:
-        state = self.data
+        state = self.state
         if state.connected and (
             state.last_message_at is None
             or time.time() - state.last_message_at > DISCONNECTED_AFTER.total_seconds()
@@ -236,28 +273,28 @@ class FlumeCoordinator(PushCoordinator[FlumeState]):
                 state.sensor_id,
                 DISCONNECTED_AFTER,
             )
-            self.async_set_updated_data(state)
+            self.async_set_updated_data(self.snapshot())
 
     # ----- calibration ----------------------------------------------------------------------
 
     def calibration_start(self) -> None:
-        if self.data.meter.pulses is None:
+        if self.state.meter.pulses is None:
             raise ValueError("no pulse count has been received yet")
-        self.data.calibration_start_pulses = self.data.meter.pulses
+        self.state.calibration_start_pulses = self.state.meter.pulses
         self.async_schedule_save(0)
 
     def calibration_stop(self, liters: float) -> float:
         """The new liters per pulse from a known volume drawn since start."""
-        start, now = self.data.calibration_start_pulses, self.data.meter.pulses
+        start, now = self.state.calibration_start_pulses, self.state.meter.pulses
         if start is None or now is None:
             raise ValueError("start the calibration first")
         if now <= start:
             raise ValueError("no pulses were counted since the calibration started")
-        self.data.calibration_start_pulses = None
+        self.state.calibration_start_pulses = None
         return liters / (now - start)
 
     def diagnostics(self) -> dict[str, Any]:
-        state = self.data
+        state = self.state
         return {
             "sensor_id": state.sensor_id,
             "bridge_id": state.bridge_id,

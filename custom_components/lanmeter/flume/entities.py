@@ -1,4 +1,4 @@
-"""The entities of a Flume water monitor, as descriptions over the coordinator's FlumeState."""
+"""The entities of a Flume water monitor, as descriptions over the coordinator's FlumeSnapshot."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from ..const import DOMAIN
 from ..event import LanMeterEvent
 from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .const import EVENT_TYPES
-from .coordinator import FlumeCoordinator, FlumeState
+from .coordinator import FlumeCoordinator, FlumeSnapshot
 
 # Two lithium AA cells in series: about 3.3 V fresh, 2.7 V when the sensor stops.
 BATTERY_FULL_MV, BATTERY_EMPTY_MV = 3300, 2700
@@ -41,7 +41,7 @@ def battery_percent(millivolts: int | None) -> int | None:
 
 def sensors(
     coordinator: FlumeCoordinator,
-) -> tuple[LanMeterSensorDescription[FlumeState, None], ...]:
+) -> tuple[LanMeterSensorDescription[FlumeSnapshot, None], ...]:
     # Home Assistant converts water volumes to the user's unit system, but not flow rates:
     # suggest gal/min to US-customary users (applied when the entity is first registered).
     us = coordinator.hass.config.units is US_CUSTOMARY_SYSTEM
@@ -57,7 +57,7 @@ def sensors(
         ),
         value_sensor(
             "water_total",
-            lambda state, _: coordinator.volume_l(),
+            lambda state, _: state.volume_l,
             device_class=SensorDeviceClass.WATER,
             state_class=SensorStateClass.TOTAL_INCREASING,
             native_unit_of_measurement=UnitOfVolume.LITERS,
@@ -65,7 +65,7 @@ def sensors(
         ),
         value_sensor(
             "water_today",
-            lambda state, _: coordinator.today_l(),
+            lambda state, _: state.today_l,
             device_class=SensorDeviceClass.WATER,
             state_class=SensorStateClass.TOTAL_INCREASING,
             native_unit_of_measurement=UnitOfVolume.LITERS,
@@ -115,8 +115,8 @@ def sensors(
 
 
 def _binary(
-    key: str, value_fn: Callable[[FlumeState, None], bool | None], **kwargs: Any
-) -> LanMeterBinarySensorDescription[FlumeState, None]:
+    key: str, value_fn: Callable[[FlumeSnapshot, None], bool | None], **kwargs: Any
+) -> LanMeterBinarySensorDescription[FlumeSnapshot, None]:
     return LanMeterBinarySensorDescription(
         key=key, translation_key=key, value_fn=value_fn, **kwargs
     )
@@ -125,15 +125,15 @@ def _binary(
 BINARY_SENSORS = (
     _binary(
         "leak",
-        lambda state, _: state.leaks.leak,
+        lambda state, _: state.leak,
         device_class=BinarySensorDeviceClass.MOISTURE,
-        available_fn=lambda state, _: state.meter.counter is not None,
+        available_fn=lambda state, _: state.counting,
     ),
     _binary(
         "high_flow",
-        lambda state, _: state.leaks.high_flow,
+        lambda state, _: state.high_flow,
         device_class=BinarySensorDeviceClass.PROBLEM,
-        available_fn=lambda state, _: state.meter.counter is not None,
+        available_fn=lambda state, _: state.counting,
     ),
     _binary(
         "bridge_connected",
@@ -146,7 +146,7 @@ BINARY_SENSORS = (
 WATER_EVENT = EventEntityDescription(key="water", translation_key="water", event_types=EVENT_TYPES)
 
 
-def device_info(state: FlumeState) -> DeviceInfo:
+def device_info(state: FlumeSnapshot) -> DeviceInfo:
     return DeviceInfo(
         identifiers={(DOMAIN, f"flume_{state.sensor_id}")},
         manufacturer="Flume",

@@ -40,7 +40,7 @@ async def _calibrate(call: ServiceCall) -> ServiceResponse:
     try:
         if call.data[ATTR_STEP] == "start":
             coordinator.calibration_start()
-            return {"started_at_pulses": coordinator.data.calibration_start_pulses or 0}
+            return {"started_at_pulses": coordinator.state.calibration_start_pulses or 0}
         if ATTR_VOLUME not in call.data:
             raise _error("flume_volume_needed")
         liters = coordinator.calibration_stop(call.data[ATTR_VOLUME])

@@ -63,13 +63,8 @@ class GlowDevice:
     async def async_remove_device(self, device: dr.DeviceEntry) -> bool:
         """A CAD may be deleted while it is silent; a reporting one would come straight back."""
         for domain, identifier in device.identifiers:
-            cad_id = identifier.removeprefix("glow_")
-            if domain == DOMAIN and (cad := self.coordinator.data.get(cad_id)) is not None:
-                if cad.online:
-                    return False
-                del self.coordinator.data[cad_id]
-                await self.coordinator.async_save_now()
-                return True
+            if domain == DOMAIN and identifier.startswith("glow_"):
+                return await self.coordinator.async_forget(identifier.removeprefix("glow_"))
         return True
 
     def platforms_ready(self) -> None:
@@ -99,7 +94,7 @@ class GlowDevice:
                     "tariff": cad.tariff.__dict__ if cad.tariff else None,
                     "cost": cad.cost.as_dict(),
                 }
-                for device_id, cad in self.coordinator.data.items()
+                for device_id, cad in self.coordinator.cads.items()
             },
         }
 

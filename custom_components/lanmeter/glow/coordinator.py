@@ -78,6 +78,33 @@ class CadState:
         return self.reading.standing_charge_gbp if self.reading else None
 
 
+@dataclass(frozen=True)
+class CadSnapshot:
+    """What the entities see of one CAD, published after every change."""
+
+    device_id: str
+    online: bool
+    reading: GlowReading | None
+    import_total_kwh: float | None
+    export_total_kwh: float | None
+    unit_rate_gbp: float | None
+    standing_charge_gbp: float | None
+    cost_today_gbp: float | None
+
+    @classmethod
+    def of(cls, cad: CadState) -> CadSnapshot:
+        return cls(
+            cad.device_id,
+            cad.online,
+            cad.reading,
+            cad.import_total.value,
+            cad.export_total.value,
+            cad.unit_rate_gbp,
+            cad.standing_charge_gbp,
+            cad.cost_today_gbp,
+        )
+
+
 def _cad_from_store(device_id: str, saved: Any) -> CadState:
     if not isinstance(saved, dict) or set(saved) != {"cost", "import_total", "export_total"}:
         raise StoredRecordError(f"not a CAD record: {str(saved)[:60]}")
@@ -89,7 +116,7 @@ def _cad_from_store(device_id: str, saved: Any) -> CadState:
     )
 
 
-class GlowCoordinator(PushCoordinator[dict[str, CadState]]):
+class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
     """The CADs of one entry and their latest state."""
 
     def __init__(self, hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
@@ -101,14 +128,30 @@ class GlowCoordinator(PushCoordinator[dict[str, CadState]]):
             storage_name="glow",
             save_delay_s=SAVE_DELAY_S,
         )
+        self.cads: dict[str, CadState] = {}  # the working state; entities read snapshots
         self.data = {}
         self._pending: dict[str, None] = {}  # CAD ids offered to the user, oldest first
 
     async def async_load(self) -> None:
         """Known CADs come back with their cost-so-far and energy offsets after a restart."""
         stored = await self.async_load_stored()
-        self.data.update(load_each("Glow CAD", stored.get("devices"), _cad_from_store))
+        self.cads.update(load_each("Glow CAD", stored.get("devices"), _cad_from_store))
+        self.data = {i: CadSnapshot.of(cad) for i, cad in self.cads.items()}  # known CADs
         self.async_check_every(CHECK_EVERY, self._check_stale)
+
+    @callback
+    def _publish(self) -> None:
+        self.async_set_updated_data({i: CadSnapshot.of(cad) for i, cad in self.cads.items()})
+
+    async def async_forget(self, device_id: str) -> bool:
+        """Forget a silent CAD (its device was deleted); False while it is still reporting."""
+        cad = self.cads.get(device_id)
+        if cad is not None and cad.online:
+            return False
+        if self.cads.pop(device_id, None) is not None:
+            self.data = {i: snap for i, snap in self.data.items() if i != device_id}
+            await self.async_save_now()
+        return True
 
     def _to_store(self) -> dict[str, Any]:
         return {
@@ -118,17 +161,17 @@ class GlowCoordinator(PushCoordinator[dict[str, CadState]]):
                     "import_total": cad.import_total.as_dict(),
                     "export_total": cad.export_total.as_dict(),
                 }
-                for device_id, cad in self.data.items()
+                for device_id, cad in self.cads.items()
             }
         }
 
     def _admitted(self, device_id: str) -> bool:
         """Adopted CADs, the ones the user confirmed, and the very first CAD to report."""
         confirmed = self.config_entry.options.get("allowed_devices", [])
-        if device_id in self.data or device_id in confirmed:
+        if device_id in self.cads or device_id in confirmed:
             self._pending.pop(device_id, None)
             return True
-        if not self.data and not confirmed:
+        if not self.cads and not confirmed:
             _LOGGER.info("Glow %s: adopted CAD %s, the first to report", self.name, device_id)
             return True
         self._offer(device_id)
@@ -159,7 +202,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadState]]):
     def _implausible(self, device_id: str, reading: GlowReading) -> str | None:
         """Why a reading's registers cannot be real, or None. A new level that holds for
         REBASE_AFTER readings is taken (totals continue from it; the jump is not booked)."""
-        cad = self.data.get(device_id)
+        cad = self.cads.get(device_id)
         registers = [
             (reading.import_kwh, cad.import_total.last_raw if cad else None, MAX_KWH_PER_H),
             (reading.export_kwh, cad.export_total.last_raw if cad else None, MAX_KWH_PER_H),
@@ -238,7 +281,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadState]]):
     @callback
     def apply(self, device_id: str, reading: GlowReading | None, tariff: Tariff | None) -> None:
         """Merge an upload into the CAD's state and push it to the entities."""
-        cad = self.data.setdefault(device_id, CadState(device_id))
+        cad = self.cads.setdefault(device_id, CadState(device_id))
         now = dt_util.utcnow()
         if not cad.online and cad.last_seen is not None:
             _LOGGER.info("Glow CAD %s is reporting again", device_id)
@@ -261,12 +304,12 @@ class GlowCoordinator(PushCoordinator[dict[str, CadState]]):
             cad.standing_charge_gbp,
         )
         self.async_schedule_save()
-        self.async_set_updated_data(self.data)  # a new CAD's entities are added from here too
+        self._publish()  # a new CAD's entities are added from here too
 
     @callback
     def _check_stale(self, now: datetime) -> None:
         changed = False
-        for cad in self.data.values():
+        for cad in self.cads.values():
             if cad.online and cad.last_seen and now - cad.last_seen > STALE_AFTER:
                 cad.online = False
                 changed = True
@@ -277,7 +320,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadState]]):
                     STALE_AFTER,
                 )
         if changed:
-            self.async_set_updated_data(self.data)
+            self._publish()
 
 
 PLATFORMS = (Platform.SENSOR,)

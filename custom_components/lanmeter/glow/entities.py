@@ -24,14 +24,14 @@ from ..sensor import (
     SensorValue,
     value_sensor,
 )
-from .coordinator import CadState, GlowCoordinator
+from .coordinator import CadSnapshot, GlowCoordinator
 from .readings import GlowReading
 
 MANUFACTURER = "Hildebrand"
 
 
 # A Glow sensor's data is every CAD of the entry; its subject is its CAD's id.
-type Cads = dict[str, CadState]
+type Cads = dict[str, CadSnapshot]
 
 
 def _reading(read: Callable[[GlowReading], SensorValue]) -> Callable[[Cads, str], SensorValue]:
@@ -76,8 +76,8 @@ SENSORS = (
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
     ),
-    _energy("import_total", lambda data, cad_id: data[cad_id].import_total.value),
-    _energy("export_total", lambda data, cad_id: data[cad_id].export_total.value),
+    _energy("import_total", lambda data, cad_id: data[cad_id].import_total_kwh),
+    _energy("export_total", lambda data, cad_id: data[cad_id].export_total_kwh),
     _energy("import_today", _reading(lambda r: r.import_today_kwh)),
     _energy(
         "import_week", _reading(lambda r: r.import_week_kwh), entity_registry_enabled_default=False
@@ -152,7 +152,7 @@ class CostTodaySensor(LanMeterSensor[Cads, str]):
         return dt_util.start_of_local_day()
 
 
-def cad_device_info(cad: CadState) -> DeviceInfo:
+def cad_device_info(cad: CadSnapshot) -> DeviceInfo:
     reading = cad.reading
     return DeviceInfo(
         identifiers={(DOMAIN, f"glow_{cad.device_id}")},
@@ -168,7 +168,7 @@ MQTT_ONLY = {"gas_energy_total"}
 
 
 def cad_sensors(
-    coordinator: GlowCoordinator, cad: CadState, mqtt: bool
+    coordinator: GlowCoordinator, cad: CadSnapshot, mqtt: bool
 ) -> list[LanMeterSensor[Cads, str]]:
     device = cad_device_info(cad)
     prefix = f"glow_{cad.device_id}"

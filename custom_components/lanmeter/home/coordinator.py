@@ -3,7 +3,7 @@ breakdown, fires appliance events, and serves the Sense bridge."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 import logging
 from typing import Any
@@ -51,14 +51,16 @@ def watts(state: State | None) -> float | None:
     return None if factor is None else value * factor
 
 
-@dataclass
+@dataclass(frozen=True)
 class HomeState:
+    """The breakdown as published (a new one after every change, never changed afterwards)."""
+
     home_w: float | None = None
     tracked_w: float = 0.0
     always_on_w: float | None = None
     other_w: float | None = None
-    device_w: dict[str, float | None] = field(default_factory=dict)
-    unavailable: list[str] = field(default_factory=list)
+    device_w: Mapping[str, float | None] = field(default_factory=dict)
+    unavailable: tuple[str, ...] = ()
 
 
 class HomeCoordinator(PushCoordinator[HomeState]):
@@ -176,20 +178,17 @@ class HomeCoordinator(PushCoordinator[HomeState]):
 
     @callback
     def _recompute(self) -> None:
-        state = HomeState()
-        state.home_w = watts(self.hass.states.get(self.mains))
-        if state.home_w is None:
-            state.unavailable.append(self.mains)
-        for entity_id in self.devices:
-            value = watts(self.hass.states.get(entity_id))
-            state.device_w[entity_id] = value
-            if value is None:
-                state.unavailable.append(entity_id)  # excluded, not counted as 0 W
-        state.tracked_w = round(sum(v for v in state.device_w.values() if v is not None), 1)
-        state.always_on_w = self.percentile.value()
-        if state.home_w is not None:
-            state.other_w = round(other_power(state.home_w, state.tracked_w, state.always_on_w), 1)
-        self.async_set_updated_data(state)
+        home_w = watts(self.hass.states.get(self.mains))
+        device_w = {entity_id: watts(self.hass.states.get(entity_id)) for entity_id in self.devices}
+        # An input without a reading is left out, not counted as 0 W, and named.
+        unavailable = [self.mains] if home_w is None else []
+        unavailable += [entity_id for entity_id, value in device_w.items() if value is None]
+        tracked_w = round(sum(v for v in device_w.values() if v is not None), 1)
+        always_on_w = self.percentile.value()
+        other_w = None if home_w is None else round(other_power(home_w, tracked_w, always_on_w), 1)
+        self.async_set_updated_data(
+            HomeState(home_w, tracked_w, always_on_w, other_w, device_w, tuple(unavailable))
+        )
 
     def sense_plugs(self) -> list[PlugReading]:
         """The emulated plugs: one per known device with a current reading."""

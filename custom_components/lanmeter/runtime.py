@@ -42,6 +42,17 @@ class KindRuntime(Protocol):
         """Counters and last payloads for the diagnostics download (redacted later)."""
 
 
+class KindDevice:
+    """Defaults a kind's device class inherits: entities fixed at setup, nothing waiting for
+    them. A kind overrides what it needs (Glow and home grow; Kasa imports history)."""
+
+    def sub_devices(self) -> frozenset[str] | None:
+        return None
+
+    def platforms_ready(self) -> None:
+        return None
+
+
 @dataclass
 class LanMeterData:
     """entry.runtime_data: which kind the entry is, and its running device."""

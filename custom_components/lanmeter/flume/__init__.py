@@ -10,7 +10,7 @@ from homeassistant.helpers.entity import Entity
 
 from ..mqtt_client import MqttConnection
 from ..mqtt_entry import async_connect
-from ..runtime import LanMeterConfigEntry
+from ..runtime import KindDevice, LanMeterConfigEntry
 from .const import CONF_DEVICE_KEY, CONF_SENSOR_ID
 from .coordinator import FlumeCoordinator
 from .entities import build_entities
@@ -18,7 +18,7 @@ from .entities import build_entities
 TOPICS = ["2/#"]
 
 
-class FlumeDevice:
+class FlumeDevice(KindDevice):
     platforms = (Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT)
 
     def __init__(self, coordinator: FlumeCoordinator, mqtt: MqttConnection) -> None:
@@ -27,13 +27,6 @@ class FlumeDevice:
 
     def entities(self, platform: Platform) -> list[Entity]:
         return build_entities(self.coordinator, platform)
-
-    def sub_devices(self) -> None:
-        """Its entities are fixed at setup."""
-        return
-
-    def platforms_ready(self) -> None:
-        """Nothing waits for the entities here."""
 
     async def async_shutdown(self) -> None:
         await self.mqtt.stop()

@@ -17,7 +17,7 @@ from homeassistant.helpers.entity import Entity
 from ..const import DOMAIN
 from ..mqtt_client import MqttConnection
 from ..mqtt_entry import async_connect
-from ..runtime import LanMeterConfigEntry
+from ..runtime import KindDevice, LanMeterConfigEntry
 from .certificate import server_context
 from .const import (
     CERT_DIR,
@@ -32,7 +32,7 @@ from .entities import cad_sensors
 from .receiver import Zb02Receiver
 
 
-class GlowDevice:
+class GlowDevice(KindDevice):
     """A running receiver (or MQTT subscription) and the CADs it has heard."""
 
     platforms = (Platform.SENSOR,)
@@ -66,9 +66,6 @@ class GlowDevice:
             if domain == DOMAIN and identifier.startswith("glow_"):
                 return await self.coordinator.async_forget(identifier.removeprefix("glow_"))
         return True
-
-    def platforms_ready(self) -> None:
-        """Nothing waits for the entities here."""
 
     async def async_shutdown(self) -> None:
         if self.receiver:

@@ -11,7 +11,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
-from ..runtime import LanMeterConfigEntry
+from ..runtime import KindDevice, LanMeterConfigEntry
 from .const import CONF_EMULATE_SENSE, CONF_SENSE_MONITORS, CONF_SENSE_PORT, DEFAULT_SENSE_PORT
 from .coordinator import HomeCoordinator
 from .entities import build_entities
@@ -21,7 +21,7 @@ from .sense_bridge import MAX_PLUGS, SenseBridge, start_bridge, stop_bridge
 SENSE_LISTEN = "0.0.0.0"
 
 
-class HomeDevice:
+class HomeDevice(KindDevice):
     platforms = (Platform.SENSOR, Platform.EVENT)
 
     def __init__(self, coordinator: HomeCoordinator) -> None:
@@ -35,9 +35,6 @@ class HomeDevice:
     def sub_devices(self) -> frozenset[str]:
         """The power sensors in the breakdown: each has a share sensor."""
         return frozenset(self.coordinator.devices)
-
-    def platforms_ready(self) -> None:
-        """Nothing waits for the entities here."""
 
     async def async_shutdown(self) -> None:
         if self._transport and self.bridge:

@@ -21,7 +21,7 @@ from kasa import DeviceEncryptionType
 
 from ..const import DOMAIN
 from ..power_sensors import async_offer
-from ..runtime import LanMeterConfigEntry
+from ..runtime import KindDevice, LanMeterConfigEntry
 from .client import DEFAULT_PORT, KasaStripClient, KasaUnsupportedError
 from .coordinator import KasaCoordinator, scan_interval
 from .entities import build_entities, outlet_power_sensors, strip_device_info
@@ -30,7 +30,7 @@ from .poll_clock import poll_clock
 from .statistics import async_import_history
 
 
-class KasaDevice:
+class KasaDevice(KindDevice):
     """The running strip: its coordinator and what the platforms and diagnostics need."""
 
     platforms = (Platform.SENSOR, Platform.SWITCH)
@@ -40,10 +40,6 @@ class KasaDevice:
 
     def entities(self, platform: Platform) -> list[Entity]:
         return build_entities(self.coordinator, platform)
-
-    def sub_devices(self) -> None:
-        """Its entities are fixed at setup."""
-        return
 
     def platforms_ready(self) -> None:
         """The outlets' energy sensors exist: bring the strip's own history into their

@@ -149,6 +149,11 @@ def parse_realtime(answer: dict[str, Any]) -> Realtime:
     return reading
 
 
+def _entry_kwh(entry: dict[str, Any]) -> float:
+    """A day's or month's energy: Wh in newer firmware ("energy_wh"), kWh in older ("energy")."""
+    return _number(entry, "energy_wh") / 1000 if "energy_wh" in entry else _number(entry, "energy")
+
+
 def parse_day_list(answer: dict[str, Any]) -> dict[dt.date, float]:
     """Every day of a get_daystat answer, in kWh (the strip keeps a month per request)."""
     days = answer.get("day_list")
@@ -162,9 +167,7 @@ def parse_day_list(answer: dict[str, Any]) -> dict[dt.date, float]:
             day = dt.date(int(entry["year"]), int(entry["month"]), int(entry["day"]))
         except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise KasaAnswerError(f"day_list entry without a valid date: {entry}") from err
-        kwh = (
-            _number(entry, "energy_wh") / 1000 if "energy_wh" in entry else _number(entry, "energy")
-        )
+        kwh = _entry_kwh(entry)
         if not 0 <= kwh < 1000:  # an outlet cannot use a MWh a day
             raise KasaAnswerError(f"implausible day energy {kwh} kWh on {day}")
         energy[day] = kwh
@@ -184,9 +187,7 @@ def parse_month_list(answer: dict[str, Any]) -> dict[tuple[int, int], float]:
             month = dt.date(int(entry["year"]), int(entry["month"]), 1)
         except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise KasaAnswerError(f"month_list entry without a valid month: {entry}") from err
-        kwh = (
-            _number(entry, "energy_wh") / 1000 if "energy_wh" in entry else _number(entry, "energy")
-        )
+        kwh = _entry_kwh(entry)
         if not 0 <= kwh < 31_000:  # an outlet cannot use a MWh a day
             raise KasaAnswerError(f"implausible month energy {kwh} kWh in {month:%Y-%m}")
         energy[(month.year, month.month)] = kwh
@@ -202,7 +203,5 @@ def parse_day_energy(answer: dict[str, Any], year: int, month: int, day: int) ->
         if not isinstance(entry, dict):
             raise KasaAnswerError("day_list entry is not an object")
         if (entry.get("year"), entry.get("month"), entry.get("day")) == (year, month, day):
-            if "energy_wh" in entry:
-                return _number(entry, "energy_wh") / 1000
-            return _number(entry, "energy")
+            return _entry_kwh(entry)
     return 0.0

@@ -11,7 +11,7 @@ from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
 from ..power_sensors import async_offer
-from ..runtime import LanMeterConfigEntry
+from ..runtime import KindDevice, LanMeterConfigEntry
 from .const import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT
 from .coordinator import WemoCoordinator
 from .discovery import DEVICE_ERRORS, NotAWemoError, connect
@@ -19,7 +19,7 @@ from .entities import build_entities, insight_power_sensors
 from .registry import DEFAULT_CALLBACK_PORT, SharedRegistry, async_acquire, async_release
 
 
-class WemoDevice:
+class WemoDevice(KindDevice):
     platforms = (Platform.SWITCH, Platform.SENSOR, Platform.EVENT)
 
     def __init__(
@@ -31,13 +31,6 @@ class WemoDevice:
 
     def entities(self, platform: Platform) -> list[Entity]:
         return build_entities(self.coordinator, platform)
-
-    def sub_devices(self) -> None:
-        """Its entities are fixed at setup."""
-        return
-
-    def platforms_ready(self) -> None:
-        """Nothing waits for the entities here."""
 
     async def async_shutdown(self) -> None:
         await self.registry.forget(self.coordinator.device)

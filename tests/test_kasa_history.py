@@ -297,3 +297,36 @@ def test_month_totals_parse_in_both_units() -> None:
                 {"month_list": [{"year": 2026, "month": 9, "energy_wh": -5}]}):  # fmt: skip
         with pytest.raises(KasaAnswerError):
             parse_month_list(bad)
+
+
+async def test_a_gap_while_the_strip_was_away_is_filled_after_it_answers_again(
+    recorder_mock: Recorder, hass: HomeAssistant, strip_with_history: SimulatedKasaDevice
+) -> None:
+    """Home Assistant ran, but the strip was unplugged for days: no statistics rows then, and
+    its energy lands in the hour it answers again. Once that hour is recorded, the gap is filled
+    from the meter's days, like a downtime of Home Assistant's own."""
+    before = live_rows(local_midnight(6), 48, 0.0, 500.0)  # days -6 and -5, then unplugged
+    await write_live(hass, before)
+    entry = await add_strip(hass, strip_with_history)
+    await imported(hass)
+    coordinator = entry.runtime_data.device.coordinator
+    # The imports Home Assistant's start scheduled have run: nothing to fill yet.
+    async_fire_time_changed(hass, dt_util.utcnow() + dt.timedelta(hours=2))
+    await imported(hass)
+    assert (await hourly(hass, KETTLE))[-1]["start"] == before[-1]["start"].timestamp()
+
+    await strip_with_history.stop()  # unplugged
+    await coordinator.async_refresh()
+    assert not coordinator.last_update_success
+    await strip_with_history.start()  # back, on the same address
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    # The recorder books the hour the strip came back in (the days away: 4 kWh).
+    await write_live(
+        hass, live_rows(local_midnight(1), 1, before[-1]["sum"] + 4.0, before[-1]["state"] + 4.0)
+    )
+    async_fire_time_changed(hass, dt_util.utcnow() + dt.timedelta(hours=4))
+    await imported(hass)
+    rows = await hourly(hass, KETTLE)
+    gap_days = [d.date() for d in (local_midnight(n) for n in (4, 3, 2))]
+    assert_gap_follows_the_meter(rows, strip_with_history.outlets[0].history_wh, gap_days, 4.05)

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
@@ -37,6 +37,8 @@ class KasaDevice(KindDevice):
 
     def __init__(self, coordinator: KasaCoordinator) -> None:
         self.coordinator = coordinator
+        self._reachable = True
+        self._cancel_import: CALLBACK_TYPE | None = None
 
     def entities(self, platform: Platform) -> list[Entity]:
         return build_entities(self.coordinator, platform)
@@ -44,20 +46,42 @@ class KasaDevice(KindDevice):
     def platforms_ready(self) -> None:
         """The outlets' energy sensors exist: bring the strip's own history into their
         statistics (in the background: setup does not wait for a dozen extra requests)."""
+        entry = self.coordinator.config_entry
         self._import_history()
         # The hour Home Assistant started in gets its statistics row when that hour ends; a gap
         # left by a downtime can only be filled once that row exists, so look again then.
+        self._import_after_next_compile()
+        # The same when the strip itself was away (unplugged, Wi-Fi down) and answers again.
+        entry.async_on_unload(self.coordinator.async_add_listener(self._reachability_changed))
+        entry.async_on_unload(self._cancel_pending_import)
+
+    @callback
+    def _reachability_changed(self) -> None:
+        reachable = self.coordinator.last_update_success
+        if reachable and not self._reachable:
+            self._import_after_next_compile()
+        self._reachable = reachable
+
+    @callback
+    def _import_after_next_compile(self) -> None:
+        self._cancel_pending_import()
         after_next_compile = dt_util.utcnow().replace(
             minute=0, second=0, microsecond=0
         ) + timedelta(hours=1, minutes=15)
-        self.coordinator.config_entry.async_on_unload(
-            async_track_point_in_utc_time(
-                self.coordinator.hass, self._import_history, after_next_compile
-            )
+        self._cancel_import = async_track_point_in_utc_time(
+            self.coordinator.hass, self._import_history, after_next_compile
         )
 
     @callback
+    def _cancel_pending_import(self) -> None:
+        if self._cancel_import is not None:
+            self._cancel_import()
+            self._cancel_import = None
+
+    @callback
     def _import_history(self, _now: datetime | None = None) -> None:
+        if _now is not None:
+            self._cancel_import = None  # this was the pending one
         entry = self.coordinator.config_entry
         entry.async_create_background_task(
             self.coordinator.hass,

@@ -10,7 +10,9 @@ never replaced. A second import (every setup) finds those days present and adds 
 After Home Assistant was down, the recorder books the whole downtime's energy into the first hour
 after the restart. Once that hour's row exists (it is compiled when the hour ends, so the import
 runs again then), the hours of the gap are filled from the same daily history and that energy
-moves back to the days it was used on; the sums on both sides of the gap stay as they were.
+moves back to the days it was used on; the sums on both sides of the gap stay as they were. A
+strip that was away while Home Assistant ran leaves the same gap: the import runs again an hour
+after it answers.
 """
 
 from __future__ import annotations

@@ -101,6 +101,19 @@ async def _drain(stream: asyncio.StreamReader) -> None:
         pass
 
 
+async def open_page(page: playwright.Page, url: str) -> None:
+    """Go to a URL as a person would type it. The frontend is a single-page app: a navigation
+    of its own still under way (after a dialog closes) can abort ours; then go again."""
+    for attempt in range(3):
+        try:
+            await page.goto(url)
+            return
+        except playwright.Error as err:
+            if "ERR_ABORTED" not in str(err) or attempt == 2:
+                raise
+            await page.wait_for_timeout(1000)
+
+
 async def device_id_of(base_url: str, name: str) -> str:
     async with aiohttp.ClientSession() as session:
         client = HomeAssistantClient(session, base_url)
@@ -130,14 +143,14 @@ async def test_a_person_adds_a_strip_and_sees_it_on_the_dashboards(
         page.set_default_timeout(20_000)
         try:
             # Log in.
-            await page.goto(base_url)
+            await open_page(page, base_url)
             await page.get_by_label("Username").fill(USERNAME)
             await page.get_by_label("Password", exact=True).first.fill(PASSWORD)
             await page.get_by_role("button", name="Log in").click()
             await page.wait_for_url(lambda url: "/auth/" not in url and "auth_callback" not in url)
 
             # Add the garage strip: LAN Meter's page -> add -> Kasa -> its address -> finish.
-            await page.goto(f"{base_url}/config/integrations/integration/lanmeter")
+            await open_page(page, f"{base_url}/config/integrations/integration/lanmeter")
             await page.get_by_role(
                 "button", name=re.compile(r"^Add (entry|device|hub|service)", re.I)
             ).first.click()
@@ -156,11 +169,12 @@ async def test_a_person_adds_a_strip_and_sees_it_on_the_dashboards(
             await page.get_by_text("Name and assign").first.wait_for()
             await page.screenshot(path=shots / "config-flow-done.png")
             await finish.click()
+            await finish.wait_for(state="hidden")  # the dialog closes (and the page may move on)
 
             # Its device page: the outlets by name and the strip's power (92 W + 38 W), then
             # one outlet's own page with its power.
             device_id = await device_id_of(base_url, "Garage strip")
-            await page.goto(f"{base_url}/config/devices/device/{device_id}")
+            await open_page(page, f"{base_url}/config/devices/device/{device_id}")
             for outlet in GARAGE:
                 await page.get_by_text(outlet).first.wait_for()
             await page.get_by_text("Total power").first.wait_for()
@@ -170,7 +184,7 @@ async def test_a_person_adds_a_strip_and_sees_it_on_the_dashboards(
             await page.get_by_text(re.compile(r"\b92(\.0)?\s*W\b")).first.wait_for()
 
             # The LAN Meter dashboard: every kind on one screen.
-            await page.goto(f"{base_url}/{DASHBOARD_URL_PATH}/home")
+            await open_page(page, f"{base_url}/{DASHBOARD_URL_PATH}/home")
             for title in (
                 "Power now",
                 "Energy per day by device",
@@ -185,7 +199,7 @@ async def test_a_person_adds_a_strip_and_sees_it_on_the_dashboards(
             await page.screenshot(path=shots / "dashboard.png")
 
             # The Energy dashboard: history from the first day (the strips' own, the demo's meter).
-            await page.goto(f"{base_url}/energy")
+            await open_page(page, f"{base_url}/energy")
             await page.get_by_text("Grid total").first.wait_for()
             await page.get_by_text(re.compile(r"\b[1-9][\d,]*(\.\d+)?\s*kWh\b")).first.wait_for()
             assert await page.get_by_text("There is no data to show").count() == 0

@@ -297,6 +297,13 @@ async def test_a_silent_cad_can_be_deleted_a_reporting_one_cannot(
     assert device_by_identifier(hass, receiver_entry.entry_id, (DOMAIN, f"glow_{CAD_ID}")) is None
     assert CAD_ID not in receiver_entry.runtime_data.device.coordinator.data
 
+    # It posts again: it is a device with sensors again.
+    async with SimulatedCad(url(receiver_entry), CAD_ID) as cad:
+        await cad.upload()
+    await hass.async_block_till_done()
+    assert device_by_identifier(hass, receiver_entry.entry_id, (DOMAIN, f"glow_{CAD_ID}"))
+    assert hass.states.get(f"sensor.glow_cad_{CAD_ID[-6:].lower()}_power") is not None
+
 
 async def test_known_cads_and_cost_survive_a_restart(
     hass: HomeAssistant, receiver_entry: config_entries.ConfigEntry

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import callback
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .runtime import LanMeterConfigEntry
@@ -21,8 +22,8 @@ def add_kind_entities(
     known = device.sub_devices()
 
     @callback
-    def add_new() -> None:
-        fresh = [e for e in device.entities(platform) if e.unique_id not in added]
+    def add(entities: list[Entity]) -> None:
+        fresh = [e for e in entities if e.unique_id not in added]
         added.update(e.unique_id for e in fresh)
         if fresh:
             async_add_entities(fresh)
@@ -30,10 +31,14 @@ def add_kind_entities(
     @callback
     def parts_changed() -> None:
         nonlocal known
-        if (now := device.sub_devices() or frozenset()) - (known or frozenset()):
-            known = now
-            add_new()
+        if (now := device.sub_devices()) == known:
+            return
+        known = now
+        entities = device.entities(platform)
+        # A part that went away (a deleted CAD) may come back: only what exists now is added.
+        added.intersection_update(e.unique_id for e in entities)
+        add(entities)
 
-    add_new()
+    add(device.entities(platform))
     if known is not None:  # a device whose parts can appear
         entry.async_on_unload(device.coordinator.async_add_listener(parts_changed))

@@ -149,7 +149,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
         if cad is not None and cad.online:
             return False
         if self.cads.pop(device_id, None) is not None:
-            self.data = {i: snap for i, snap in self.data.items() if i != device_id}
+            self._publish()  # the platforms forget its entities, so it can come back
             await self.async_save_now()
         return True
 

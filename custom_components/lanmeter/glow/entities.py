@@ -48,7 +48,8 @@ def _online_with(
     value_fn: Callable[[Cads, str], SensorValue],
 ) -> Callable[[Cads, str], bool]:
     def available(data: Cads, cad_id: str) -> bool:
-        return data[cad_id].online and value_fn(data, cad_id) is not None
+        cad = data.get(cad_id)  # gone: its device is being deleted
+        return cad is not None and cad.online and value_fn(data, cad_id) is not None
 
     return available
 

@@ -126,7 +126,8 @@ def rows_in_gaps(
         local_days = [s.astimezone(tz).date() for s in starts]
         if energy < 0 or any(day not in days for day in local_days):
             continue
-        weights = [days[day] / len(hours_of(day, tz)) for day in local_days]
+        per_hour = {day: days[day] / len(hours_of(day, tz)) for day in set(local_days)}
+        weights = [per_hour[day] for day in local_days]
         total_weight = sum(weights)
         if total_weight <= 0:
             continue

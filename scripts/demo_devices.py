@@ -6,10 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 import contextlib
 from dataclasses import dataclass
+import datetime as dt
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scripts.ha_process import REPO
+from tests.simulators.clock import DeviceClock
 from tests.simulators.flume_bridge import SimulatedFlumeBridge
 from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad
 from tests.simulators.kasa_device import SimulatedKasaDevice
@@ -17,6 +20,16 @@ from tests.simulators.kasa_klap import SimulatedKlapDevice
 from tests.simulators.kasa_loads import KITCHEN, LIVING_ROOM, OFFICE, drive, name_outlets
 from tests.simulators.mosquitto_broker import running_broker
 from tests.simulators.wemo_device import SimulatedWemo
+
+# The demo's Home Assistant runs in this zone (demo_runner's configuration.yaml); its devices
+# keep the wall clock there, in real time.
+DEMO_TIME_ZONE = "Europe/London"
+
+
+def demo_clock() -> DeviceClock:
+    zone = ZoneInfo(DEMO_TIME_ZONE)
+    return DeviceClock(true_now=lambda: dt.datetime.now(zone))
+
 
 # The strips the demo runs, so the simulated mains meter can include their loads.
 RUNNING_STRIPS: list[SimulatedKasaDevice] = []
@@ -44,7 +57,7 @@ def kasa_strip(title: str, port: int, mac: str, appliances: list, klap: bool = F
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[Any]:
-        sim = SimulatedKasaDevice.hs300(mac=mac, port=0 if klap else port)
+        sim = SimulatedKasaDevice.hs300(mac=mac, port=0 if klap else port, clock=demo_clock())
         name_outlets(sim, title, appliances)
         # Weeks of daily history in each outlet's meter: LAN Meter imports it, so the Energy
         # dashboard has something to show at first open.

@@ -15,7 +15,7 @@ import sys
 
 import aiohttp
 
-from scripts.demo_devices import DEMO_DEVICES, DemoDevice
+from scripts.demo_devices import DEMO_DEVICES, DEMO_TIME_ZONE, DemoDevice
 from scripts.demo_history import DAYS as DEMO_HISTORY_DAYS
 from scripts.ha_client import HomeAssistantClient
 from scripts.ha_process import REPO, home_assistant, link_integration
@@ -28,14 +28,14 @@ DEMO_NOTE = (
 USERNAME = "demo"
 PASSWORD = "demo-lanmeter"
 
-CONFIGURATION_YAML = """\
+CONFIGURATION_YAML = f"""\
 # Written by scripts/demo. Delete .demo/ to start the demo from scratch.
 homeassistant:
   name: LAN Meter demo
   unit_system: metric
   currency: GBP
   country: GB
-  time_zone: Europe/London
+  time_zone: {DEMO_TIME_ZONE}
   latitude: 51.5
   longitude: -0.12
   elevation: 10

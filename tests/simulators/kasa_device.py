@@ -4,7 +4,8 @@ Wire format (see protocols/kasa.md): XOR autokey cipher (initial key 171); TCP f
 4-byte big-endian plaintext length; UDP datagrams carry none. The TCP server serves many requests
 per connection, as python-kasa keeps one connection open. The UDP answer comes from the queried
 port. Outlet loads are set by tests (`set_load`) or by a script (the demo); energy accumulates from
-them in real time.
+them over the true time of the simulator's clock (tests: Home Assistant's, see clock.py), and the
+meter's days (daystat, "today", get_time) follow the strip's own clock, which may be wrong.
 
 The simulator starts from a sysinfo template: a capture of a real device (tests) or the built-in
 HS300 template (the demo; a user's clone has no captures). Tests check the template against the
@@ -25,6 +26,11 @@ import random
 import struct
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from kasa.iot.iottimezone import TIMEZONE_INDEX
+
+from .clock import DeviceClock
 
 INITIAL_KEY = 171
 
@@ -92,7 +98,7 @@ class Outlet:
     load_w: float = 0.0
     total_wh: float = 0.0
     today_wh: float = 0.0
-    switched_at: float = field(default_factory=time.monotonic)
+    switched_at: float = 0.0  # true unix seconds of the last relay change
     history_wh: dict[dt.date, float] = field(default_factory=dict)  # past days, as the meter keeps
     month_history_wh: dict[dt.date, float] = field(default_factory=dict)  # months kept as totals
 
@@ -112,7 +118,12 @@ class SimulatedKasaDevice:
         voltage_v: float = 120.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: DeviceClock | None = None,
     ) -> None:
+        self.clock = clock or DeviceClock()
+        self.timezone_index: int | None = None  # set_timezone's index, once the strip was told
+        self.clock_requests: list[tuple[str, dict[str, Any]]] = []
+        self.refuse_time = False  # answer set_time/set_timezone with an error (old firmware)
         self.host = host
         self.port = port
         self.sysinfo = copy.deepcopy(sysinfo)
@@ -128,6 +139,8 @@ class SimulatedKasaDevice:
             self.outlets.append(Outlet(child["id"], bool(child["state"])))
         if not self.outlets:
             self.outlets.append(Outlet(None, bool(self.sysinfo.get("relay_state", 0))))
+        for outlet in self.outlets:
+            outlet.switched_at = self.clock.true_timestamp()
         self.silent = False
         # Benchmarks replace the outlets' loads with a function of (slot, monotonic time).
         self.load_fn: Callable[[int, float], float] | None = None
@@ -135,7 +148,8 @@ class SimulatedKasaDevice:
         self.requests: list[dict[str, Any]] = []
         self.bytes_in = 0
         self.bytes_out = 0
-        self._last_tick = time.monotonic()
+        self._last_tick = self.clock.true_timestamp()
+        self._day = self.clock.today()  # the meter's "today", in the strip's own date
         self._tcp: asyncio.Server | None = None
         self._udp: asyncio.DatagramTransport | None = None
         self._connections: set[asyncio.StreamWriter] = set()
@@ -174,7 +188,7 @@ class SimulatedKasaDevice:
         the `months` before it are kept only as monthly totals (get_monthstat, no daystat).
         """
         rng = random.Random(f"{self.mac}-{seed}")
-        today = dt.date.today()
+        today = self._day
         earliest = today - dt.timedelta(days=days)
         if months:
             earliest = earliest.replace(day=1)
@@ -204,13 +218,23 @@ class SimulatedKasaDevice:
             writer.close()
 
     def _tick(self) -> None:
-        now = time.monotonic()
-        hours = (now - self._last_tick) / 3600
+        now = self.clock.true_timestamp()
+        hours = max(now - self._last_tick, 0.0) / 3600
         self._last_tick = now
         for outlet in self.outlets:
             energy = outlet.power_w() * hours
             outlet.total_wh += energy
             outlet.today_wh += energy
+        day = self.clock.today()
+        if day != self._day:
+            # The strip's midnight (by its own clock): today's count becomes a daystat record.
+            for outlet in self.outlets:
+                if outlet.today_wh or self._day in outlet.history_wh:
+                    outlet.history_wh[self._day] = (
+                        outlet.history_wh.get(self._day, 0.0) + outlet.today_wh
+                    )
+                outlet.today_wh = outlet.history_wh.pop(day, 0.0)
+            self._day = day
 
     # ----- protocol ------------------------------------------------------------------------
 
@@ -241,7 +265,7 @@ class SimulatedKasaDevice:
 
     def _current_sysinfo(self) -> dict[str, Any]:
         info = copy.deepcopy(self.sysinfo)
-        now = time.monotonic()
+        now = self.clock.true_timestamp()
         if "children" in info:
             for child, outlet in zip(info["children"], self.outlets, strict=True):
                 child["state"] = int(outlet.on)
@@ -270,7 +294,9 @@ class SimulatedKasaDevice:
         for module, methods in request.items():
             if module == "context":
                 continue
-            if module not in ("system", "emeter") or (module == "emeter" and not self.has_meter):
+            if module not in ("system", "emeter", "time") or (
+                module == "emeter" and not self.has_meter
+            ):
                 response[module] = {"err_code": -1, "err_msg": "module not support"}
                 continue
             answers = {}
@@ -290,11 +316,13 @@ class SimulatedKasaDevice:
                 on = bool(args.get("state"))
                 if on != outlet.on:
                     outlet.on = on
-                    outlet.switched_at = time.monotonic()
+                    outlet.switched_at = self.clock.true_timestamp()
             return {"err_code": 0}
         if (module, method) == ("system", "set_led_off"):
             self.sysinfo["led_off"] = int(bool(args.get("off")))
             return {"err_code": 0}
+        if module == "time":
+            return self._time(method, args)
         if (module, method) == ("emeter", "get_realtime"):
             slot = targets[0]
             return self._realtime(self.outlets[slot], slot)
@@ -326,7 +354,45 @@ class SimulatedKasaDevice:
         return {"err_code": -2, "err_msg": "member not support"}
 
     def _days(self, outlet: Outlet) -> dict[dt.date, float]:
-        return {**outlet.history_wh, dt.date.today(): outlet.today_wh}
+        return {**outlet.history_wh, self._day: outlet.today_wh}
+
+    def _timezone_index(self) -> int:
+        """The index of the zone the strip's clock shows (-1: not one of the firmware's)."""
+        if self.timezone_index is not None:
+            return self.timezone_index
+        key = getattr(self.clock.now().tzinfo, "key", None)
+        return next((i for i, name in TIMEZONE_INDEX.items() if name == key), -1)
+
+    def _time(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """The `time` module as IOT firmware has it (python-kasa's IotTime speaks to it)."""
+        if method == "get_time":
+            now = self.clock.now()
+            return {
+                "year": now.year, "month": now.month, "mday": now.day,
+                "hour": now.hour, "min": now.minute, "sec": now.second, "err_code": 0,
+            }  # fmt: skip
+        if method == "get_timezone":
+            return {"index": self._timezone_index(), "err_code": 0}
+        if method in ("set_time", "set_timezone"):
+            self.clock_requests.append((method, dict(args)))
+            if self.refuse_time:
+                return {"err_code": -3, "err_msg": "invalid argument"}
+            try:
+                wall = dt.datetime(
+                    args["year"], args["month"], args["mday"], args["hour"], args["min"],
+                    args["sec"],
+                )  # fmt: skip
+                zone = None
+                if method == "set_timezone":
+                    zone = ZoneInfo(TIMEZONE_INDEX[int(args["index"])])
+            except (KeyError, TypeError, ValueError):
+                return {"err_code": -3, "err_msg": "invalid argument"}
+            self._tick()  # energy so far belongs to the old clock's day
+            if zone is not None:
+                self.timezone_index = int(args["index"])
+            self.clock.set_wall(wall, zone)
+            return {"err_code": 0}
+        return {"err_code": -2, "err_msg": "member not support"}
 
     def _energy_entry(self, day: dt.date, wh: float, *, with_day: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {"year": day.year, "month": day.month}

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import contextlib
 import logging
 from pathlib import Path
 from typing import ClassVar
 
+import freezegun
 import pytest
+
+# paho's keepalive and publish waits run on its own threads: a test that moves Home Assistant's
+# clock by hours (freezer) must not make either MQTT client believe its broker went silent.
+freezegun.configure(extend_ignore_list=["paho"])
+# Home Assistant's diagnostics import aiohasupervisor on first use; imported while a test's
+# clock is frozen, its models meet freezegun's fake datetime class and the import fails.
+with contextlib.suppress(ImportError):
+    import aiohasupervisor  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = REPO_ROOT.parent / "shared" / "captures"

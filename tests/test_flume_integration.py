@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-import time
 from typing import Any
 
 from freezegun import freeze_time
@@ -32,7 +31,9 @@ from tests.simulators.flume_bridge import (
     SimulatedFlumeBridge,
 )
 
-pytestmark = pytest.mark.usefixtures("socket_enabled")
+# The test moves Home Assistant's clock as the bridge publishes; it also ticks on by itself,
+# so the event loop's own waits (which read the same clock) still end.
+pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.freeze_time(tick=True)]
 
 KEY = bytes.fromhex("5e" * 16 + "a7" * 16)
 NAME = "flume_a3c0de"  # "Flume" + the sensor id's last six characters
@@ -44,8 +45,18 @@ def short_listen(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def bridge(mqtt_broker: int) -> AsyncIterator[SimulatedFlumeBridge]:  # noqa: F811
-    sim = SimulatedFlumeBridge(mqtt_broker, KEY, start=time.time() - 6 * 3600)
+def ticking(freezer) -> Callable[[float], None]:
+    """Moves Home Assistant's (frozen) clock as a simulated bridge publishes: its batches
+    arrive 30 s apart by Home Assistant's clock, as from a real bridge."""
+    return lambda seconds: freezer.tick(timedelta(seconds=seconds))
+
+
+@pytest.fixture
+async def bridge(
+    mqtt_broker: int,  # noqa: F811
+    ticking: Callable[[float], None],
+) -> AsyncIterator[SimulatedFlumeBridge]:
+    sim = SimulatedFlumeBridge(mqtt_broker, KEY, advance=ticking)
     await asyncio.to_thread(sim.connect)
     yield sim
     await asyncio.to_thread(sim.close)
@@ -202,10 +213,10 @@ async def test_bad_payloads_are_counted_and_never_move_totals_back(
     def garbage() -> None:
         bridge.publish(1, bridge.sensor_id, None, raw=b"\x00not encrypted or json")
         bridge.publish(1, bridge.sensor_id, {"not": "a list"})
-        bridge.publish(1, bridge.sensor_id, [{"timestamp": bridge.clock - 3600, "value": 1}])
+        bridge.publish(1, bridge.sensor_id, [{"timestamp": bridge.now - 3600, "value": 1}])
         other = SimulatedFlumeBridge(bridge.port, bytes(32))  # another key
         other.client = bridge.client
-        other.publish(1, bridge.sensor_id, [{"timestamp": bridge.clock + 5, "value": 10**9}])
+        other.publish(1, bridge.sensor_id, [{"timestamp": bridge.now + 5, "value": 10**9}])
 
     await publish(hass, garbage)
     assert float(state(hass, "water_total")) == before
@@ -232,14 +243,12 @@ async def test_no_volume_lost_across_a_restart_and_a_broker_restart(
 
 
 async def test_reconnects_and_resubscribes_after_a_broker_restart(
-    hass: HomeAssistant, tmp_path
+    hass: HomeAssistant, tmp_path, ticking: Callable[[float], None]
 ) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with running_broker(tmp_path / "a") as port:
-        # Its clock starts in the past: it publishes ten minutes of water in a second, and a
-        # sample from the future is not taken.
-        sim = SimulatedFlumeBridge(port, KEY, start=time.time() - 3600)
+        sim = SimulatedFlumeBridge(port, KEY, advance=ticking)
         await asyncio.to_thread(sim.connect)
         entry = await add_flume(hass, sim)
         await publish(hass, sim.water, [(300, 6.0)])
@@ -317,19 +326,21 @@ async def test_broker_errors(hass: HomeAssistant, tmp_path) -> None:
     assert result["errors"] == {"base": "cannot_connect"}
 
 
-async def test_two_bridges_are_two_devices(hass: HomeAssistant, tmp_path) -> None:
+async def test_two_bridges_are_two_devices(
+    hass: HomeAssistant, tmp_path, ticking: Callable[[float], None]
+) -> None:
     """Each simulated bridge has its own sensor and bridge ids: two entries, two devices."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with running_broker(tmp_path / "a") as port_a, running_broker(tmp_path / "b") as port_b:
         sims = [
-            SimulatedFlumeBridge(port_a, KEY, start=time.time() - 3600),
+            SimulatedFlumeBridge(port_a, KEY, advance=ticking),
             SimulatedFlumeBridge(
                 port_b,
                 KEY,
                 sensor_id="4B1D7E55F1A3C0DF",
                 bridge_id="B41D6E0000C0FFEF",
-                start=time.time() - 3600,
+                advance=ticking,
             ),
         ]
         try:

@@ -8,7 +8,6 @@ import pytest
 
 from custom_components.lanmeter.flume.messages import (
     FlumeMessageError,
-    PulseSample,
     decode_payload,
     flow_samples,
     make_box,
@@ -58,28 +57,44 @@ def test_low_flow_is_not_zero_between_pulses() -> None:
     meter = PulseMeter()
     t = 0.0
     for n in range(6):
-        meter.add(PulseSample(t, n))
+        meter.add(n, t)
         t += 20
     assert meter.pulses_per_s() == pytest.approx(1 / 20)
-    meter.add(PulseSample(t - 20 + 5, 5))  # 5 s after the last pulse, no new one yet
+    meter.add(5, t - 20 + 5)  # 5 s after the last pulse, no new one yet
     assert meter.pulses_per_s() == pytest.approx(1 / 20)
-    meter.add(PulseSample(t - 20 + 40, 5))  # 40 s: the flow cannot be faster than 1 per 40 s
+    meter.add(5, t - 20 + 40)  # 40 s: the flow cannot be faster than 1 per 40 s
     assert meter.pulses_per_s() == pytest.approx(1 / 40)
-    meter.add(PulseSample(t - 20 + 100, 5))  # 100 s without a pulse: stopped
+    meter.add(5, t - 20 + 100)  # 100 s without a pulse: stopped
     assert meter.pulses_per_s() == 0
 
 
 def test_counter_never_moves_backwards_and_survives_a_sensor_restart() -> None:
     meter = PulseMeter()
-    assert meter.add(PulseSample(10, 1000))
-    assert meter.add(PulseSample(20, 1010))
-    assert not meter.add(PulseSample(15, 1020))  # out of order
-    assert not meter.add(PulseSample(30, 1005))  # a stray lower value
-    assert meter.pulses == 1010
-    assert meter.add(PulseSample(40, 3))  # the sensor restarted from zero (battery change)
-    assert meter.pulses == 1013
+    assert meter.add(1000, 10)
+    assert meter.add(1010, 20)
+    assert not meter.add(1010, 20)  # a repeat adds nothing
+    # Higher, but stamped earlier (a clock set back): the pulses count; the time does not.
+    assert meter.add(1020, 15)
+    assert meter.last_time == 20
+    assert not meter.add(1005, 30)  # a stray lower value
+    assert meter.pulses == 1020
+    assert meter.add(3, 40)  # the sensor restarted from zero (battery change)
+    assert meter.pulses == 1023
+    assert meter.add(5, 50)
+    assert meter.pulses_per_s() == pytest.approx(2 / 10)  # timed within the new count only
     assert (meter.out_of_order, meter.went_backwards) == (1, 1)
-    assert PulseMeter.from_dict(meter.as_dict()).pulses == 1013
+    assert PulseMeter.from_dict(meter.as_dict()).pulses == 1025
+
+
+def test_pulses_at_an_unknown_time_count_and_the_next_timed_change_spans_them() -> None:
+    meter = PulseMeter()
+    for n in range(5):
+        meter.add(100 + n, 30.0 * n)  # a pulse every 30 s, the last at 120 s
+    assert meter.add(106, None)  # the device's clock is in doubt: counted, not timed
+    assert meter.pulses == 106 and meter.pulses_per_s() == pytest.approx(1 / 30)
+    assert not meter.add(106, None)
+    meter.add(108, 240.0)  # four pulses since 120 s: still one per 30 s
+    assert meter.pulses_per_s() == pytest.approx(1 / 30)
 
 
 def test_leak_rules_start_and_clear_themselves() -> None:

@@ -139,10 +139,14 @@ class MqttConnection:
         self._loop.call_soon_threadsafe(self._set_connected, False)
 
     def _paho_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        received = time.time()
-        self._loop.call_soon_threadsafe(self._on_message, message.topic, message.payload, received)
+        self._loop.call_soon_threadsafe(self._deliver, message.topic, message.payload)
 
     # ----- event loop ----------------------------------------------------------------------
+
+    def _deliver(self, topic: str, payload: bytes) -> None:
+        # Stamped on the event loop, by the clock the rest of Home Assistant reads (the
+        # arrival time that devices' own timestamps are placed against, device_clock.py).
+        self._on_message(topic, payload, time.time())
 
     def _first_result(self, failure: Exception) -> None:
         if not self._connected.is_set():

@@ -14,7 +14,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import Platform, UnitOfEnergy
+from homeassistant.const import EntityCategory, Platform, UnitOfEnergy, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -58,6 +58,22 @@ def value_sensor[DataT, SubjectT](
 
     kwargs.setdefault("available_fn", known)
     return LanMeterSensorDescription(key=key, translation_key=key, value_fn=value_fn, **kwargs)
+
+
+def clock_offset_sensor[DataT, SubjectT](
+    value_fn: Callable[[DataT, SubjectT], float | None],
+) -> LanMeterSensorDescription[DataT, SubjectT]:
+    """Every kind's *Clock offset*: the device's clock minus Home Assistant's, in seconds
+    (device_clock.py tracks it; a large one raises a repair issue)."""
+    return value_sensor(
+        "clock_offset",
+        value_fn,
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    )
 
 
 class LanMeterSensor[DataT, SubjectT](LanMeterEntity[DataT, SubjectT, SensorValue], SensorEntity):

@@ -13,7 +13,9 @@ from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
+from ..clock_watch import ClockWatch
 from ..coordinator_base import PushCoordinator
+from ..device_clock import DeviceClock
 from ..event_source import EventSource
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
@@ -50,7 +52,6 @@ SAVE_DELAY_S = 10
 DISCONNECTED_AFTER = timedelta(seconds=150)
 CHECK_EVERY = timedelta(seconds=30)
 LOG_EVERY_S = 600  # rate limit for "ignored a bad message" warnings
-FUTURE_SLACK_S = 300  # bridge clocks run a little off; further ahead is not a real time
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class FlumeSnapshot:
     sensor: SensorStatus | None
     bridge: BridgeStatus | None
     last_report: datetime | None
+    clock_offset_s: float | None  # the bridge's clock minus Home Assistant's
 
 
 @dataclass
@@ -77,6 +79,7 @@ class FlumeState:
     sensor_id: str
     bridge_id: str | None = None
     meter: PulseMeter = field(default_factory=PulseMeter)
+    clock: DeviceClock = field(default_factory=DeviceClock)  # the bridge's, for sample stamps
     leaks: LeakState = field(default_factory=LeakState)
     day: str | None = None
     day_start_pulses: int | None = None
@@ -115,6 +118,9 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         self.box = make_box(key)
         self.state = FlumeState(sensor_id)  # the working state; entities read snapshots
         self.events = EventSource()  # leak events; the water event entity subscribes
+        self.clock_watch = ClockWatch(
+            hass, entry.entry_id, "flume", f"Flume bridge for {sensor_id}", self.state.clock
+        )
         self.data = self.snapshot()
 
     @property
@@ -139,6 +145,9 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         state = self.state
         state.meter = load_one("Flume meter", stored.get("meter"), PulseMeter.from_dict, PulseMeter)
         state.leaks = load_one("Flume leaks", stored.get("leaks"), LeakState.from_dict, LeakState)
+        state.clock = self.clock_watch.clock = load_one(
+            "Flume bridge clock", stored.get("clock"), DeviceClock.from_dict, DeviceClock
+        )
         state.day = _stored(stored, "day", str)
         state.day_start_pulses = _stored(stored, "day_start_pulses", int)
         state.calibration_start_pulses = _stored(stored, "calibration_start_pulses", int)
@@ -151,6 +160,7 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         return {
             "meter": state.meter.as_dict(),
             "leaks": state.leaks.as_dict(),
+            "clock": state.clock.as_dict(),
             "day": state.day,
             "day_start_pulses": state.day_start_pulses,
             "calibration_start_pulses": state.calibration_start_pulses,
@@ -173,6 +183,7 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
             sensor=state.sensor,
             bridge=state.bridge,
             last_report=state.last_report,
+            clock_offset_s=self.clock_watch.offset_s,
         )
 
     def volume_l(self) -> float | None:
@@ -235,18 +246,27 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         self.async_set_updated_data(self.snapshot())
 
     def _apply_flow(self, samples: list[PulseSample], received: float) -> None:
+        """Count a batch's pulses and time them on Home Assistant's clock.
+
+        The bridge's clock may be hours off, a day behind or back at 1970 (no NTP): its stamps
+        are placed through the tracked offset (device_clock.py), and the counter alone decides
+        the volume, so no clock loses or doubles a pulse.
+        """
         state = self.state
-        # A sample stamped in the future (a wrong clock, milliseconds, a forger) would make every
-        # later real sample look old and freeze the total: only times up to now are taken.
-        timely = [s for s in samples if s.timestamp <= received + FUTURE_SLACK_S]
-        if len(timely) < len(samples):
-            self._ignore("future_timestamp", f"{len(samples) - len(timely)} sample(s) ahead")
-        applied = [s for s in timely if state.meter.add(s)]
+        self.clock_watch.observe(samples[-1].timestamp, received)
+        # Durations (flow rate, leak timers) on the bridge's own continuous time; the day and
+        # "last report" on Home Assistant's clock (the arrival while the clock is in doubt).
+        timeline = [state.clock.timeline(sample.timestamp) for sample in samples]
+        applied = [
+            at
+            for sample, at in zip(samples, timeline, strict=True)
+            if state.meter.add(sample.counter, at)
+        ]
         if not applied:
-            self._ignore("out_of_order", "every sample was older than what was applied")
+            self._ignore("out_of_order", "every sample was already counted")
             return
-        newest = applied[-1].timestamp
-        state.last_report = dt_util.utc_from_timestamp(newest)
+        newest = state.clock.place(samples[-1].timestamp, received)
+        state.last_report = dt_util.utc_from_timestamp(received if newest is None else newest)
         day = dt_util.as_local(state.last_report).date().isoformat()
         if state.day != day or state.day_start_pulses is None:
             state.day, state.day_start_pulses = day, state.meter.pulses
@@ -255,7 +275,10 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         away_entity = self.config_entry.options.get(CONF_AWAY_ENTITY)
         away_state = self.hass.states.get(away_entity) if away_entity else None
         away = away_state is not None and away_state.state == STATE_ON
-        for event in state.leaks.update(newest, state.flow_l_min or 0.0, away, self.rules):
+        now = timeline[-1] if timeline[-1] is not None else state.meter.last_time
+        if now is None:
+            return  # no timed sample yet: the leak rules wait for one
+        for event in state.leaks.update(now, state.flow_l_min or 0.0, away, self.rules):
             _LOGGER.info("Flume %s: %s", state.sensor_id, event)
             self.events.fire(event, {"flow_l_min": state.flow_l_min})
 
@@ -302,6 +325,7 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
             "ignored": dict(self.counters),
             "meter": state.meter.as_dict(),
             "leaks": state.leaks.as_dict(),
+            "clock": state.clock.as_dict(),
             "flow_l_min": state.flow_l_min,
             "volume_l": self.volume_l(),
             "liters_per_pulse": self.liters_per_pulse,

@@ -24,7 +24,12 @@ from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 from ..binary_sensor import LanMeterBinarySensor, LanMeterBinarySensorDescription
 from ..const import DOMAIN
 from ..event import LanMeterEvent
-from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
+from ..sensor import (
+    LanMeterSensor,
+    LanMeterSensorDescription,
+    clock_offset_sensor,
+    value_sensor,
+)
 from .const import EVENT_TYPES
 from .coordinator import FlumeCoordinator, FlumeSnapshot
 
@@ -111,6 +116,7 @@ def sensors(
             device_class=SensorDeviceClass.TIMESTAMP,
             entity_category=EntityCategory.DIAGNOSTIC,
         ),
+        clock_offset_sensor(lambda state, _: state.clock_offset_s),
     )
 
 

@@ -4,7 +4,9 @@ Flow rate from a pulse counter: at low flow one pulse arrives every 15-30 s, so 
 this batch" is not "no flow". The rate is the pulses between the last two counter changes over the
 time between them, capped by 1 pulse / (time since the last change): had the flow been faster, a
 pulse would have arrived by now. After ZERO_AFTER_S without a pulse the flow is zero. All times
-are the device's timestamps, so batches (every ~30 s) and replays give the same answer.
+are the device's sample stamps placed on Home Assistant's clock (device_clock.py), so batches
+(every ~30 s) and replays give the same answer, and a wrong or jumping device clock changes
+nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..stored import record
-from .messages import PulseSample
 
 ZERO_AFTER_S = 90  # slower than a pulse per 90 s is not flow the sensor can tell apart from none
 LITERS_PER_GALLON = 3.785411784
@@ -38,29 +39,47 @@ class PulseMeter:
         """All pulses ever counted, across sensor restarts."""
         return None if self.counter is None else self.reset_offset + self.counter
 
-    def add(self, sample: PulseSample) -> bool:
-        """Apply one sample; False (and counted) if it is older than what we have or lower."""
-        if self.last_time is not None and sample.timestamp <= self.last_time:
-            self.out_of_order += 1
-            return False
-        if self.counter is not None and sample.counter < self.counter:
-            if sample.counter >= self.counter // 2:
+    def add(self, counter: int, at: float | None) -> bool:
+        """Apply one sample; False (and counted) if it adds nothing.
+
+        The counter alone decides the volume: a higher count always counts, whatever its time
+        says, so no clock can lose or double a pulse. `at` is the sample's time on Home
+        Assistant's clock (None while the device's clock is in doubt); it only times the flow,
+        and only when it is newer than what was applied.
+        """
+        if self.counter is not None and counter < self.counter:
+            if at is None or (self.last_time is not None and at <= self.last_time):
+                # Lower and not newer (a replay, a late message), or its time in doubt: a
+                # reset can only be told from a newer sample.
+                self.out_of_order += 1
+                return False
+            if counter >= self.counter // 2:
                 # A cumulative counter does not go back: a bad or replayed value. Ignore it.
                 self.went_backwards += 1
                 return False
             # Far lower: the sensor restarted from zero (battery change). Carry the count over.
             self.reset_offset += self.counter
-            self.change_counter = self.prev_change_counter = None
-            self.change_time = self.prev_change_time = None
-        self.last_time = sample.timestamp
-        if self.counter is None or self.change_counter is None:
-            self.counter = sample.counter
-            self.change_time, self.change_counter = sample.timestamp, sample.counter
+            self.counter = None
+            self.change_time = self.change_counter = None
+            self.prev_change_time = self.prev_change_counter = None
+        timed = at is not None and (self.last_time is None or at > self.last_time)
+        if not timed and self.counter is not None and counter == self.counter:
+            self.out_of_order += 1  # a repeat, or a time in doubt with nothing new
+            return False
+        changed = self.counter is None or counter > self.counter
+        self.counter = counter
+        if not timed:
+            # New pulses at an unknown time: counted. The timing stays: the next timed change
+            # spans them (the timeline is continuous across a clock jump), so the rate it gives
+            # is their true average.
             return True
-        if sample.counter > self.counter:
+        assert at is not None
+        self.last_time = at
+        if self.change_counter is None or self.change_time is None:
+            self.change_time, self.change_counter = at, counter
+        elif changed:
             self.prev_change_time, self.prev_change_counter = self.change_time, self.change_counter
-            self.change_time, self.change_counter = sample.timestamp, sample.counter
-        self.counter = sample.counter
+            self.change_time, self.change_counter = at, counter
         return True
 
     def pulses_per_s(self) -> float | None:

@@ -1,0 +1,92 @@
+"""A device's clock as the user sees it: a log line when it jumps, the *Clock offset* sensor's
+value, and a repair issue while it has been wrong for more than an hour (device_clock.py holds
+the policy; this is the Home Assistant side, shared by every kind)."""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .device_clock import WRONG_FOR_S, ClockJump, DeviceClock
+from .repair_issue import RepairIssue
+
+_LOGGER = logging.getLogger(__name__)
+
+# The time servers each kind asks, where they are known: the repair issue names them, so a
+# user can answer them from the router (DNS override) instead of letting them out.
+NTP_HOSTNAMES = {
+    "glow": "*.pool.ntp.org",
+    "wemo": "*.openwrt.pool.ntp.org",
+}
+UNKNOWN_HOSTNAMES = "the time servers your router's DNS log shows it asking for"
+
+
+def describe_offset(offset_s: float) -> str:
+    """'2.0 hours ahead', '56 years behind': how far a clock is off, in words."""
+    size = abs(offset_s)
+    direction = "ahead" if offset_s > 0 else "behind"
+    for unit, seconds in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600)):
+        if size >= 2 * seconds:
+            return f"{size / seconds:.1f} {unit} {direction}"
+    return f"{size / 60:.0f} minutes {direction}"
+
+
+class ClockWatch:
+    """One device's clock: observed through DeviceClock, shown, and reported when wrong."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry_id: str, kind: str, device: str, clock: DeviceClock
+    ) -> None:
+        self.clock = clock
+        self.device = device
+        self.hostnames = NTP_HOSTNAMES.get(kind, UNKNOWN_HOSTNAMES)
+        self._issue = RepairIssue(
+            hass, "device_clock_wrong", entry_id, severity=ir.IssueSeverity.WARNING
+        )
+
+    @property
+    def offset_s(self) -> float | None:
+        """Device time minus Home Assistant's, whole seconds (the Clock offset sensor)."""
+        offset = self.clock.offset_s
+        return None if offset is None else round(offset)
+
+    @callback
+    def observe(self, device_s: float, arrival_s: float) -> ClockJump | None:
+        jump = self.clock.observe(device_s, arrival_s)
+        if jump is not None:
+            _LOGGER.info(
+                "%s: its clock %s (now %s); its readings are placed on Home Assistant's clock, "
+                "nothing is lost",
+                self.device,
+                jump.describe(),
+                describe_offset(jump.new_offset_s),
+            )
+        self.check(arrival_s)
+        return jump
+
+    @callback
+    def check(self, now_s: float) -> None:
+        """Raise the repair issue once the clock has been wrong for an hour; clear it when
+        right."""
+        offset = self.clock.offset_s
+        if offset is not None and self.clock.wrong_for_s(now_s) >= WRONG_FOR_S:
+            if not self._issue.raised:
+                _LOGGER.warning(
+                    "%s: its clock is %s; LAN Meter places its readings right anyway. Give it "
+                    "time: hand out an NTP server by DHCP (option 42) or answer %s from your "
+                    "router",
+                    self.device,
+                    describe_offset(offset),
+                    self.hostnames,
+                )
+            self._issue.async_raise(
+                {
+                    "device": self.device,
+                    "offset": describe_offset(offset),
+                    "hostnames": self.hostnames,
+                }
+            )
+        elif self.clock.wrong_for_s(now_s) == 0 and self._issue.async_clear():
+            _LOGGER.info("%s: its clock is right again", self.device)

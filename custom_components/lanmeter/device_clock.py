@@ -1,0 +1,201 @@
+"""One clock policy for every device (pure Python, no Home Assistant import).
+
+Home Assistant's clock is the truth. Devices walled off from the internet often have no NTP: they
+run hours off, a day behind, in the wrong zone, or start again at 1970 after a reboot. A device's
+own timestamps are therefore used only through a tracked offset, device time minus the time the
+reading arrived, so a reading is placed on Home Assistant's clock at `device time - offset`.
+
+- A reading cannot arrive before it was stamped, so the least-delayed reading gives the truest
+  offset: the offset follows the highest observation, and decays slowly so a clock that runs
+  slow is followed too.
+- A jump of the device's clock (a reboot to 1970, an NTP answer forward or back, a new time zone)
+  re-bases the offset, so readings after it continue where the ones before it ended:
+  - forward: the device's clock advanced more than JUMP_S beyond what Home Assistant's clock did
+    between two readings. No working clock does that: re-based at once.
+  - backward: a stamp more than JUMP_S earlier than one already seen. A late or repeated message
+    looks the same, so it is re-based only when a second reading goes on from it on the same
+    clock (forward, no faster than real time); until then the reading is not placed (`place`
+    returns None). Two repeated old messages in a row pass that test too: the next live reading
+    is then a forward jump that re-bases back, and the old messages' lower counts were never
+    booked (the counter decides volumes, not the clock), so such a mistake costs nothing.
+Nothing is dropped for being "ahead" or "behind": that is the device's clock, not its data.
+
+Two uses, two answers: `place` puts a reading on Home Assistant's clock (which day it belongs
+to, when it was last seen); `timeline` gives the device's own time made continuous across its
+jumps, for durations (a flow rate between pulses, how long water has run). The timeline moves
+only at a jump, never as the offset estimate improves, so durations stay exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .stored import record
+
+# A device clock that moves this much more or less than Home Assistant's between two readings
+# has jumped (network delays and batching stay well under it).
+JUMP_S = 300.0
+# How fast the offset may fall without a jump: quartz clocks drift by seconds a day; this
+# follows a slow clock within an hour or so while one late reading barely moves it. A silence
+# (an outage, a backlog) counts as at most DECAY_STEP_MAX_S: it says nothing about the clock.
+DECAY_PER_S = 1e-3
+DECAY_STEP_MAX_S = 60.0
+# The clock is "wrong" (repair issue, setting it) beyond these.
+WRONG_AFTER_S = 300.0  # |offset| over 5 minutes ...
+WRONG_FOR_S = 3600.0  # ... for more than an hour: a repair issue
+SET_WHEN_OFF_BY_S = 120.0  # set the device's clock when it is off by more than 2 minutes
+SET_AT_MOST_EVERY_S = 86400.0  # at most once a day, whether the device accepted it or not
+
+
+@dataclass(frozen=True)
+class ClockJump:
+    """The device's clock jumped: readings after it are placed with the new offset."""
+
+    old_offset_s: float
+    new_offset_s: float
+
+    @property
+    def size_s(self) -> float:
+        return self.new_offset_s - self.old_offset_s
+
+    def describe(self) -> str:
+        direction = "forward" if self.size_s > 0 else "back"
+        return f"jumped {direction} by {_duration(abs(self.size_s))}"
+
+
+@dataclass
+class DeviceClock:
+    """The offset of one device's clock from Home Assistant's, in seconds (device - HA)."""
+
+    offset_s: float | None = None
+    base_s: float | None = None  # the timeline's offset: set at the first reading and at jumps
+    last_device_s: float | None = None
+    last_arrival_s: float | None = None
+    pending_offset_s: float | None = None  # a suspected backward jump, not yet confirmed
+    pending_device_s: float | None = None
+    pending_arrival_s: float | None = None
+    wrong_since_s: float | None = None  # Home Assistant's time the offset left +-WRONG_AFTER_S
+    jumps: int = 0
+
+    def observe(self, device_s: float, arrival_s: float) -> ClockJump | None:
+        """Take one reading's device time and arrival time; the jump, if this was one."""
+        observed = device_s - arrival_s
+        jump: ClockJump | None = None
+        if self.offset_s is None or self.last_device_s is None or self.last_arrival_s is None:
+            self.offset_s = self.base_s = observed
+        else:
+            device_step = device_s - self.last_device_s
+            real_step = max(arrival_s - self.last_arrival_s, 0.0)
+            if device_step - real_step > JUMP_S:
+                jump = self._rebase(device_s, arrival_s)
+            elif device_step < -JUMP_S:
+                jump = self._backward(device_s, arrival_s, observed)
+                if self.pending_offset_s is not None:
+                    return None  # not placed until confirmed; the reference stays
+            else:
+                self.pending_offset_s = None
+                decayed = self.offset_s - DECAY_PER_S * min(real_step, DECAY_STEP_MAX_S)
+                self.offset_s = max(observed, decayed)
+        self.last_device_s, self.last_arrival_s = device_s, arrival_s
+        self._track_wrong(arrival_s)
+        return jump
+
+    def _backward(self, device_s: float, arrival_s: float, observed: float) -> ClockJump | None:
+        if self.pending_device_s is not None and self.pending_arrival_s is not None:
+            device_step = device_s - self.pending_device_s
+            real_step = max(arrival_s - self.pending_arrival_s, 0.0)
+            if 0 < device_step <= real_step + JUMP_S:  # goes on from it on the same clock
+                return self._rebase(device_s, arrival_s)
+        self.pending_offset_s = observed
+        self.pending_device_s, self.pending_arrival_s = device_s, arrival_s
+        return None
+
+    def _rebase(self, device_s: float, arrival_s: float) -> ClockJump:
+        assert self.offset_s is not None and self.base_s is not None
+        assert self.last_device_s is not None and self.last_arrival_s is not None
+        observed = device_s - arrival_s
+        jump = ClockJump(self.offset_s, observed)
+        # The timeline moves by the jump, so it goes on where it was; and never back from the
+        # last reading plus the real time since (a late reading underestimates the jump).
+        by_jump = self.base_s + jump.size_s
+        not_back = device_s - (
+            self.last_device_s - self.base_s + max(arrival_s - self.last_arrival_s, 0.0)
+        )
+        self.base_s = min(by_jump, not_back)
+        self.offset_s = observed
+        self.pending_offset_s = self.pending_device_s = self.pending_arrival_s = None
+        self.jumps += 1
+        return jump
+
+    def _track_wrong(self, arrival_s: float) -> None:
+        if self.offset_s is not None and abs(self.offset_s) > WRONG_AFTER_S:
+            if self.wrong_since_s is None:
+                self.wrong_since_s = arrival_s
+        else:
+            self.wrong_since_s = None
+
+    def place(self, device_s: float, arrival_s: float) -> float | None:
+        """A device timestamp on Home Assistant's clock (never after its arrival), or None
+        while the device's clock is in doubt (a suspected jump back, or nothing observed)."""
+        if self.offset_s is None or self.pending_offset_s is not None:
+            return None
+        return min(device_s - self.offset_s, arrival_s)
+
+    def timeline(self, device_s: float) -> float | None:
+        """The device's time, continuous across its clock's jumps (seconds on Home Assistant's
+        scale, for durations), or None while its clock is in doubt."""
+        if self.base_s is None or self.pending_offset_s is not None:
+            return None
+        return device_s - self.base_s
+
+    def wrong_for_s(self, now_s: float) -> float:
+        """How long the clock has been off by more than WRONG_AFTER_S (0: it is right)."""
+        return 0.0 if self.wrong_since_s is None else max(now_s - self.wrong_since_s, 0.0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> DeviceClock:
+        """From storage; StoredRecordError if the record is not of this shape."""
+        return record(cls, data) if data else cls()
+
+
+@dataclass
+class ClockSetting:
+    """When to set a device's clock: off by more than 2 minutes, at most once a day, and a
+    device that refuses is asked again only the next day (no retry storm)."""
+
+    last_attempt_s: float | None = None
+    refusals: int = 0
+    sets: int = 0
+
+    def due(self, offset_s: float | None, now_s: float) -> bool:
+        if offset_s is None or abs(offset_s) <= SET_WHEN_OFF_BY_S:
+            return False
+        return self.last_attempt_s is None or now_s - self.last_attempt_s >= SET_AT_MOST_EVERY_S
+
+    def attempted(self, now_s: float, accepted: bool) -> None:
+        self.last_attempt_s = now_s
+        if accepted:
+            self.sets += 1
+        else:
+            self.refusals += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ClockSetting:
+        return record(cls, data) if data else cls()
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.0f} days"
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.1f} hours"
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.0f} s"

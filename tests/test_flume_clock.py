@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -17,12 +17,12 @@ from tests.mosquitto import mqtt_broker  # noqa: F401
 from tests.simulators.flume_bridge import RUNNING_TOILET, SimulatedFlumeBridge
 from tests.test_flume_integration import (  # noqa: F401
     KEY,
-    NAME,
     add_flume,
     publish,
     short_listen,
     state,
     ticking,
+    water_events,
 )
 
 # 11:00 in Home Assistant's zone (US/Pacific): a three-hour script stays within one day.
@@ -53,18 +53,6 @@ async def calibrated(hass: HomeAssistant, bridge: SimulatedFlumeBridge):
     return entry
 
 
-def events(hass: HomeAssistant) -> list[str]:
-    fired: list[str] = []
-
-    def on_event(event: Event) -> None:
-        new = event.data["new_state"]
-        if event.data["entity_id"] == f"event.{NAME}_water" and new is not None:
-            fired.append(new.attributes.get("event_type"))
-
-    hass.bus.async_listen("state_changed", on_event)
-    return fired
-
-
 def total_l(hass: HomeAssistant) -> float:
     return float(state(hass, "water_total"))
 
@@ -86,7 +74,7 @@ async def test_a_wrong_clock_loses_no_water_and_still_sees_the_leak(
 ) -> None:
     bridge.set_clock_error(error)
     entry = await calibrated(hass, bridge)
-    fired = events(hass)
+    fired = water_events(hass)
     await publish(hass, bridge.water, RUNNING_TOILET)  # 0.4 L/min for three hours
     assert total_l(hass) == exact(bridge)
     # All of it today, by Home Assistant's day (less the first batch: the day's count starts
@@ -118,7 +106,7 @@ async def test_a_reboot_to_1970_then_ntp_mid_stream_counts_every_pulse_once(
     hass: HomeAssistant, bridge: SimulatedFlumeBridge
 ) -> None:
     entry = await calibrated(hass, bridge)
-    fired = events(hass)
+    fired = water_events(hass)
     await publish(hass, bridge.water, [(3600, 0.4)])  # an hour of a running toilet
     assert total_l(hass) == exact(bridge)
     bridge.reboot_clock_to_epoch()  # the bridge restarts without NTP; the counter goes on

@@ -99,6 +99,19 @@ async def publish(hass: HomeAssistant, action, *args) -> None:
         await hass.async_block_till_done()
 
 
+def water_events(hass: HomeAssistant) -> list[str]:
+    """The event types the water event entity fires from now on, in order."""
+    fired: list[str] = []
+
+    def on_event(event: Event) -> None:
+        new = event.data["new_state"]
+        if event.data["entity_id"] == f"event.{NAME}_water" and new is not None:
+            fired.append(new.attributes.get("event_type"))
+
+    hass.bus.async_listen("state_changed", on_event)
+    return fired
+
+
 def state(hass: HomeAssistant, key: str, domain: str = "sensor") -> str:
     found = hass.states.get(f"{domain}.{NAME}_{key}")
     assert found is not None, key
@@ -177,14 +190,7 @@ async def test_running_toilet_is_a_leak_that_clears_itself(
     hass.config_entries.async_update_entry(
         entry, options={**entry.options, "liters_per_pulse": bridge.liters_per_pulse}
     )
-    fired: list[str] = []
-
-    def on_event(event: Event) -> None:
-        new = event.data["new_state"]
-        if event.data["entity_id"] == f"event.{NAME}_water" and new is not None:
-            fired.append(new.attributes.get("event_type"))
-
-    hass.bus.async_listen("state_changed", on_event)
+    fired = water_events(hass)
     await publish(hass, bridge.water, RUNNING_TOILET)  # 0.4 L/min for three hours
     assert state(hass, "leak", "binary_sensor") == "on"
     assert float(state(hass, "flow_rate")) == pytest.approx(0.4, rel=0.25)

@@ -40,29 +40,46 @@ def test_any_steady_clock_is_placed_on_home_assistants(error_s: float) -> None:
         assert placed == pytest.approx(T0 + n * 30, abs=3.0)
 
 
-def test_a_reboot_to_1970_is_confirmed_by_the_next_reading_and_placing_continues() -> None:
+def test_a_reboot_to_1970_is_confirmed_after_two_minutes_and_placing_continues() -> None:
     clock = DeviceClock()
     list(stream(clock, 0.0, T0, 10))
-    # The bridge reboots at T0 + 300 and its clock starts at 1970.
-    first_arrival = T0 + 302.0
-    assert clock.observe(T0 + 300 - YEARS_56, first_arrival) is None
-    assert clock.place(T0 + 300 - YEARS_56, first_arrival) is None  # in doubt: not placed
-    jump = clock.observe(T0 + 330 - YEARS_56, T0 + 331.0)
+    base = clock.base_s
+    # The bridge reboots at T0 + 300 and its clock starts at 1970: a reading every 30 s.
+    for n in range(4):
+        device, arrival = T0 + 300 + 30 * n - YEARS_56, T0 + 301.0 + 30 * n
+        assert clock.observe(device, arrival) is None
+        assert clock.place(device, arrival) is None  # in doubt: not placed
+        assert clock.timeline(device) is None
+    jump = clock.observe(T0 + 420 - YEARS_56, T0 + 421.0)  # two minutes of agreement
     assert jump is not None and jump.size_s == pytest.approx(-YEARS_56, abs=3.0)
     assert "back" in jump.describe()
-    assert clock.place(T0 + 360 - YEARS_56, T0 + 361.0) == pytest.approx(T0 + 359, abs=3.0)
-    # Then NTP answers: forward again, at once.
-    jump = clock.observe(T0 + 390, T0 + 391.0)
-    assert jump is not None and jump.size_s == pytest.approx(YEARS_56, abs=3.0)
+    assert clock.place(T0 + 450 - YEARS_56, T0 + 451.0) == pytest.approx(T0 + 450, abs=3.0)
+    # The timeline goes on as if nothing had happened.
+    assert clock.timeline(T0 + 450 - YEARS_56) == pytest.approx(T0 + 450 - base, abs=3.0)
+    # Then NTP answers: forward again, confirmed the same way.
+    jumps = [clock.observe(T0 + 480 + 30 * n, T0 + 481.0 + 30 * n) for n in range(5)]
+    assert jumps[:4] == [None] * 4
+    assert jumps[4] is not None and jumps[4].size_s == pytest.approx(YEARS_56, abs=3.0)
     assert clock.jumps == 2
 
 
-def test_an_ntp_correction_forward_is_taken_at_once() -> None:
+def test_one_garbled_stamp_far_ahead_moves_nothing() -> None:
+    clock = DeviceClock()
+    list(stream(clock, 0.0, T0, 10))
+    base = clock.base_s
+    assert clock.observe(T0 + 300 + 10 * 365 * 86400, T0 + 301.0) is None
+    assert clock.timeline(T0 + 300 + 10 * 365 * 86400) is None  # never on the timeline
+    assert clock.observe(T0 + 330, T0 + 331.0) is None
+    assert clock.jumps == 0 and clock.offset_s == pytest.approx(0.0, abs=3.0)
+    assert clock.timeline(T0 + 330) == pytest.approx(T0 + 330 - base)
+
+
+def test_an_ntp_correction_forward_is_taken_once_it_lasts() -> None:
     clock = DeviceClock()
     list(stream(clock, -7200.0, T0, 10))  # two hours behind
-    jump = clock.observe(T0 + 300, T0 + 301.0)
-    assert jump is not None and jump.size_s == pytest.approx(7200, abs=3.0)
-    assert clock.place(T0 + 300, T0 + 301.0) == pytest.approx(T0 + 300, abs=3.0)
+    jumps = [clock.observe(T0 + 300 + 30 * n, T0 + 301.0 + 30 * n) for n in range(5)]
+    assert jumps[4] is not None and jumps[4].size_s == pytest.approx(7200, abs=3.0)
+    assert clock.place(T0 + 450, T0 + 451.0) == pytest.approx(T0 + 450, abs=3.0)
 
 
 def test_a_late_repeated_message_is_not_a_jump() -> None:
@@ -71,22 +88,21 @@ def test_a_late_repeated_message_is_not_a_jump() -> None:
     offset = clock.offset_s
     # A message from 20 minutes ago arrives again (a broker's re-delivery), then live ones.
     assert clock.observe(T0 + 1170 - 1200, T0 + 1201.0) is None
-    assert clock.place(T0 + 1170 - 1200, T0 + 1201.0) is None  # in doubt meanwhile
+    assert clock.place(T0 + 1170 - 1200, T0 + 1201.0) is None  # older: not placed
     assert clock.observe(T0 + 1200, T0 + 1201.5) is None
     assert clock.place(T0 + 1200, T0 + 1201.5) == pytest.approx(T0 + 1200, abs=3.0)
     assert clock.jumps == 0
     assert clock.offset_s == pytest.approx(offset, abs=1.0)
 
 
-def test_a_burst_of_old_messages_is_undone_by_the_next_live_one() -> None:
-    """Two re-delivered old messages in a row look like a clock set back; the next live
-    message sets it forward again: the timeline ends where it would have been."""
+def test_a_burst_of_old_messages_changes_nothing() -> None:
     clock = DeviceClock()
     list(stream(clock, 0.0, T0, 40))
     base = clock.base_s
-    clock.observe(T0 + 300, T0 + 1230.0)
-    clock.observe(T0 + 330, T0 + 1230.1)
+    for n in range(10):  # ten re-delivered messages from 15 minutes ago, at once
+        assert clock.observe(T0 + 300 + 30 * n, T0 + 1230.0 + 0.1 * n) is None
     clock.observe(T0 + 1230, T0 + 1231.0)
+    assert clock.jumps == 0
     assert clock.offset_s == pytest.approx(0.0, abs=3.0)
     assert clock.timeline(T0 + 1260) == pytest.approx(T0 + 1260 - base, abs=2.0)
 
@@ -109,9 +125,23 @@ def test_a_clock_wrong_for_more_than_an_hour_is_reported_and_cleared() -> None:
     clock = DeviceClock()
     results = list(stream(clock, JUMP_S + 100, T0, 130))  # 65 minutes, 400 s ahead
     assert clock.wrong_for_s(results[-1][0]) > WRONG_FOR_S
-    clock.observe(T0 + 130 * 30, T0 + 130 * 30 + 1)  # set right: a backward correction ...
-    clock.observe(T0 + 131 * 30, T0 + 131 * 30 + 1)  # ... confirmed
-    assert clock.wrong_for_s(T0 + 131 * 30 + 1) == 0
+    for n in range(130, 136):  # set right: a backward correction, confirmed in two minutes
+        clock.observe(T0 + n * 30, T0 + n * 30 + 1)
+    assert clock.offset_s == pytest.approx(0.0, abs=2.0)
+    assert clock.wrong_for_s(T0 + 136 * 30) == 0
+
+
+def test_an_hourly_reading_sees_a_clock_set_back_by_ten_minutes() -> None:
+    """A device read once an hour (Kasa): set back by less than the hour, its time still
+    advances between readings, but by ten minutes less than Home Assistant's."""
+    clock = DeviceClock()
+    for n in range(3):
+        clock.observe(T0 + 600 + 3600 * n, T0 + 3600 * n)  # ten minutes ahead
+    assert clock.offset_s == pytest.approx(600)
+    clock.observe(T0 + 3 * 3600, T0 + 3 * 3600)  # NTP reached it
+    assert clock.offset_s == pytest.approx(600)  # not yet: it could be a late reading
+    jump = clock.observe(T0 + 3 * 3600 + 130, T0 + 3 * 3600 + 130)
+    assert jump is not None and clock.offset_s == pytest.approx(0)
 
 
 def test_stored_and_loaded_the_clock_goes_on() -> None:

@@ -18,8 +18,9 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.lanmeter.kasa.history import hours_of, months_to_read, rows_before
+from tests.simulators.clock import DeviceClock
 from tests.simulators.kasa_device import SimulatedKasaDevice
-from tests.test_kasa_integration import add_strip, kitchen_strip
+from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 KETTLE = "sensor.kettle_energy_total"
@@ -330,3 +331,29 @@ async def test_a_gap_while_the_strip_was_away_is_filled_after_it_answers_again(
     rows = await hourly(hass, KETTLE)
     gap_days = [d.date() for d in (local_midnight(n) for n in (4, 3, 2))]
     assert_gap_follows_the_meter(rows, strip_with_history.outlets[0].history_wh, gap_days, 4.05)
+
+
+async def test_a_strip_a_day_behind_brings_its_history_to_the_right_days(
+    recorder_mock: Recorder, hass: HomeAssistant
+) -> None:
+    clock = DeviceClock(error=dt.timedelta(days=-1))
+    async with kitchen_strip(clock=clock).with_history(days=20) as sim:
+        await add_strip(hass, sim)
+        await imported(hass)
+        offset = hass.states.get("sensor.kitchen_strip_clock_offset")
+        assert float(offset.state) == pytest.approx(-86400, abs=5)
+        energy = daily_energy(await hourly(hass, KETTLE))
+        kettle = sim.outlets[0]
+        # The strip dated each day's energy a day early: Home Assistant shows it a day later.
+        for strip_day, wh in kettle.history_wh.items():
+            if strip_day != min(kettle.history_wh):  # the first hour has no row to count from
+                day = strip_day + dt.timedelta(days=1)
+                assert energy[day] == pytest.approx(wh / 1000, abs=1e-3), day
+        assert dt_util.now().date() not in energy  # today is still running
+        # The history is in: now the strip's clock is set to Home Assistant's, once.
+        await poll(hass)
+        await poll(hass)
+        assert len(sim.clock_requests) == 1
+        assert abs(sim.clock.error.total_seconds()) < 5
+        offset = hass.states.get("sensor.kitchen_strip_clock_offset")
+        assert abs(float(offset.state)) < 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 import logging
+from typing import Any
 
 from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
@@ -45,9 +46,9 @@ def quick_klap_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kasa_client, "DISCOVERY_TIMEOUT_S", 1)
 
 
-def kitchen_strip() -> SimulatedKasaDevice:
-    """The tests' HS300: six named outlets, the kettle on at 1.5 kW."""
-    sim = SimulatedKasaDevice.hs300(mac=MAC)
+def kitchen_strip(**kwargs: Any) -> SimulatedKasaDevice:
+    """The tests' HS300: six named outlets, the kettle on at 1.5 kW (kwargs: e.g. its clock)."""
+    sim = SimulatedKasaDevice.hs300(mac=MAC, **kwargs)
     sim.sysinfo["alias"] = "Kitchen strip"
     for slot, name in enumerate(["Kettle", "Toaster", "Fridge", "Microwave", "Radio", "Lamp"]):
         sim.sysinfo["children"][slot]["alias"] = name
@@ -478,10 +479,15 @@ async def test_other_models(hass: HomeAssistant, capture: str, switches: int, se
             e for e in entities if e.domain == "switch" and e.translation_key != "led"
         ]
         meter_sensors = [
-            e for e in entities if e.domain == "sensor" and e.translation_key != "rssi"
+            e
+            for e in entities
+            if e.domain == "sensor" and e.translation_key not in ("rssi", "clock_offset")
         ]
         assert len(outlet_switches) == switches
         assert len(meter_sensors) == sensors
+        # Every model shows its clock's offset (the simulator's clock is right: about 0 s).
+        (clock,) = [e for e in entities if e.translation_key == "clock_offset"]
+        assert abs(float(hass.states.get(clock.entity_id).state)) <= 2
         devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
         assert len(devices) == (1 if switches == 1 else switches + 1)
         await hass.config_entries.async_unload(entry.entry_id)

@@ -52,6 +52,11 @@ class ClockWatch:
         offset = self.clock.offset_s
         return None if offset is None else round(offset)
 
+    def forget(self) -> None:
+        """Start over (LAN Meter just set the device's clock): the next reading is the new
+        offset, with nothing to confirm."""
+        self.clock = DeviceClock()
+
     @callback
     def observe(self, device_s: float, arrival_s: float) -> ClockJump | None:
         jump = self.clock.observe(device_s, arrival_s)

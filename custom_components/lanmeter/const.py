@@ -9,6 +9,9 @@ DOMAIN: Final = "lanmeter"
 CONF_KIND: Final = "kind"
 CONF_TLS: Final = "tls"  # an MQTT broker entry's "use TLS" (Glow via MQTT, Flume)
 DEFAULT_MQTT_PORT: Final = 1883
+# Set the device's clock from Home Assistant's (Kasa, WeMo): an entry option, on by default.
+CONF_SET_CLOCK: Final = "set_clock"
+DEFAULT_SET_CLOCK: Final = True
 
 KIND_KASA: Final = "kasa"
 KIND_WEMO: Final = "wemo"

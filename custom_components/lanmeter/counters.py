@@ -63,3 +63,32 @@ class MonotonicTotal:
             return cls()
         total = record(cls, data)
         return cls(float(total.offset), None if total.last_raw is None else float(total.last_raw))
+
+
+@dataclass
+class DayTotal:
+    """What a never-decreasing total grew by since Home Assistant's midnight ("today").
+
+    Devices keep their own "today" and reset it at their own midnight, which is wrong when their
+    clock or zone is (a 7 PM reset). This counts Home Assistant's day from the total instead.
+    A new day starts from the device's own count for today when the caller trusts it (the
+    device's day is Home Assistant's: it covers a day joined part-way, at setup or after a
+    restart), else from the day's first reading.
+    """
+
+    day: str | None = None  # Home Assistant's date, ISO
+    start: float | None = None  # the total at the day's start
+
+    def update(self, day: str, total: float, device_today: float | None = None) -> float:
+        if self.day != day or self.start is None:
+            before = 0.0 if device_today is None else min(max(device_today, 0.0), total)
+            self.day, self.start = day, total - before
+        return max(total - self.start, 0.0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> DayTotal:
+        """From storage; StoredRecordError if the record is not of this shape."""
+        return record(cls, data) if data else cls()

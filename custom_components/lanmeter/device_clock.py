@@ -9,15 +9,14 @@ reading arrived, so a reading is placed on Home Assistant's clock at `device tim
   offset: the offset follows the highest observation, and decays slowly so a clock that runs
   slow is followed too.
 - A jump of the device's clock (a reboot to 1970, an NTP answer forward or back, a new time zone)
-  re-bases the offset, so readings after it continue where the ones before it ended:
-  - forward: the device's clock advanced more than JUMP_S beyond what Home Assistant's clock did
-    between two readings. No working clock does that: re-based at once.
-  - backward: a stamp more than JUMP_S earlier than one already seen. A late or repeated message
-    looks the same, so it is re-based only when a second reading goes on from it on the same
-    clock (forward, no faster than real time); until then the reading is not placed (`place`
-    returns None). Two repeated old messages in a row pass that test too: the next live reading
-    is then a forward jump that re-bases back, and the old messages' lower counts were never
-    booked (the counter decides volumes, not the clock), so such a mistake costs nothing.
+  re-bases the offset, so readings after it continue where the ones before it ended. A reading
+  whose offset is more than JUMP_S away from the tracked one is a candidate: a late message, a
+  repeated one, a backlog or one garbled stamp looks the same for a moment, but is over within
+  seconds, while a clock that jumped stays where it jumped. So the offset is re-based once
+  readings have agreed on the new one for CONFIRM_AFTER_S of Home Assistant's time, and a
+  reading back on the old offset cancels the candidate. Meanwhile readings of the candidate are
+  not placed (`place`, `timeline`: None), except one newer than any seen on a lower offset (a
+  backlog), which is placed by the old offset.
 Nothing is dropped for being "ahead" or "behind": that is the device's clock, not its data.
 
 Two uses, two answers: `place` puts a reading on Home Assistant's clock (which day it belongs
@@ -36,6 +35,10 @@ from .stored import record
 # A device clock that moves this much more or less than Home Assistant's between two readings
 # has jumped (network delays and batching stay well under it).
 JUMP_S = 300.0
+# A new offset is a jump once readings agree on it for this long (a backlog, a burst of
+# repeated messages or a garbled stamp is over in seconds), within AGREE_S of each other.
+CONFIRM_AFTER_S = 120.0
+AGREE_S = JUMP_S / 2
 # How fast the offset may fall without a jump: quartz clocks drift by seconds a day; this
 # follows a slow clock within an hour or so while one late reading barely moves it. A silence
 # (an outage, a backlog) counts as at most DECAY_STEP_MAX_S: it says nothing about the clock.
@@ -84,32 +87,36 @@ class DeviceClock:
         jump: ClockJump | None = None
         if self.offset_s is None or self.last_device_s is None or self.last_arrival_s is None:
             self.offset_s = self.base_s = observed
+        elif abs(observed - self.offset_s) > JUMP_S:
+            jump = self._candidate(device_s, arrival_s)
+            if jump is None:
+                self._track_wrong(arrival_s)
+                return None  # in doubt: the reference stays
         else:
-            device_step = device_s - self.last_device_s
-            real_step = max(arrival_s - self.last_arrival_s, 0.0)
-            if device_step - real_step > JUMP_S:
-                jump = self._rebase(device_s, arrival_s)
-            elif device_step < -JUMP_S:
-                jump = self._backward(device_s, arrival_s, observed)
-                if self.pending_offset_s is not None:
-                    return None  # not placed until confirmed; the reference stays
-            else:
-                self.pending_offset_s = None
-                decayed = self.offset_s - DECAY_PER_S * min(real_step, DECAY_STEP_MAX_S)
-                self.offset_s = max(observed, decayed)
+            self.pending_offset_s = self.pending_device_s = self.pending_arrival_s = None
+            decay = DECAY_PER_S * min(max(arrival_s - self.last_arrival_s, 0.0), DECAY_STEP_MAX_S)
+            self.offset_s = max(observed, self.offset_s - decay)
+            if device_s < self.last_device_s:
+                self._track_wrong(arrival_s)
+                return None  # an older reading: the newest stays the reference
         self.last_device_s, self.last_arrival_s = device_s, arrival_s
         self._track_wrong(arrival_s)
         return jump
 
-    def _backward(self, device_s: float, arrival_s: float, observed: float) -> ClockJump | None:
-        if self.pending_device_s is not None and self.pending_arrival_s is not None:
-            device_step = device_s - self.pending_device_s
-            real_step = max(arrival_s - self.pending_arrival_s, 0.0)
-            if 0 < device_step <= real_step + JUMP_S:  # goes on from it on the same clock
-                return self._rebase(device_s, arrival_s)
-        self.pending_offset_s = observed
-        self.pending_device_s, self.pending_arrival_s = device_s, arrival_s
-        return None
+    def _candidate(self, device_s: float, arrival_s: float) -> ClockJump | None:
+        """A reading far off the tracked offset: re-based once it has lasted."""
+        observed = device_s - arrival_s
+        if (
+            self.pending_offset_s is None
+            or self.pending_arrival_s is None
+            or abs(observed - self.pending_offset_s) > AGREE_S
+        ):
+            self.pending_offset_s = observed  # a new candidate
+            self.pending_device_s, self.pending_arrival_s = device_s, arrival_s
+            return None
+        if arrival_s - self.pending_arrival_s < CONFIRM_AFTER_S:
+            return None
+        return self._rebase(device_s, arrival_s)
 
     def _rebase(self, device_s: float, arrival_s: float) -> ClockJump:
         assert self.offset_s is not None and self.base_s is not None
@@ -135,17 +142,27 @@ class DeviceClock:
         else:
             self.wrong_since_s = None
 
+    def _in_doubt(self, device_s: float) -> bool:
+        """A jump is suspected and this reading may be of it: all but a backlog's (newer than
+        any seen, on a lower offset)."""
+        if self.pending_offset_s is None or self.offset_s is None:
+            return False
+        backlog = self.pending_offset_s < self.offset_s and (
+            self.last_device_s is not None and device_s > self.last_device_s
+        )
+        return not backlog
+
     def place(self, device_s: float, arrival_s: float) -> float | None:
         """A device timestamp on Home Assistant's clock (never after its arrival), or None
         while the device's clock is in doubt (a suspected jump back, or nothing observed)."""
-        if self.offset_s is None or self.pending_offset_s is not None:
+        if self.offset_s is None or self._in_doubt(device_s):
             return None
         return min(device_s - self.offset_s, arrival_s)
 
     def timeline(self, device_s: float) -> float | None:
         """The device's time, continuous across its clock's jumps (seconds on Home Assistant's
         scale, for durations), or None while its clock is in doubt."""
-        if self.base_s is None or self.pending_offset_s is not None:
+        if self.base_s is None or self._in_doubt(device_s):
             return None
         return device_s - self.base_s
 

@@ -84,10 +84,16 @@ class KasaDevice(KindDevice):
             self._cancel_import = None  # this was the pending one
         entry = self.coordinator.config_entry
         entry.async_create_background_task(
-            self.coordinator.hass,
-            async_import_history(self.coordinator.hass, self.coordinator),
-            f"lanmeter history {entry.title}",
+            self.coordinator.hass, self._async_import_history(), f"lanmeter history {entry.title}"
         )
+
+    async def _async_import_history(self) -> None:
+        try:
+            await async_import_history(self.coordinator.hass, self.coordinator)
+        finally:
+            # The meter's records were dated by the strip's clock as it was: imported with that
+            # offset, the clock may now be set right.
+            self.coordinator.allow_setting_clock()
 
     async def async_shutdown(self) -> None:
         poll_clock(self.coordinator.hass).remove(self.coordinator)
@@ -106,6 +112,8 @@ class KasaDevice(KindDevice):
             "sysinfo": asdict(data.reading.info) if data else None,
             "outlets": [asdict(o) for o in data.reading.outlets] if data else None,
             "energy_total_kwh": data.energy_total_kwh if data else None,
+            "energy_today_kwh": data.energy_today_kwh if data else None,
+            "clock": self.coordinator.clock_diagnostics(),
         }
 
 

@@ -31,9 +31,11 @@ from kasa import (
 )
 from kasa.device_factory import get_device_class_from_sys_info, get_protocol
 from kasa.iot import IotPlug, IotStrip
+from kasa.iot.iottimezone import get_timezone_index
 from kasa.protocols import IotProtocol
 
 from .readings import (
+    DeviceTime,
     KasaAnswerError,
     OutletInfo,
     Realtime,
@@ -44,6 +46,7 @@ from .readings import (
     parse_month_list,
     parse_realtime,
     parse_sysinfo,
+    parse_time,
 )
 
 DEFAULT_PORT = 9999
@@ -57,6 +60,7 @@ DAYSTAT_INTERVAL_S = 300
 
 SYSINFO: dict[str, Any] = {"system": {"get_sysinfo": {}}}
 REALTIME: dict[str, Any] = {"emeter": {"get_realtime": {}}}
+TIME: dict[str, Any] = {"time": {"get_time": {}, "get_timezone": {}}}
 SUPPORTED_CLASSES = (IotPlug, IotStrip)
 
 
@@ -123,6 +127,7 @@ class StripReading:
     info: SysInfo
     outlets: list[OutletReading]
     received_at: float = field(default_factory=time.monotonic)
+    time: DeviceTime | None = None  # the strip's clock, when the poll asked for it
 
     @property
     def total_power_w(self) -> float | None:
@@ -211,16 +216,19 @@ class KasaStripClient:
         self._is_strip = info.is_strip
         return info
 
-    async def poll(self, today: dt.date | None = None) -> StripReading:
+    async def poll(self, today: dt.date, *, read_time: bool = False) -> StripReading:
         """Sysinfo, then each outlet's realtime meter; the day's energy when it is due.
 
+        `today` is the strip's own date (by its clock: its daystat records are dated by it).
+        With `read_time`, the strip's clock is asked in the same request as sysinfo (as
+        python-kasa merges modules), so it costs no extra round trip.
         A bad sysinfo answer fails the poll (raises); a bad meter answer blanks only its outlet.
         """
-        today = today or dt.date.today()
         # A known plug answers sysinfo and its meter in one request; a strip's outlets each need
         # a request with their context.
         combined = self._is_strip is False
-        response = await self._query(SYSINFO | REALTIME if combined else SYSINFO)
+        request = SYSINFO | REALTIME if combined else SYSINFO
+        response = await self._query(request | TIME if read_time else request)
         try:
             info = parse_sysinfo(module_answer(response, "system", "get_sysinfo"))
         except KasaAnswerError:
@@ -237,7 +245,7 @@ class KasaStripClient:
             if realtime is not None:
                 today_kwh = await self._today_kwh(outlet.slot, outlet.child_id, realtime, today)
             outlets.append(OutletReading(outlet.is_on, realtime, today_kwh))
-        return StripReading(info, outlets)
+        return StripReading(info, outlets, time=_time_from(response) if read_time else None)
 
     async def _outlet_realtime(
         self, outlet: OutletInfo, combined: dict[str, Any] | None
@@ -307,6 +315,24 @@ class KasaStripClient:
         answer = module_answer(await self._query(request), "emeter", "get_monthstat")
         return parse_month_list(answer)
 
+    async def set_time(self, now: dt.datetime, current_index: int | None) -> None:
+        """Set the strip's clock to `now` (aware) in its zone: set_timezone when the zone index
+        differs (python-kasa's table), else set_time. Raises unless the strip confirms."""
+        params: dict[str, Any] = {
+            "year": now.year, "month": now.month, "mday": now.day,
+            "hour": now.hour, "min": now.minute, "sec": now.second,
+        }  # fmt: skip
+        method = "set_time"
+        if now.tzinfo is not None:
+            try:
+                index = await get_timezone_index(now.tzinfo)
+            except ValueError:
+                index = None  # a zone the firmware does not know: the wall time still helps
+            if index is not None and index != current_index:
+                params["index"] = index
+                method = "set_timezone"
+        module_answer(await self._query({"time": {method: params}}), "time", method)
+
     async def set_outlet(self, child_id: str | None, on: bool) -> None:
         """Switch one outlet (a child) or the whole plug; raises unless the strip confirms."""
         request: dict[str, Any] = {"system": {"set_relay_state": {"state": int(on)}}}
@@ -320,3 +346,20 @@ class KasaStripClient:
 
     async def close(self) -> None:
         await self._protocol.close()
+
+
+def _time_from(response: dict[str, Any]) -> DeviceTime | None:
+    """The strip's clock from a poll's answer; None if it has none or answered badly (its
+    readings do not depend on it)."""
+    try:
+        answer = module_answer(response, "time", "get_time")
+    except KasaAnswerError:
+        return None
+    try:
+        zone: dict[str, Any] | None = module_answer(response, "time", "get_timezone")
+    except KasaAnswerError:
+        zone = None  # the time alone is enough
+    try:
+        return parse_time(answer, zone)
+    except KasaAnswerError:
+        return None

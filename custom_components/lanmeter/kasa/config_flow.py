@@ -14,7 +14,7 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from kasa import Credentials, DeviceEncryptionType
 import voluptuous as vol
 
-from ..const import CONF_KIND
+from ..const import CONF_KIND, CONF_SET_CLOCK, DEFAULT_SET_CLOCK
 from ..flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, number_box
 from .client import DEFAULT_PORT
 from .const import (
@@ -279,16 +279,23 @@ class KasaOptionsFlow(OptionsFlow):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         if user_input is not None:
             return self.async_create_entry(
-                data={CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL])}
+                data={
+                    CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
+                    CONF_SET_CLOCK: bool(user_input[CONF_SET_CLOCK]),
+                }
             )
-        current = self.config_entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S)
+        options = self.config_entry.options
         return self.async_show_form(
             step_id="init",
             data_schema=vol.Schema(
                 {
-                    vol.Required(CONF_SCAN_INTERVAL, default=current): number_box(
-                        MIN_SCAN_INTERVAL_S, MAX_SCAN_INTERVAL_S, 1, "s"
-                    )
+                    vol.Required(
+                        CONF_SCAN_INTERVAL,
+                        default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S),
+                    ): number_box(MIN_SCAN_INTERVAL_S, MAX_SCAN_INTERVAL_S, 1, "s"),
+                    vol.Required(
+                        CONF_SET_CLOCK, default=options.get(CONF_SET_CLOCK, DEFAULT_SET_CLOCK)
+                    ): selector.BooleanSelector(),
                 }
             ),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 import logging
 from typing import Any
 
@@ -13,21 +13,26 @@ from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from ..const import DOMAIN
+from ..clock_watch import ClockWatch, describe_offset
+from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
 from ..coordinator_base import StoredCoordinator
-from ..counters import MonotonicTotal
+from ..counters import DayTotal, MonotonicTotal
+from ..device_clock import WRONG_AFTER_S, ClockSetting, DeviceClock
 from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
-from ..stored import load_each
+from ..stored import load_each, load_one
 from .client import KasaAuthError, KasaConnectionError, KasaStripClient, StripReading
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S
-from .readings import KasaAnswerError
+from .readings import DeviceTime, KasaAnswerError
 
 _LOGGER = logging.getLogger(__name__)
 
 # The energy offsets only change on a counter reset, but the last raw register must be recent
 # enough that a reset during a Home Assistant restart is recognised.
 STORAGE_SAVE_DELAY_S = 60
+# The strip's own clock is read at setup and then hourly (one request), and again at the next
+# poll after a jump (to confirm it) or after LAN Meter set it.
+TIME_READ_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -36,6 +41,8 @@ class KasaState:
 
     reading: StripReading
     energy_total_kwh: list[float | None]
+    energy_today_kwh: list[float | None]  # since Home Assistant's midnight
+    clock_offset_s: float | None  # the strip's wall clock minus Home Assistant's
 
 
 class KasaCoordinator(StoredCoordinator[KasaState]):
@@ -60,6 +67,13 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         )
         self.client = client
         self._totals: dict[int, MonotonicTotal] = {}
+        self._days: dict[int, DayTotal] = {}
+        self.clock_watch = ClockWatch(hass, entry.entry_id, "kasa", entry.title, DeviceClock())
+        self._clock_setting = ClockSetting()
+        self._time_due: datetime | None = None  # None: read the strip's clock at the next poll
+        self._timezone_index: int | None = None
+        # Not before the meter's history was imported with the offset its records were dated by.
+        self._may_set_clock = False
         # Another device answers at the strip's address (a DHCP lease moved).
         self._other_device = RepairIssue(hass, "kasa_other_device", entry.entry_id)
 
@@ -72,13 +86,96 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             lambda slot, value: (int(slot), MonotonicTotal.from_dict(value)),
         )
         self._totals = dict(totals.values())
+        days = load_each(
+            "Kasa energy today",
+            stored.get("days"),
+            lambda slot, value: (int(slot), DayTotal.from_dict(value)),
+        )
+        self._days = dict(days.values())
+        self.clock_watch.clock = load_one(
+            "Kasa strip clock", stored.get("clock"), DeviceClock.from_dict, DeviceClock
+        )
+        self._clock_setting = load_one(
+            "Kasa clock setting", stored.get("clock_setting"), ClockSetting.from_dict, ClockSetting
+        )
 
     def _to_store(self) -> dict[str, Any]:
-        return {"totals": {str(slot): total.as_dict() for slot, total in self._totals.items()}}
+        return {
+            "totals": {str(slot): total.as_dict() for slot, total in self._totals.items()},
+            "days": {str(slot): day.as_dict() for slot, day in self._days.items()},
+            "clock": self.clock_watch.clock.as_dict(),
+            "clock_setting": self._clock_setting.as_dict(),
+        }
+
+    # ----- the strip's clock -----------------------------------------------------------------
+
+    def clock_offset(self) -> timedelta:
+        """The strip's wall clock minus Home Assistant's (0 until read, or without a clock)."""
+        offset = self.clock_watch.clock.offset_s
+        return timedelta(seconds=offset or 0.0)
+
+    def allow_setting_clock(self) -> None:
+        if not self._may_set_clock:
+            self._may_set_clock = True
+            self._time_due = None  # at the next poll
+
+    def clock_diagnostics(self) -> dict[str, Any]:
+        return {
+            "offset_s": self.clock_watch.offset_s,
+            "timezone_index": self._timezone_index,
+            "tracker": self.clock_watch.clock.as_dict(),
+            "setting": self._clock_setting.as_dict(),
+        }
+
+    def _strip_keeps_our_day(self) -> bool:
+        """The strip's "today" is Home Assistant's: its clock is right (or unknown)."""
+        offset = self.clock_watch.clock.offset_s
+        return offset is None or abs(offset) <= WRONG_AFTER_S
+
+    def _clock_due(self, now: datetime) -> bool:
+        return self._time_due is None or now >= self._time_due
+
+    async def _async_track_clock(self, now: datetime, strip: DeviceTime | None) -> None:
+        """Take the strip's clock read with this poll; set it when it is off and allowed."""
+        self._time_due = now + TIME_READ_EVERY
+        if strip is None:
+            return  # no clock on this model, or a bad answer: its readings do not need one
+        self._timezone_index = strip.timezone_index
+        clock = self.clock_watch.clock
+        self.clock_watch.observe(_wall_seconds(strip.wall), _wall_seconds(now))
+        if clock.pending_offset_s is not None:
+            self._time_due = None  # a jump back: confirmed by the next poll's reading
+        await self._async_set_clock(now)
+
+    async def _async_set_clock(self, now: datetime) -> None:
+        if not self._may_set_clock or not self.config_entry.options.get(
+            CONF_SET_CLOCK, DEFAULT_SET_CLOCK
+        ):
+            return
+        offset = self.clock_watch.clock.offset_s
+        if offset is None or not self._clock_setting.due(offset, now.timestamp()):
+            return
+        try:
+            await self.client.set_time(now, self._timezone_index)
+        except (KasaConnectionError, KasaAnswerError, KasaAuthError) as err:
+            self._clock_setting.attempted(now.timestamp(), accepted=False)
+            log = _LOGGER.warning if self._clock_setting.refusals == 1 else _LOGGER.debug
+            log("%s: its clock (%s) could not be set (%s); LAN Meter tries again tomorrow",
+                self.name, describe_offset(offset), err)  # fmt: skip
+            return
+        self._clock_setting.attempted(now.timestamp(), accepted=True)
+        _LOGGER.info("%s: set its clock to Home Assistant's (it was %s)",
+                     self.name, describe_offset(offset))  # fmt: skip
+        self.clock_watch.forget()
+        self._time_due = None  # read it back at the next poll
+        self.async_schedule_save()
 
     async def _async_update_data(self) -> KasaState:
+        now = dt_util.now()
+        strip_today = (now.replace(tzinfo=None) + self.clock_offset()).date()
+        read_time = self._clock_due(now)
         try:
-            reading = await self.client.poll(dt_util.now().date())
+            reading = await self.client.poll(strip_today, read_time=read_time)
         except KasaAuthError as err:
             # The Kasa account's password changed: Home Assistant starts the reauth flow.
             raise ConfigEntryAuthFailed(
@@ -95,6 +192,9 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
                 translation_placeholders={"where": self.name, "error": str(err)},
             ) from err
         self._check_identity(reading)
+        if read_time:
+            await self._async_track_clock(now, reading.time)
+        self.clock_watch.check(_wall_seconds(now))  # an hour wrong shows without another read
         totals: list[float | None] = []
         for slot, outlet in enumerate(reading.outlets):
             if outlet.realtime is None:
@@ -105,7 +205,25 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             totals.append(round(total.update(outlet.realtime.total_kwh), 3))
         if self._totals:
             self.async_schedule_save()
-        return KasaState(reading, totals)
+        return KasaState(
+            reading, totals, self._energy_today(now, reading, totals), self.clock_watch.offset_s
+        )
+
+    def _energy_today(
+        self, now: datetime, reading: StripReading, totals: list[float | None]
+    ) -> list[float | None]:
+        """Each outlet's energy since Home Assistant's midnight, from its total: the strip's
+        own "today" resets at its midnight, right only when its clock is."""
+        trusted = self._strip_keeps_our_day()
+        today: list[float | None] = []
+        for slot, (outlet, total) in enumerate(zip(reading.outlets, totals, strict=True)):
+            if total is None:
+                today.append(None)
+                continue
+            counter = self._days.setdefault(slot, DayTotal())
+            own = outlet.today_kwh if trusted else None
+            today.append(round(counter.update(now.date().isoformat(), total, own), 3))
+        return today
 
     def _check_identity(self, reading: StripReading) -> None:
         """The entry's strip, or UpdateFailed and a repair issue: a DHCP lease can hand its
@@ -151,6 +269,12 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
     async def async_shutdown(self) -> None:
         await super().async_shutdown()  # saves the totals
         await self.client.close()
+
+
+def _wall_seconds(wall: datetime) -> float:
+    """A wall time as seconds (its digits read as UTC): strip and Home Assistant clocks are
+    compared as the calendars they show."""
+    return wall.replace(tzinfo=UTC).timestamp()
 
 
 def scan_interval(entry: LanMeterConfigEntry) -> timedelta:

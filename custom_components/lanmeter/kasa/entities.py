@@ -26,6 +26,7 @@ from ..sensor import (
     ENERGY_TOTAL_KWH,
     LanMeterSensor,
     LanMeterSensorDescription,
+    clock_offset_sensor,
     value_sensor,
 )
 from ..switch import LanMeterSwitch, LanMeterSwitchDescription
@@ -103,7 +104,7 @@ OUTLET_SENSORS: tuple[LanMeterSensorDescription[KasaState, int], ...] = (
     ),
     value_sensor(
         "energy_today",
-        lambda state, slot: state.reading.outlets[slot].today_kwh,
+        lambda state, slot: state.energy_today_kwh[slot],
         **ENERGY_TOTAL_KWH,
     ),
     value_sensor(
@@ -130,6 +131,10 @@ STRIP_RSSI: LanMeterSensorDescription[KasaState, None] = value_sensor(
     native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     entity_category=EntityCategory.DIAGNOSTIC,
     entity_registry_enabled_default=False,
+)
+
+STRIP_CLOCK_OFFSET: LanMeterSensorDescription[KasaState, None] = clock_offset_sensor(
+    lambda state, _: state.clock_offset_s
 )
 
 LED_SWITCH: LanMeterSwitchDescription[KasaState, None] = LanMeterSwitchDescription(
@@ -198,6 +203,7 @@ def build_entities(coordinator: KasaCoordinator, platform: Platform) -> list[Ent
         entities.append(LanMeterSwitch(coordinator, LED_SWITCH, strip, mac, None))
     elif platform is Platform.SENSOR:
         entities.append(LanMeterSensor(coordinator, STRIP_RSSI, strip, mac, None))
+        entities.append(LanMeterSensor(coordinator, STRIP_CLOCK_OFFSET, strip, mac, None))
         if info.has_meter and info.is_strip:
             entities.append(LanMeterSensor(coordinator, STRIP_POWER, strip, mac, None))
     return entities

@@ -5,6 +5,10 @@ outlet's energy total begin (the join), so the Energy dashboard shows the months
 was added without a jump: each row's sum and state are the join's minus the energy used after it.
 A day's energy is spread evenly over its hours, 23 or 25 when the clocks change (the meter
 keeps no finer history).
+
+The meter dates its records by the strip's own clock, which may be wrong (no NTP) or in another
+zone: `on_home_calendar` moves them to Home Assistant's days by the measured offset (whole days),
+and what is left of the offset (under 12 hours) shifts each day's span (`lead`).
 """
 
 from __future__ import annotations
@@ -55,11 +59,40 @@ def days_from_months(
     return spread
 
 
-def hours_of(day: dt.date, tz: dt.tzinfo) -> list[dt.datetime]:
+def on_home_calendar(
+    days: dict[dt.date, float], offset: dt.timedelta
+) -> tuple[dict[dt.date, float], dt.timedelta]:
+    """The meter's days on Home Assistant's calendar, and their lead.
+
+    `offset` is the strip's clock minus Home Assistant's (its wall time; 0 when right). A
+    record the strip dated D covers Home Assistant's D - offset: whole days move the date, the
+    rest (rounded to the hour, within +-12 h) is how long before Home Assistant's midnight each
+    day's span starts.
+    """
+    hours = round(offset / dt.timedelta(hours=1))
+    whole_days = round(hours / 24)
+    lead = dt.timedelta(hours=hours - 24 * whole_days)
+    shift = dt.timedelta(days=whole_days)
+    return {day - shift: kwh for day, kwh in days.items()}, lead
+
+
+def day_start(day: dt.date, tz: dt.tzinfo, lead: dt.timedelta = dt.timedelta(0)) -> dt.datetime:
+    """When a (re-keyed) meter day starts, in UTC: local midnight less its lead."""
+    return dt.datetime.combine(day, dt.time(0), tz).astimezone(dt.UTC) - lead
+
+
+def hours_of(
+    day: dt.date, tz: dt.tzinfo, lead: dt.timedelta = dt.timedelta(0)
+) -> list[dt.datetime]:
     """The starts of a local day's hours, in UTC: 23 or 25 of them when the clocks change."""
-    start = dt.datetime.combine(day, dt.time(0), tz).astimezone(dt.UTC)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tz).astimezone(dt.UTC)
+    start = day_start(day, tz, lead)
+    end = day_start(day + dt.timedelta(days=1), tz, lead)
     return [start + dt.timedelta(hours=n) for n in range((end - start) // dt.timedelta(hours=1))]
+
+
+def day_of(start: dt.datetime, tz: dt.tzinfo, lead: dt.timedelta = dt.timedelta(0)) -> dt.date:
+    """The (re-keyed) meter day an hour starting at `start` belongs to."""
+    return (start + lead).astimezone(tz).date()
 
 
 def rows_before(
@@ -69,6 +102,7 @@ def rows_before(
     join_sum_kwh: float,
     join_state_kwh: float,
     tz: dt.tzinfo,
+    lead: dt.timedelta = dt.timedelta(0),
 ) -> list[HistoryRow]:
     """Hourly rows for the days strictly before `join_day`, newest day last.
 
@@ -78,7 +112,7 @@ def rows_before(
     rows: list[HistoryRow] = []
     remaining = energy_before_join_kwh
     for day in sorted((d for d in days if d < join_day), reverse=True):
-        hours = hours_of(day, tz)
+        hours = hours_of(day, tz, lead)
         per_hour = days[day] / len(hours)
         for start in reversed(hours):
             rows.append(
@@ -100,7 +134,10 @@ class StatisticsRow:
 
 
 def rows_in_gaps(
-    days: dict[dt.date, float], existing: list[StatisticsRow], tz: dt.tzinfo
+    days: dict[dt.date, float],
+    existing: list[StatisticsRow],
+    tz: dt.tzinfo,
+    lead: dt.timedelta = dt.timedelta(0),
 ) -> list[HistoryRow]:
     """Rows for the hours Home Assistant has no statistics for (it was down), between two of its
     own rows, shaped by the meter's daily energy.
@@ -123,10 +160,10 @@ def rows_in_gaps(
         while start <= last:
             starts.append(start)
             start += hour
-        local_days = [s.astimezone(tz).date() for s in starts]
+        local_days = [day_of(s, tz, lead) for s in starts]
         if energy < 0 or any(day not in days for day in local_days):
             continue
-        per_hour = {day: days[day] / len(hours_of(day, tz)) for day in set(local_days)}
+        per_hour = {day: days[day] / len(hours_of(day, tz, lead)) for day in set(local_days)}
         weights = [per_hour[day] for day in local_days]
         total_weight = sum(weights)
         if total_weight <= 0:

@@ -205,3 +205,28 @@ def parse_day_energy(answer: dict[str, Any], year: int, month: int, day: int) ->
         if (entry.get("year"), entry.get("month"), entry.get("day")) == (year, month, day):
             return _entry_kwh(entry)
     return 0.0
+
+
+@dataclass(frozen=True)
+class DeviceTime:
+    """time.get_time and get_timezone: the strip's own wall clock (naive) and zone index."""
+
+    wall: dt.datetime
+    timezone_index: int | None
+
+
+def parse_time(answer: dict[str, Any], zone: dict[str, Any] | None) -> DeviceTime:
+    """Decode get_time ({year, month, mday, hour, min, sec}) and, if given, get_timezone."""
+    year, month, day, hour, minute, second = (
+        int(_number(answer, key)) for key in ("year", "month", "mday", "hour", "min", "sec")
+    )
+    try:
+        wall = dt.datetime(year, month, day, hour, minute, second)
+    except (ValueError, OverflowError) as err:
+        raise KasaAnswerError(f"get_time is not a valid time: {answer}") from err
+    index = None
+    if zone is not None:
+        value = zone.get("index")
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 110:
+            index = value
+    return DeviceTime(wall, index)

@@ -32,8 +32,10 @@ from .history import (
     MONTHLY_MONTHS_BACK,
     HistoryRow,
     StatisticsRow,
+    day_start,
     days_from_months,
     months_to_read,
+    on_home_calendar,
     rows_before,
     rows_in_gaps,
 )
@@ -82,13 +84,17 @@ async def _rows_for(
     from homeassistant.helpers.recorder import get_instance
 
     tz = dt_util.get_default_time_zone()
-    today = dt_util.now().date()
+    now = dt_util.now()
+    # The meter dates its records by the strip's clock: read its months, then move its days to
+    # Home Assistant's calendar by the measured offset.
+    offset = coordinator.clock_offset()
+    strip_today = (now.replace(tzinfo=None) + offset).date()
     days: dict[dt.date, float] = {}
-    for year, month in months_to_read(today):
+    for year, month in months_to_read(strip_today):
         days |= await coordinator.client.day_energy(child_id, year, month)
     # Past months without daily records (older ones, or a meter that kept only totals); never
     # this month: its total is not over yet.
-    past = months_to_read(today, MONTHLY_MONTHS_BACK)[1:]
+    past = months_to_read(strip_today, MONTHLY_MONTHS_BACK)[1:]
     months: dict[tuple[int, int], float] = {}
     for year in sorted({year for year, _ in past}, reverse=True):
         try:
@@ -96,9 +102,11 @@ async def _rows_for(
         except KasaAnswerError as err:  # an old firmware without monthly totals: days only
             _LOGGER.debug("%s: no monthly energy for %s (%s)", coordinator.name, year, err)
     days |= days_from_months({m: kwh for m, kwh in months.items() if m in past}, days)
+    days, lead = on_home_calendar(days, offset)
+    today = now.date()
     if not days:
         return []
-    window_start = dt.datetime.combine(min(days), dt.time(0), tz)
+    window_start = day_start(min(days), tz, lead)
     existing = await get_instance(hass).async_add_executor_job(
         statistics_during_period,
         hass,
@@ -120,19 +128,24 @@ async def _rows_for(
     if rows:
         # Join Home Assistant's first statistics row: the days before it are imported.
         first = rows[0]
-        join_day = first.start.date()
-        midnight = dt.datetime.combine(join_day, dt.time(0), tz)
-        elapsed = first.start + dt.timedelta(hours=1) - midnight
-        share = min(elapsed.total_seconds() / 86400, 1.0)
+        join_day = (first.start + lead).date()
+        elapsed = first.start + dt.timedelta(hours=1) - day_start(join_day, tz, lead)
+        share = min(max(elapsed.total_seconds() / 86400, 0.0), 1.0)
         before = rows_before(
-            days, join_day, days.get(join_day, 0.0) * share, first.sum_kwh, first.state_kwh, tz
+            days,
+            join_day,
+            days.get(join_day, 0.0) * share,
+            first.sum_kwh,
+            first.state_kwh,
+            tz,
+            lead,
         )
-        return before + rows_in_gaps(days, rows, tz)
+        return before + rows_in_gaps(days, rows, tz, lead)
     # No statistics yet (a strip added just now): join the sensor's current total.
     total = coordinator.data.energy_total_kwh[slot] if coordinator.data else None
     if total is None:
         return []
-    return rows_before(days, today, days.get(today, 0.0), 0.0, total, tz)
+    return rows_before(days, today, days.get(today, 0.0), 0.0, total, tz, lead)
 
 
 def _import(hass: HomeAssistant, entity_id: str, rows: list[HistoryRow]) -> None:

@@ -1,0 +1,104 @@
+"""A Kasa strip whose clock is wrong (no NTP after a power cut, the wrong zone), through Home
+Assistant: its history lands on Home Assistant's days, "today" is Home Assistant's day, its
+clock is set (at most once a day), and a clock left wrong raises a repair issue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+
+from custom_components.lanmeter.const import DOMAIN
+from tests.simulators.clock import DeviceClock
+from tests.test_kasa_integration import add_strip, kitchen_strip, poll
+
+# 03:00 in Home Assistant's zone (US/Pacific) on an ordinary day; the clock ticks on by itself
+# so the event loop's waits end.
+pytestmark = [
+    pytest.mark.usefixtures("socket_enabled"),
+    pytest.mark.freeze_time("2026-11-18 11:00:00+00:00", tick=True),
+]
+KETTLE_TOTAL = "sensor.kettle_energy_total"
+CLOCK = "sensor.kitchen_strip_clock_offset"
+
+
+async def later(hass: HomeAssistant, freezer, delta: timedelta) -> None:
+    """Home Assistant's clock moves on; the next poll runs."""
+    freezer.tick(delta)
+    await poll(hass)
+
+
+def without_setting_the_clock(hass: HomeAssistant) -> None:
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "set_clock": False})
+
+
+def clock_issue(hass: HomeAssistant) -> ir.IssueEntry | None:
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"device_clock_wrong_{entry.entry_id}")
+
+
+async def test_energy_today_is_home_assistants_day_not_the_strips(
+    hass: HomeAssistant, freezer
+) -> None:
+    """The strip is six hours behind (its zone is wrong): at 03:00 here it is 21:00 of
+    yesterday there, and its own "today" holds yesterday evening's energy."""
+    sim = kitchen_strip(clock=DeviceClock(error=timedelta(hours=-6)))
+    sim.outlets[0].today_wh = 2500.0  # the strip's day so far: yesterday, here
+    async with sim:
+        await add_strip(hass, sim)
+        without_setting_the_clock(hass)
+        start_wh = sim.outlets[0].total_wh
+        assert float(hass.states.get("sensor.kettle_energy_today").state) < 0.01
+        await later(hass, freezer, timedelta(hours=1))
+        used_kwh = (sim.outlets[0].total_wh - start_wh) / 1000
+        assert used_kwh == pytest.approx(1.5, abs=0.05)  # the kettle's hour
+        today = float(hass.states.get("sensor.kettle_energy_today").state)
+        assert today == pytest.approx(used_kwh, abs=0.01)
+        # At the strip's midnight (06:00 here) nothing resets; at Home Assistant's it does.
+        await later(hass, freezer, timedelta(hours=3))
+        assert float(hass.states.get("sensor.kettle_energy_today").state) > 5.5
+        assert clock_issue(hass) is not None  # six hours off for more than an hour
+
+
+async def test_a_strip_that_refuses_is_asked_at_most_once_a_day(
+    hass: HomeAssistant, freezer
+) -> None:
+    sim = kitchen_strip(clock=DeviceClock(error=timedelta(hours=3)))
+    sim.refuse_time = True
+    async with sim:
+        await add_strip(hass, sim)
+        await poll(hass)
+        await poll(hass)
+        assert len(sim.clock_requests) == 1
+        for _ in range(5):
+            await later(hass, freezer, timedelta(hours=2))
+        assert len(sim.clock_requests) == 1  # no retry storm
+        await later(hass, freezer, timedelta(hours=15))
+        assert len(sim.clock_requests) == 2  # the next day
+        assert float(hass.states.get(CLOCK).state) == pytest.approx(3 * 3600, abs=5)
+
+
+async def test_a_wrong_clock_raises_a_repair_that_clears_when_it_is_right(
+    hass: HomeAssistant, freezer
+) -> None:
+    sim = kitchen_strip(clock=DeviceClock(error=timedelta(minutes=10)))
+    async with sim:
+        await add_strip(hass, sim)
+        without_setting_the_clock(hass)
+        await later(hass, freezer, timedelta(minutes=30))
+        assert clock_issue(hass) is None  # not yet an hour
+        await later(hass, freezer, timedelta(minutes=40))
+        issue = clock_issue(hass)
+        assert issue is not None
+        assert issue.translation_placeholders["device"] == "Kitchen strip"
+        assert issue.translation_placeholders["offset"] == "10 minutes ahead"
+        sim.clock.error = timedelta(0)  # someone gave it NTP
+        await later(hass, freezer, timedelta(hours=1))
+        # Read again at each poll until it has stayed back for two minutes: a clock set back.
+        await later(hass, freezer, timedelta(minutes=3))
+        assert clock_issue(hass) is None
+        assert abs(float(hass.states.get(CLOCK).state)) < 5
+        assert sim.clock_requests == []

@@ -11,9 +11,9 @@ from typing import ClassVar
 import freezegun
 import pytest
 
-# paho's keepalive and publish waits run on its own threads: a test that moves Home Assistant's
-# clock by hours (freezer) must not make either MQTT client believe its broker went silent.
-freezegun.configure(extend_ignore_list=["paho"])
+# paho's keepalive and pywemo's subscription renewals run on their own threads: a test that moves
+# Home Assistant's clock by hours (freezer) must not make them believe their peer went silent.
+freezegun.configure(extend_ignore_list=["paho", "pywemo"])
 # Home Assistant's diagnostics import aiohasupervisor on first use; imported while a test's
 # clock is frozen, its models meet freezegun's fake datetime class and the import fails.
 with contextlib.suppress(ImportError):

@@ -4,12 +4,14 @@ the policy; this is the Home Assistant side, shared by every kind)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 import logging
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .device_clock import WRONG_FOR_S, ClockJump, DeviceClock
+from .device_clock import WRONG_FOR_S, ClockJump, ClockSetting, DeviceClock
 from .repair_issue import RepairIssue
 
 _LOGGER = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class ClockWatch:
         self, hass: HomeAssistant, entry_id: str, kind: str, device: str, clock: DeviceClock
     ) -> None:
         self.clock = clock
+        self.setting = ClockSetting()  # when LAN Meter last set the device's clock
         self.device = device
         self.hostnames = NTP_HOSTNAMES.get(kind, UNKNOWN_HOSTNAMES)
         self._issue = RepairIssue(
@@ -95,3 +98,33 @@ class ClockWatch:
             )
         elif self.clock.wrong_for_s(now_s) == 0 and self._issue.async_clear():
             _LOGGER.info("%s: its clock is right again", self.device)
+
+    def claim_setting(self, now: datetime, allowed: bool) -> bool:
+        """Set the device's clock now? (the entry allows it, it is off by more than 2 minutes,
+        and it was not tried today). True claims today's attempt: call async_set next."""
+        if not allowed or not self.setting.due(self.clock.offset_s, now.timestamp()):
+            return False
+        self.setting.attempted(now.timestamp(), accepted=False)  # until the device answers
+        return True
+
+    async def async_set(
+        self,
+        now: datetime,
+        set_clock: Callable[[], Awaitable[object]],
+        errors: tuple[type[Exception], ...],
+    ) -> bool:
+        """Set the device's clock with `set_clock` (after claim_setting); a refusal is logged
+        the first time, then only in debug. True if the device took it."""
+        offset = describe_offset(self.clock.offset_s or 0.0)
+        try:
+            await set_clock()
+        except errors as err:
+            log = _LOGGER.warning if self.setting.refusals == 1 else _LOGGER.debug
+            log("%s: its clock (%s) could not be set (%s); LAN Meter tries again tomorrow",
+                self.device, offset, err)  # fmt: skip
+            return False
+        self.setting.refusals -= 1
+        self.setting.sets += 1
+        _LOGGER.info("%s: set its clock to Home Assistant's (it was %s)", self.device, offset)
+        self.forget()
+        return True

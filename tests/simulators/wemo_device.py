@@ -11,15 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+import datetime as dt
 import hashlib
 import itertools
 import re
-import time
 import uuid
 
 import aiohttp
 from aiohttp import web
 
+from .clock import DeviceClock
 from .wemo_rules import BadRulesBody, long_press_targets, unpack_store_body
 
 MODELS = {
@@ -67,6 +68,25 @@ RULES_SCPD = scpd(
     [("FetchRules", ["ruleDbVersion", "ruleDbPath"]), ("StoreRules", ["errorInfo"])],
     ["ruleDbVersion", "ruleDbPath", "ruleDbBody"],
 )
+# As the captured Insight and Light Switch describe it: TimeSync takes its arguments in.
+TIMESYNC_SCPD = (
+    '<?xml version="1.0"?><scpd xmlns="urn:Belkin:service-1-0"><specVersion><major>1</major>'
+    "<minor>0</minor></specVersion><actionList><action><name>TimeSync</name><argumentList>"
+    + "".join(
+        f"<argument><name>{arg}</name><relatedStateVariable>{arg}</relatedStateVariable>"
+        "<direction>in</direction></argument>"
+        for arg in ("UTC", "TimeZone", "dst", "DstSupported")
+    )
+    + "</argumentList></action><action><name>GetTime</name></action></actionList>"
+    "<serviceStateTable>"
+    + "".join(
+        f'<stateVariable sendEvents="no"><name>{name}</name><dataType>{kind}</dataType>'
+        "<defaultValue>0</defaultValue></stateVariable>"
+        for name, kind in (("UTC", "long"), ("TimeZone", "int"), ("dst", "Boolean"))
+    )
+    + "</serviceStateTable></scpd>"
+)
+TIMESYNC_FIELD = re.compile(r"<(?P<name>UTC|TimeZone|dst|DstSupported)>(?P<value>[^<]*)</")
 UDN = re.compile(r"<UDN>(?P<udn>[^<]+)</UDN>")
 
 
@@ -87,7 +107,13 @@ class SimulatedWemo:
         serial: str = "221517K0101769",
         port: int = 0,
         host: str = "127.0.0.1",
+        clock: DeviceClock | None = None,
     ):
+        # The device's own clock: its "today" counters reset at its midnight, and its
+        # lastchange and deviceCurrentTime are its seconds (clock.py).
+        self.clock = clock or DeviceClock()
+        self.clock_requests: list[dict[str, str]] = []  # TimeSync calls received
+        self.refuse_time = False  # answer TimeSync with a SOAP fault
         # Each real WeMo has its own address, and pywemo tells devices apart by it (a long
         # press is credited to the subscribed device at the sender's IP): simulators that run
         # side by side use their own loopback address (127.0.0.2, ...).
@@ -103,7 +129,7 @@ class SimulatedWemo:
         self.state = 0
         self.load_w = 0.0
         self.standby_threshold_w = 8.0
-        self.on_since = time.time()
+        self.on_since = self.clock.true_timestamp()  # true seconds of the last change
         self.today_mw_min = 0.0
         self.total_mw_min = 0.0
         self.silent = False
@@ -122,7 +148,8 @@ class SimulatedWemo:
         self._runner: web.AppRunner | None = None
         self._pending: set[asyncio.Future] = set()
         self._session: aiohttp.ClientSession | None = None
-        self._last_tick = time.monotonic()
+        self._last_tick = self.clock.true_timestamp()
+        self._day = self.clock.today()
 
     # ----- the device's state --------------------------------------------------------------
 
@@ -139,13 +166,16 @@ class SimulatedWemo:
         return self.state
 
     def _tick(self) -> None:
-        now = time.monotonic()
-        minutes = (now - self._last_tick) / 60
+        now = self.clock.true_timestamp()
+        minutes = max(now - self._last_tick, 0.0) / 60
         self._last_tick = now
         if self.state:
             energy = self.load_w * 1000 * minutes
             self.today_mw_min += energy
             self.total_mw_min += energy
+        if self.clock.today() != self._day:  # the device's own midnight
+            self._day = self.clock.today()
+            self.today_mw_min = 0.0
 
     def insight_params(self) -> str:
         """The 11 fields: state|lastchange|onfor|ontoday|ontotal|timeperiod|wifi|currentmw|
@@ -153,10 +183,11 @@ class SimulatedWemo:
         if self.frozen_params:
             return self.frozen_params
         self._tick()
-        on_for = int(time.time() - self.on_since) if self.state else 0
+        on_for = int(self.clock.true_timestamp() - self.on_since) if self.state else 0
         current_mw = int(self.load_w * 1000) if self.state else 0
+        last_change = int(self.on_since + self.clock.error.total_seconds())  # its own seconds
         return (
-            f"{self.binary_state()}|{int(self.on_since)}|{on_for}|{on_for}|{on_for}|1209600|8|"
+            f"{self.binary_state()}|{last_change}|{on_for}|{on_for}|{on_for}|1209600|8|"
             f"{current_mw}|{int(self.today_mw_min)}|{self.total_mw_min:.6f}|"
             f"{int(self.standby_threshold_w * 1000)}"
         )
@@ -178,7 +209,7 @@ class SimulatedWemo:
         self._tick()
         if state != self.state:
             self.state = state
-            self.on_since = time.time()
+            self.on_since = self.clock.true_timestamp()
         await self.notify("basicevent", {"BinaryState": str(self.binary_state())})
         if self.has_insight:
             await self.notify("insight", {"InsightParams": self.insight_params()})
@@ -248,7 +279,10 @@ class SimulatedWemo:
     # ----- HTTP ------------------------------------------------------------------------------
 
     def setup_xml(self) -> str:
-        services = [("basicevent", "basicevent1", "/eventservice.xml")]
+        services = [
+            ("basicevent", "basicevent1", "/eventservice.xml"),
+            ("timesync", "timesync1", "/timesyncservice.xml"),
+        ]
         if self.has_insight:
             services.append(("insight", "insight1", "/insightservice.xml"))
         if self.model == "LightSwitch":
@@ -285,6 +319,7 @@ class SimulatedWemo:
         documents = {
             "/setup.xml": self.setup_xml(),
             "/eventservice.xml": BASICEVENT_SCPD,
+            "/timesyncservice.xml": TIMESYNC_SCPD,
             "/insightservice.xml": INSIGHT_SCPD if self.has_insight else None,
             "/rulesservice.xml": RULES_SCPD if self.model == "LightSwitch" else None,
         }
@@ -316,8 +351,23 @@ class SimulatedWemo:
             result = {
                 "BinaryState": state,
                 "CountdownEndTime": "0",
-                "deviceCurrentTime": str(int(time.time())),
+                "deviceCurrentTime": str(int(self.clock.timestamp())),
             }
+        elif (service, action) == ("timesync", "TimeSync"):
+            fields = {m["name"]: m["value"] for m in TIMESYNC_FIELD.finditer(body)}
+            self.clock_requests.append(fields)
+            try:
+                utc = int(fields["UTC"])
+                hours = float(fields["TimeZone"]) + int(fields.get("dst") or 0)
+            except (KeyError, ValueError):
+                return web.Response(status=500, text=soap_fault(), content_type="text/xml")
+            if self.refuse_time:
+                return web.Response(status=500, text=soap_fault(), content_type="text/xml")
+            self._tick()  # energy so far belongs to the old clock's day
+            self.clock.set_timestamp(utc)
+            self.clock.zone = dt.timezone(dt.timedelta(hours=hours))
+            self._day = self.clock.today()
+            result = {}
         elif (service, action) == ("insight", "GetInsightParams") and self.has_insight:
             result = {"InsightParams": self.insight_params()}
         elif service == "rules" and self.model == "LightSwitch" and not self.rules_broken:

@@ -13,7 +13,7 @@ from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from ..clock_watch import ClockWatch, describe_offset
+from ..clock_watch import ClockWatch
 from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
 from ..coordinator_base import StoredCoordinator
 from ..counters import DayTotal, MonotonicTotal
@@ -69,7 +69,6 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         self._totals: dict[int, MonotonicTotal] = {}
         self._days: dict[int, DayTotal] = {}
         self.clock_watch = ClockWatch(hass, entry.entry_id, "kasa", entry.title, DeviceClock())
-        self._clock_setting = ClockSetting()
         self._time_due: datetime | None = None  # None: read the strip's clock at the next poll
         self._timezone_index: int | None = None
         # Not before the meter's history was imported with the offset its records were dated by.
@@ -95,7 +94,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         self.clock_watch.clock = load_one(
             "Kasa strip clock", stored.get("clock"), DeviceClock.from_dict, DeviceClock
         )
-        self._clock_setting = load_one(
+        self.clock_watch.setting = load_one(
             "Kasa clock setting", stored.get("clock_setting"), ClockSetting.from_dict, ClockSetting
         )
 
@@ -104,7 +103,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             "totals": {str(slot): total.as_dict() for slot, total in self._totals.items()},
             "days": {str(slot): day.as_dict() for slot, day in self._days.items()},
             "clock": self.clock_watch.clock.as_dict(),
-            "clock_setting": self._clock_setting.as_dict(),
+            "clock_setting": self.clock_watch.setting.as_dict(),
         }
 
     # ----- the strip's clock -----------------------------------------------------------------
@@ -124,7 +123,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             "offset_s": self.clock_watch.offset_s,
             "timezone_index": self._timezone_index,
             "tracker": self.clock_watch.clock.as_dict(),
-            "setting": self._clock_setting.as_dict(),
+            "setting": self.clock_watch.setting.as_dict(),
         }
 
     def _strip_keeps_our_day(self) -> bool:
@@ -148,26 +147,17 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         await self._async_set_clock(now)
 
     async def _async_set_clock(self, now: datetime) -> None:
-        if not self._may_set_clock or not self.config_entry.options.get(
-            CONF_SET_CLOCK, DEFAULT_SET_CLOCK
+        allowed = self._may_set_clock and bool(
+            self.config_entry.options.get(CONF_SET_CLOCK, DEFAULT_SET_CLOCK)
+        )
+        if not self.clock_watch.claim_setting(now, allowed):
+            return
+        if await self.clock_watch.async_set(
+            now,
+            lambda: self.client.set_time(now, self._timezone_index),
+            (KasaConnectionError, KasaAnswerError, KasaAuthError),
         ):
-            return
-        offset = self.clock_watch.clock.offset_s
-        if offset is None or not self._clock_setting.due(offset, now.timestamp()):
-            return
-        try:
-            await self.client.set_time(now, self._timezone_index)
-        except (KasaConnectionError, KasaAnswerError, KasaAuthError) as err:
-            self._clock_setting.attempted(now.timestamp(), accepted=False)
-            log = _LOGGER.warning if self._clock_setting.refusals == 1 else _LOGGER.debug
-            log("%s: its clock (%s) could not be set (%s); LAN Meter tries again tomorrow",
-                self.name, describe_offset(offset), err)  # fmt: skip
-            return
-        self._clock_setting.attempted(now.timestamp(), accepted=True)
-        _LOGGER.info("%s: set its clock to Home Assistant's (it was %s)",
-                     self.name, describe_offset(offset))  # fmt: skip
-        self.clock_watch.forget()
-        self._time_due = None  # read it back at the next poll
+            self._time_due = None  # read it back at the next poll
         self.async_schedule_save()
 
     async def _async_update_data(self) -> KasaState:

@@ -6,8 +6,9 @@ on pywemo's HTTP server thread and are handed to the event loop with call_soon_t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import partial
 import logging
 import sqlite3
 import time
@@ -18,6 +19,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 from pywemo import (
     Insight,
     LongPressMixin,
@@ -27,7 +29,10 @@ from pywemo import (
     setup_url_for_address,
 )
 
-from ..const import DOMAIN
+from ..clock_watch import ClockWatch
+from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
+from ..counters import DayTotal
+from ..device_clock import WRONG_AFTER_S, DeviceClock
 from ..event_source import EventSource
 from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
@@ -60,6 +65,8 @@ class WemoState:
     total_kwh: float | None = None
     on_today_s: int | None = None
     standby: str | None = None
+    energy_today_kwh: float | None = None  # since Home Assistant's midnight (not the device's)
+    clock_offset_s: float | None = None  # the device's clock minus Home Assistant's
 
 
 def snapshot(device: WeMoDevice) -> WemoState:
@@ -77,6 +84,37 @@ def snapshot(device: WeMoDevice) -> WemoState:
         on_today_s=int(device.today_on_time),
         standby=STANDBY_NAMES.get(binary, "on" if state else "off"),
     )
+
+
+def device_time(device: WeMoDevice) -> float | None:
+    """The device's clock from fresh InsightParams: while on, its last change plus how long it
+    has been on since (unix seconds); None when off or not an Insight."""
+    params = getattr(device, "insight_params", None) if isinstance(device, Insight) else None
+    if not params or not params.get("onfor"):
+        return None
+    # pywemo parsed the field with fromtimestamp: timestamp() gives the device's seconds back.
+    lastchange: datetime = params["lastchange"]
+    return lastchange.timestamp() + int(params["onfor"])
+
+
+def timesync_arguments(now: datetime) -> dict[str, Any]:
+    """TimeSync's arguments for Home Assistant's time and zone, as WeMo clients send them: unix
+    seconds, the zone's standard offset in decimal hours ("-08.00"), and its DST flags."""
+    offset = now.utcoffset() or timedelta(0)
+    summer = now.dst() or timedelta(0)
+    hours = (offset - summer).total_seconds() / 3600
+    year = now.year
+    zone = now.tzinfo
+    has_dst = zone is not None and any(
+        (datetime(year, month, 1, tzinfo=UTC).astimezone(zone).dst() or timedelta(0))
+        for month in (1, 7)
+    )
+    return {
+        "UTC": int(now.timestamp()),
+        "TimeZone": f"{'-' if hours < 0 else ''}{abs(hours):05.2f}",
+        "dst": int(bool(summer)),
+        "DstSupported": int(has_dst),
+    }
 
 
 def apply_event(device: WeMoDevice, event_type: str, params: str) -> WemoState:
@@ -112,6 +150,8 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
         self.long_press_rule = "not supported"
         self._registered_at = time.monotonic()
         self._no_push = RepairIssue(hass, "wemo_no_push", entry.entry_id, ir.IssueSeverity.WARNING)
+        self.clock_watch = ClockWatch(hass, entry.entry_id, "wemo", device.name, DeviceClock())
+        self._today = DayTotal()
 
     @property
     def supports_long_press(self) -> bool:
@@ -166,7 +206,41 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
             return
         self.pushes += 1
         self._check_push_issue()
-        self.async_set_updated_data(state)
+        self.async_set_updated_data(self._placed(state, fresh_params=event_type == "InsightParams"))
+
+    @callback
+    def _placed(self, state: WemoState, fresh_params: bool) -> WemoState:
+        """The device's state on Home Assistant's clock: its clock tracked (from InsightParams
+        just read; cached ones would look like a slow clock), today counted from Home
+        Assistant's midnight, the clock set when due."""
+        now = dt_util.now()
+        seen = device_time(self.device) if fresh_params else None
+        if seen is not None:
+            self.clock_watch.observe(seen, now.timestamp())
+            self._maybe_set_clock(now)
+        self.clock_watch.check(now.timestamp())
+        today = None
+        if state.total_kwh is not None:
+            offset = self.clock_watch.clock.offset_s
+            trusted = offset is not None and abs(offset) <= WRONG_AFTER_S
+            own = state.today_kwh if trusted else None
+            today = round(self._today.update(now.date().isoformat(), state.total_kwh, own), 6)
+        return replace(state, energy_today_kwh=today, clock_offset_s=self.clock_watch.offset_s)
+
+    @callback
+    def _maybe_set_clock(self, now: datetime) -> None:
+        allowed = bool(self.config_entry.options.get(CONF_SET_CLOCK, DEFAULT_SET_CLOCK))
+        service = getattr(self.device, "timesync", None)
+        if service is None or not self.clock_watch.claim_setting(now, allowed):
+            return
+        sync = partial(service.TimeSync, **timesync_arguments(now))
+        self.config_entry.async_create_background_task(
+            self.hass,
+            self.clock_watch.async_set(
+                now, lambda: self.hass.async_add_executor_job(sync), DEVICE_ERRORS
+            ),
+            f"lanmeter timesync {self.name}",
+        )
 
     def _poll(self, device: WeMoDevice) -> WemoState:
         """Runs in an executor: ask the device."""
@@ -190,7 +264,8 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
         self.polls += 1
         try:
             try:
-                return await self.hass.async_add_executor_job(self._poll, self.device)
+                state = await self.hass.async_add_executor_job(self._poll, self.device)
+                return self._placed(state, fresh_params=True)
             except DEVICE_ERRORS:
                 moved = await self.hass.async_add_executor_job(self._find_again)
                 if moved is None or moved.port == self.device.port:
@@ -201,7 +276,7 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
                 # Poll before subscribing, so pushes find its state cached (no I/O here).
                 state = await self.hass.async_add_executor_job(self._poll, moved)
                 await self.start_push()
-                return state
+                return self._placed(state, fresh_params=True)
         except DEVICE_ERRORS as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -231,7 +306,7 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
                 translation_placeholders={"name": self.device.name, "error": str(err)},
             ) from err
         # pywemo cached the confirmed state; show it now rather than at the next NOTIFY.
-        self.async_set_updated_data(snapshot(self.device))
+        self.async_set_updated_data(self._placed(snapshot(self.device), fresh_params=False))
 
     def diagnostics(self) -> dict[str, Any]:
         return {
@@ -245,4 +320,8 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
             "callback_port": self.registry.port,
             "long_press_rule": self.long_press_rule,
             "state": self.data.__dict__ if self.data else None,
+            "clock": {
+                "tracker": self.clock_watch.clock.as_dict(),
+                "setting": self.clock_watch.setting.as_dict(),
+            },
         }

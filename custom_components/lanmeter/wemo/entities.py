@@ -21,6 +21,7 @@ from ..sensor import (
     LanMeterSensor,
     LanMeterSensorDescription,
     SensorValue,
+    clock_offset_sensor,
     value_sensor,
 )
 from ..switch import LanMeterSwitch, LanMeterSwitchDescription
@@ -43,7 +44,7 @@ def _insight(
     return value_sensor(key, value_fn, **kwargs)
 
 
-INSIGHT_SENSORS = (
+INSIGHT_SENSORS: tuple[LanMeterSensorDescription[WemoState, None], ...] = (
     _insight(
         "power",
         lambda state, _: state.power_w,
@@ -54,7 +55,7 @@ INSIGHT_SENSORS = (
     ),
     _insight(
         "energy_today",
-        lambda state, _: state.today_kwh,
+        lambda state, _: state.energy_today_kwh,
         **ENERGY_TOTAL_KWH,
     ),
     _insight(
@@ -77,6 +78,8 @@ INSIGHT_SENSORS = (
         device_class=SensorDeviceClass.ENUM,
         options=sorted(set(STANDBY_NAMES.values())),
     ),
+    # Only an Insight tells its time unasked (its last change plus how long it has been on).
+    clock_offset_sensor(lambda state, _: state.clock_offset_s),
 )
 
 LONG_PRESS = EventEntityDescription(

@@ -1,0 +1,111 @@
+"""A WeMo whose clock or zone is wrong, through Home Assistant: "today" is Home Assistant's day
+(no 7 PM resets), the Insight shows its clock's offset, and the clock is set by TimeSync, at
+most once a day."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+from homeassistant.const import STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+
+from tests.simulators.clock import DeviceClock
+from tests.simulators.wemo_device import SimulatedWemo
+from tests.test_wemo_integration import (  # noqa: F401
+    add,
+    any_callback_port,
+    state,
+    unload_entries,
+    until,
+)
+
+# 15:00 in Home Assistant's zone (US/Pacific, standard time); the clock ticks on by itself.
+pytestmark = [
+    pytest.mark.usefixtures("socket_enabled"),
+    pytest.mark.freeze_time("2026-11-18 23:00:00+00:00", tick=True),
+]
+
+
+def dryer(clock: DeviceClock) -> SimulatedWemo:
+    sim = SimulatedWemo("Insight", serial="221517K0101769", clock=clock)
+    sim.name = "Dryer"
+    return sim
+
+
+async def running(hass: HomeAssistant, sim: SimulatedWemo, freezer, watts: float) -> None:
+    """Switched on at the device, drawing `watts`, then on for a minute (its params tell its
+    time only while it is on)."""
+    sim.load_w = watts
+    await sim.press(True)
+    await until(lambda: state(hass, "switch.dryer") == STATE_ON)
+    freezer.tick(timedelta(minutes=1))
+    await sim.set_load(watts)  # a NOTIFY with fresh InsightParams
+
+
+def kwh(sim: SimulatedWemo) -> float:
+    return sim.today_mw_min / 6e7  # mW-minutes
+
+
+async def test_energy_today_is_home_assistants_day_not_the_wemos(
+    hass: HomeAssistant, freezer
+) -> None:
+    """The Insight keeps UTC as its zone: its midnight is 16:00 here (users see the reset in
+    the afternoon). Home Assistant's "today" goes on until Home Assistant's midnight."""
+    async with dryer(DeviceClock(zone=UTC)) as sim:
+        entry = (await add(hass, sim))["result"]
+        hass.config_entries.async_update_entry(entry, options={**entry.options, "set_clock": False})
+        await running(hass, sim, freezer, 1000.0)
+        freezer.tick(timedelta(hours=2))  # 17:00 here: past the WeMo's midnight
+        await sim.set_load(1000.0)
+        await until(lambda: float(state(hass, "sensor.dryer_energy_today")) > 1.9)
+        assert kwh(sim) < 1.1  # the WeMo's own "today" started again at 16:00
+        assert abs(float(state(hass, "sensor.dryer_clock_offset"))) < 5  # its seconds are right
+        assert sim.clock_requests == []
+
+
+async def test_the_wemos_clock_is_set_once_with_home_assistants_time_and_zone(
+    hass: HomeAssistant, freezer
+) -> None:
+    async with dryer(DeviceClock(error=timedelta(hours=2))) as sim:
+        await add(hass, sim)
+        await running(hass, sim, freezer, 500.0)
+        await until(lambda: len(sim.clock_requests) == 1)
+        (request,) = sim.clock_requests
+        assert abs(int(request["UTC"]) - dt_util.utcnow().timestamp()) < 5
+        assert request["TimeZone"] == "-08.00"  # Pacific standard time
+        assert (request["dst"], request["DstSupported"]) == ("0", "1")
+        assert abs(sim.clock.error.total_seconds()) < 5
+        freezer.tick(timedelta(minutes=1))
+        await sim.set_load(600.0)
+        await until(lambda: abs(float(state(hass, "sensor.dryer_clock_offset"))) < 5)
+        freezer.tick(timedelta(hours=3))
+        await sim.set_load(700.0)
+        await until(lambda: state(hass, "sensor.dryer_power") == "700.0")
+        assert len(sim.clock_requests) == 1
+
+
+async def test_a_wemo_that_refuses_is_asked_at_most_once_a_day(
+    hass: HomeAssistant, freezer
+) -> None:
+    sim = dryer(DeviceClock(error=timedelta(hours=-3)))
+    sim.refuse_time = True
+    async with sim:
+        await add(hass, sim)
+        await running(hass, sim, freezer, 500.0)
+        await until(lambda: len(sim.clock_requests) >= 1)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        # One call; pywemo itself tries a refused SOAP action up to 3 times.
+        first_call = len(sim.clock_requests)
+        assert first_call <= 3
+        for watts in (510.0, 520.0, 530.0):
+            freezer.tick(timedelta(hours=2))
+            await sim.set_load(watts)
+            await until(lambda watts=watts: state(hass, "sensor.dryer_power") == str(watts))
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert len(sim.clock_requests) == first_call  # no retry storm
+        assert float(state(hass, "sensor.dryer_clock_offset")) == pytest.approx(-3 * 3600, abs=5)
+        freezer.tick(timedelta(hours=19))
+        await sim.set_load(540.0)
+        await until(lambda: len(sim.clock_requests) > first_call)  # the next day

@@ -17,6 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 import pytest
@@ -30,6 +31,7 @@ from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.glow import receiver as receiver_module
 from tests.conftest import captures_dir
 from tests.mosquitto import free_port, mqtt_broker, running_broker  # noqa: F401
+from tests.simulators.clock import DeviceClock
 from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad, upload_body
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -452,3 +454,33 @@ async def test_changed_broker_password_asks_for_new_credentials(
         assert entry.state is ConfigEntryState.LOADED
         assert entry.data["password"] == "new"
         await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_cad_back_at_1970_is_read_on_home_assistants_clock(
+    hass: HomeAssistant, receiver_entry: config_entries.ConfigEntry, freezer
+) -> None:
+    """No NTP for the CAD (it falls back to 1970): its readings are placed on Home Assistant's
+    clock, its offset shows, a repair names what to do after an hour, and it clears itself
+    once the CAD has the time."""
+    clock = DeviceClock()
+    clock.reboot_to_epoch()
+    issue_id = f"device_clock_wrong_{receiver_entry.entry_id}_{CAD_ID}"
+    async with SimulatedCad(url(receiver_entry), CAD_ID, ScriptedMeter(device_clock=clock)) as cad:
+        for _ in range(4):  # every 20 minutes for an hour
+            assert (await cad.upload())[0] == 200
+            await hass.async_block_till_done()
+            last = dt_util.parse_datetime(value(hass, "last_reading"))
+            assert abs((last - dt_util.utcnow()).total_seconds()) < 5
+            freezer.tick(timedelta(minutes=20))
+        assert float(value(hass, "clock_offset")) < -50 * 365 * 86400
+        assert (await cad.upload())[0] == 200
+        await hass.async_block_till_done()
+        issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+        assert issue is not None and issue.translation_placeholders["hostnames"] == "*.pool.ntp.org"
+        clock.error = timedelta(0)  # the CAD reaches pool.ntp.org
+        for _ in range(3):  # a new offset counts once it has lasted two minutes
+            freezer.tick(timedelta(minutes=1))
+            assert (await cad.upload())[0] == 200
+            await hass.async_block_till_done()
+        assert abs(float(value(hass, "clock_offset"))) < 5
+        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import json
 import ssl
-import time
 from typing import Any
 
 import aiohttp
+
+from .clock import DeviceClock
 
 ZIGBEE_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 DIVISOR = 1000
@@ -51,12 +52,18 @@ class ScriptedMeter:
     supplier: str = "NPOWER NORTHERN"
     rssi_dbm: int = -65
     lqi: int = 140
-    clock: float | None = None  # the CAD's idea of now; None = real time
-    _last: float = field(default_factory=time.monotonic)
+    clock: float | None = None  # a fixed time for the CAD to claim; None: its device clock
+    device_clock: DeviceClock = field(default_factory=DeviceClock)  # the test's, plus its error
+    _last: float | None = None
+
+    @property
+    def now(self) -> float:
+        """What the CAD's clock says, unix seconds."""
+        return self.clock if self.clock is not None else self.device_clock.timestamp()
 
     def advance(self) -> None:
-        now = time.monotonic()
-        hours = (now - self._last) / 3600
+        now = self.device_clock.true_timestamp()
+        hours = max(now - (self._last if self._last is not None else now), 0.0) / 3600
         self._last = now
         energy = self.power_w / 1000 * hours
         if energy >= 0:
@@ -71,7 +78,7 @@ class ScriptedMeter:
 def upload_body(meter: ScriptedMeter) -> dict[str, Any]:
     """The raw hex upload, attribute for attribute as in the real capture."""
     scaled = lambda kwh, width: hex_unsigned(round(kwh * DIVISOR), width)  # noqa: E731
-    now = meter.clock if meter.clock is not None else time.time()
+    now = meter.now
     formatting = {"01": "00000001", "02": hex_unsigned(DIVISOR, 8), "03": "2B", "08": ""}
     return {
         "elecMtr": {
@@ -129,7 +136,7 @@ def upload_body(meter: ScriptedMeter) -> dict[str, Any]:
 
 def tariff_text(meter: ScriptedMeter) -> str:
     """EPRICE (unit price in field 12) and ESTDCHG (standing charge in field 0), raw/100 = pence."""
-    since_2000 = int(time.time() - ZIGBEE_EPOCH.timestamp())
+    since_2000 = int(meter.now - ZIGBEE_EPOCH.timestamp())
     eprice = [0] * 14
     eprice[5] = eprice[10] = since_2000
     eprice[12] = round(meter.unit_pence * 100)
@@ -167,7 +174,7 @@ class SimulatedCad:
     def _headers(self, content_type: str) -> dict[str, str]:
         return {
             "X-ID": self.device_id,
-            "X-TS": f"{int(time.time()):X}",
+            "X-TS": f"{int(self.meter.now):X}",
             "Content-Type": content_type,
         }
 

@@ -17,9 +17,11 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import discovery_flow
 from homeassistant.util import dt as dt_util
 
+from ..clock_watch import ClockWatch
 from ..const import DOMAIN
 from ..coordinator_base import PushCoordinator
 from ..counters import MonotonicTotal
+from ..device_clock import DeviceClock
 from ..runtime import LanMeterConfigEntry
 from ..stored import StoredRecordError, load_each
 from .cost import CostToday
@@ -64,6 +66,7 @@ class CadState:
     uploads: int = 0
     jumps_held: int = 0  # readings held back in a row, each consistent with the one before
     held_level: tuple[float, datetime] | None = None  # the last held-back register and its time
+    clock: DeviceClock = field(default_factory=DeviceClock)  # the CAD's own, for its times
 
     @property
     def unit_rate_gbp(self) -> float | None:
@@ -90,6 +93,7 @@ class CadSnapshot:
     unit_rate_gbp: float | None
     standing_charge_gbp: float | None
     cost_today_gbp: float | None
+    clock_offset_s: float | None  # the CAD's clock minus Home Assistant's
 
     @classmethod
     def of(cls, cad: CadState) -> CadSnapshot:
@@ -102,6 +106,7 @@ class CadSnapshot:
             cad.unit_rate_gbp,
             cad.standing_charge_gbp,
             cad.cost_today_gbp,
+            None if cad.clock.offset_s is None else round(cad.clock.offset_s),
         )
 
 
@@ -131,6 +136,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
         self.cads: dict[str, CadState] = {}  # the working state; entities read snapshots
         self.data = {}
         self._pending: dict[str, None] = {}  # CAD ids offered to the user, oldest first
+        self._clock_watches: dict[str, ClockWatch] = {}  # per CAD, from its first timed upload
 
     async def async_load(self) -> None:
         """Known CADs come back with their cost-so-far and energy offsets after a restart."""
@@ -292,6 +298,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
         if reading is not None:
             for rejected in reading.rejected:
                 self._count("rejected_value", rejected)
+            self._place(cad, reading, now)
             cad.reading = reading.merged_into(cad.reading)
             if reading.import_kwh is not None:
                 cad.import_total.update(reading.import_kwh)
@@ -305,6 +312,25 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
         )
         self.async_schedule_save()
         self._publish()  # a new CAD's entities are added from here too
+
+    def _place(self, cad: CadState, reading: GlowReading, now: datetime) -> None:
+        """The CAD's time through its tracked offset (no NTP: it may be back at 1970 or hours
+        off); the arrival time until its clock is known."""
+        if reading.device_time is None:
+            return
+        watch = self._clock_watches.get(cad.device_id)
+        if watch is None:
+            watch = self._clock_watches[cad.device_id] = ClockWatch(
+                self.hass,
+                f"{self.config_entry.entry_id}_{cad.device_id}",
+                "glow",
+                f"Glow CAD {cad.device_id}",
+                cad.clock,
+            )
+        device_s, arrival_s = reading.device_time.timestamp(), now.timestamp()
+        watch.observe(device_s, arrival_s)
+        placed = cad.clock.place(device_s, arrival_s)
+        reading.read_at = now if placed is None else datetime.fromtimestamp(placed, UTC)
 
     @callback
     def _check_stale(self, now: datetime) -> None:

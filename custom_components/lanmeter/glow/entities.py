@@ -22,6 +22,7 @@ from ..sensor import (
     LanMeterSensor,
     LanMeterSensorDescription,
     SensorValue,
+    clock_offset_sensor,
     value_sensor,
 )
 from .coordinator import CadSnapshot, GlowCoordinator
@@ -42,6 +43,11 @@ def _reading(read: Callable[[GlowReading], SensorValue]) -> Callable[[Cads, str]
         return read(reading) if reading else None
 
     return value
+
+
+def _cad_clock_offset(data: Cads, cad_id: str) -> float | None:
+    cad = data.get(cad_id)
+    return cad.clock_offset_s if cad is not None else None
 
 
 def _online_with(
@@ -142,6 +148,7 @@ SENSORS = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
+    clock_offset_sensor(_cad_clock_offset),
 )
 
 

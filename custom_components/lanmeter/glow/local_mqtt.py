@@ -71,7 +71,8 @@ def decode_message(kind: str, payload: Any, received: datetime) -> GlowReading:
         reading.hardware = (
             payload.get("hardware") if isinstance(payload.get("hardware"), str) else None
         )
-        reading.read_at = plausible_time(_time(payload.get("timestamp")), received)
+        reading.device_time = _time(payload.get("timestamp"))
+        reading.read_at = plausible_time(reading.device_time, received)
         return reading
     if kind == "SENSOR/electricitymeter":
         meter = payload.get("electricitymeter")
@@ -110,7 +111,8 @@ def decode_message(kind: str, payload: Any, received: datetime) -> GlowReading:
         reading.gas_standing_charge_gbp = _number(imp, "price", "standingcharge")
     else:
         raise GlowMessageError(f"unknown message kind {kind}")
-    reading.read_at = plausible_time(_time(meter.get("timestamp")), received)
+    reading.device_time = _time(meter.get("timestamp"))
+    reading.read_at = plausible_time(reading.device_time, received)
     return reading
 
 

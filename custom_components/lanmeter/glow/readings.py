@@ -45,7 +45,8 @@ class GlowReading:
     han_lqi: int | None = None
     firmware: str | None = None
     hardware: str | None = None
-    read_at: datetime | None = None
+    read_at: datetime | None = None  # on Home Assistant's clock (the coordinator places it)
+    device_time: datetime | None = None  # what the CAD's own clock said, as sent
     rejected: list[str] = field(default_factory=list)
 
     def merged_into(self, previous: GlowReading | None) -> GlowReading:

@@ -163,6 +163,7 @@ def decode_upload(body: Any, received: datetime) -> GlowReading:
             claimed = datetime.fromtimestamp(seconds, UTC)
         except (OverflowError, OSError, ValueError):
             reading.rejected.append(f"time {body['time']!r} is out of range")
+    reading.device_time = claimed
     reading.read_at = plausible_time(claimed, received)
     if claimed is not None and reading.read_at is received:
         reading.rejected.append(f"device time {claimed.isoformat()} is implausible")

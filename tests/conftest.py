@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,6 +19,10 @@ freezegun.configure(extend_ignore_list=["paho", "pywemo"])
 # clock is frozen, its models meet freezegun's fake datetime class and the import fails.
 with contextlib.suppress(ImportError):
     import aiohasupervisor  # noqa: F401
+
+# scripts/test's times leg: tests marked time_sensitive start their clock here (ISO, aware),
+# ticking on from it, unless they pin a moment of their own (a scenario that needs its hour).
+FROZEN_START = os.environ.get("LANMETER_FROZEN_START")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = REPO_ROOT.parent / "shared" / "captures"
@@ -112,3 +117,19 @@ def private_kasa_discovery_ports(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(Discover, "DISCOVERY_PORT_2", 9)
     monkeypatch.setattr(Discover, "DISCOVERY_PORT_3", 9)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With LANMETER_FROZEN_START, time-sensitive tests run from that moment."""
+    if not FROZEN_START:
+        return
+    for item in items:
+        if item.get_closest_marker("time_sensitive") is None:
+            continue
+        pinned = item.get_closest_marker("freeze_time")
+        if pinned is None or not pinned.args:
+            item.add_marker(pytest.mark.freeze_time(FROZEN_START, tick=True))
+            fixtures = getattr(item, "fixturenames", None)
+            if fixtures is not None and "freezer" not in fixtures:
+                fixtures.insert(0, "freezer")

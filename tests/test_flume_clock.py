@@ -28,6 +28,7 @@ from tests.test_flume_integration import (  # noqa: F401
 # 11:00 in Home Assistant's zone (US/Pacific): a three-hour script stays within one day.
 pytestmark = [
     pytest.mark.usefixtures("socket_enabled"),
+    pytest.mark.time_sensitive,
     pytest.mark.freeze_time("2026-06-15 18:00:00+00:00", tick=True),
 ]
 

@@ -21,7 +21,11 @@ from tests.test_flume_integration import (  # noqa: F401
     ticking,
 )
 
-pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.freeze_time(tick=True)]
+pytestmark = [
+    pytest.mark.usefixtures("socket_enabled"),
+    pytest.mark.freeze_time(tick=True),
+    pytest.mark.time_sensitive,
+]
 
 
 async def test_a_keyed_entry_ignores_plaintext_forgeries(

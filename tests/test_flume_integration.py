@@ -33,7 +33,11 @@ from tests.simulators.flume_bridge import (
 
 # The test moves Home Assistant's clock as the bridge publishes; it also ticks on by itself,
 # so the event loop's own waits (which read the same clock) still end.
-pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.freeze_time(tick=True)]
+pytestmark = [
+    pytest.mark.usefixtures("socket_enabled"),
+    pytest.mark.freeze_time(tick=True),
+    pytest.mark.time_sensitive,
+]
 
 KEY = bytes.fromhex("5e" * 16 + "a7" * 16)
 NAME = "flume_a3c0de"  # "Flume" + the sensor id's last six characters

@@ -34,7 +34,7 @@ from tests.mosquitto import free_port, mqtt_broker, running_broker  # noqa: F401
 from tests.simulators.clock import DeviceClock
 from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad, upload_body
 
-pytestmark = pytest.mark.usefixtures("socket_enabled")
+pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
 
 CAD_ID = "70B3D521E0008D10"
 NAME = "glow_cad_008d10"  # entity id prefix: "Glow CAD" + the id's last six characters

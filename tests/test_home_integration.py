@@ -24,6 +24,7 @@ from custom_components.lanmeter.home import sense_bridge
 from custom_components.lanmeter.home.sense_bridge import MAX_PLUGS, mac_for
 from tests.simulators.kasa_device import decrypt, encrypt
 
+pytestmark = pytest.mark.time_sensitive
 WATTS = {"unit_of_measurement": "W", "device_class": "power"}
 # The query exactly as a Sense monitor sends it (protocols/sense.md), before the cipher.
 SENSE_QUERY_BYTES = b'{"emeter":{"get_realtime":{}},"system":{"get_sysinfo":{}}}'

@@ -18,6 +18,7 @@ from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 # so the event loop's waits end.
 pytestmark = [
     pytest.mark.usefixtures("socket_enabled"),
+    pytest.mark.time_sensitive,
     pytest.mark.freeze_time("2026-11-18 11:00:00+00:00", tick=True),
 ]
 KETTLE_TOTAL = "sensor.kettle_energy_total"

@@ -22,7 +22,7 @@ from tests.simulators.clock import DeviceClock
 from tests.simulators.kasa_device import SimulatedKasaDevice
 from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 
-pytestmark = pytest.mark.usefixtures("socket_enabled")
+pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
 KETTLE = "sensor.kettle_energy_total"
 
 

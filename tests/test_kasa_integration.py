@@ -33,7 +33,7 @@ from custom_components.lanmeter.kasa.poll_clock import poll_clock
 from tests.conftest import captures_dir
 from tests.simulators.kasa_device import SimulatedKasaDevice
 
-pytestmark = pytest.mark.usefixtures("socket_enabled")
+pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
 
 MAC = "50:C7:BF:AA:BB:01"
 UNIQUE_ID = MAC.lower()

@@ -24,6 +24,7 @@ from tests.test_wemo_integration import (  # noqa: F401
 # 15:00 in Home Assistant's zone (US/Pacific, standard time); the clock ticks on by itself.
 pytestmark = [
     pytest.mark.usefixtures("socket_enabled"),
+    pytest.mark.time_sensitive,
     pytest.mark.freeze_time("2026-11-18 23:00:00+00:00", tick=True),
 ]
 

@@ -39,7 +39,7 @@ from tests.mosquitto import free_port
 from tests.simulators.wemo_device import SimulatedWemo
 from tests.simulators.wemo_rules import long_press_targets
 
-pytestmark = pytest.mark.usefixtures("socket_enabled")
+pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
 
 
 @pytest.fixture(autouse=True)

@@ -400,13 +400,16 @@ async def test_options_move_the_push_port_of_every_wemo(
         result = await hass.config_entries.options.async_init(entry.entry_id)
         assert result["type"] is FlowResultType.FORM
         result = await hass.config_entries.options.async_configure(
-            result["flow_id"], {"callback_port": new_port, "callback_address": " 127.0.0.1 "}
+            result["flow_id"],
+            {"callback_port": new_port, "callback_address": " 127.0.0.1 ", "set_clock": False},
         )
         assert result["type"] is FlowResultType.CREATE_ENTRY
         await hass.async_block_till_done()
         options = {"callback_port": new_port, "callback_address": "127.0.0.1"}
-        # The setting is shared: both entries carry it, and the one server moved, no reload.
-        assert entry.options == options and lamp_entry.options == options
+        # The push setting is shared: both entries carry it, and the one server moved, no
+        # reload. Setting the clock stays the Insight's own choice.
+        assert entry.options == {**options, "set_clock": False}
+        assert lamp_entry.options == options
         assert entry.runtime_data.device.registry.port == new_port
         assert lamp_entry.runtime_data.device.registry is entry.runtime_data.device.registry
         for sim in (insight, lamp):

@@ -7,11 +7,12 @@ from urllib.parse import urlparse
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.helpers.selector import BooleanSelector
 from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from pywemo import WeMoDevice
 import voluptuous as vol
 
-from ..const import CONF_KIND, DOMAIN, KIND_WEMO
+from ..const import CONF_KIND, CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN, KIND_WEMO
 from ..flow_fields import PORT_SELECTOR
 from .const import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT
 from .discovery import DEVICE_ERRORS, NotAWemoError, connect
@@ -105,15 +106,20 @@ class WemoOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         if user_input is not None:
-            options = {
+            shared = {
                 CONF_CALLBACK_PORT: int(user_input[CONF_CALLBACK_PORT]),
                 CONF_CALLBACK_ADDRESS: (user_input.get(CONF_CALLBACK_ADDRESS) or "").strip(),
             }
-            # One callback server serves every WeMo: the setting belongs to all WeMo entries.
+            # One callback server serves every WeMo: that setting belongs to all WeMo entries;
+            # setting the clock stays each device's own.
             for other in self.hass.config_entries.async_entries(DOMAIN):
                 if other.data.get(CONF_KIND) == KIND_WEMO and other is not self.config_entry:
-                    self.hass.config_entries.async_update_entry(other, options=options)
-            return self.async_create_entry(data=options)
+                    self.hass.config_entries.async_update_entry(
+                        other, options={**other.options, **shared}
+                    )
+            return self.async_create_entry(
+                data={**shared, CONF_SET_CLOCK: bool(user_input[CONF_SET_CLOCK])}
+            )
         current = self.config_entry.options
         return self.async_show_form(
             step_id="init",
@@ -126,6 +132,9 @@ class WemoOptionsFlow(OptionsFlow):
                     vol.Optional(
                         CONF_CALLBACK_ADDRESS, default=current.get(CONF_CALLBACK_ADDRESS, "")
                     ): str,
+                    vol.Required(
+                        CONF_SET_CLOCK, default=current.get(CONF_SET_CLOCK, DEFAULT_SET_CLOCK)
+                    ): BooleanSelector(),
                 }
             ),
         )

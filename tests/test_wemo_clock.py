@@ -110,3 +110,34 @@ async def test_a_wemo_that_refuses_is_asked_at_most_once_a_day(
         freezer.tick(timedelta(hours=19))
         await sim.set_load(540.0)
         await until(lambda: len(sim.clock_requests) > first_call)  # the next day
+
+
+@pytest.mark.parametrize(
+    "capture",
+    ["WeMo_WW_2.00.11408.PVT-OWRT-Insight.yaml", "WeMo_WW_2.00.11408.PVT-OWRT-LS.yaml"],
+)
+def test_the_simulators_timesync_service_is_the_real_ones(capture: str) -> None:
+    """The real Insight and Light Switch describe timesync as the simulator serves it: the same
+    service and control URL in setup.xml, the same actions and arguments in its SCPD."""
+    import re
+
+    import yaml
+
+    from tests.conftest import captures_dir
+    from tests.simulators.wemo_device import TIMESYNC_SCPD
+
+    interactions = yaml.safe_load((captures_dir("wemo") / capture).read_text())["interactions"]
+    bodies = {i["request"]["uri"].rsplit("/", 1)[-1]: i["response"]["body"]["string"]
+              for i in interactions}  # fmt: skip
+
+    def actions(scpd: str) -> dict[str, list[str]]:
+        found = {}
+        for action in re.findall(r"<action>(.*?)</action>", scpd, re.S):
+            name = re.search(r"<name>\s*(\w+)\s*</name>", action)
+            assert name is not None
+            found[name[1]] = re.findall(r"<argument>.*?<name>\s*(\w+)\s*</name>", action, re.S)
+        return found
+
+    assert actions(TIMESYNC_SCPD) == actions(bodies["timesyncservice.xml"])
+    assert "<controlURL>/upnp/control/timesync1</controlURL>" in bodies["setup.xml"]
+    assert "/upnp/control/timesync1" in SimulatedWemo("Insight").setup_xml()

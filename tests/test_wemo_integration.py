@@ -16,6 +16,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -366,7 +367,10 @@ async def test_two_wemos_starting_together_share_one_push_server(hass: HomeAssis
             )
             entry.add_to_hass(hass)
             entries.append(entry)
-        await asyncio.gather(*(hass.config_entries.async_setup(e.entry_id) for e in entries))
+        # As at Home Assistant's start: the integration is set up, and it sets up all its
+        # entries at once (two async_setup calls racing for the integration would instead find
+        # the second entry already being set up).
+        assert await async_setup_component(hass, DOMAIN, {})
         await hass.async_block_till_done()
         assert [e.state for e in entries] == [config_entries.ConfigEntryState.LOADED] * 2
         registries = {e.runtime_data.device.registry for e in entries}

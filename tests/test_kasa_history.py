@@ -340,8 +340,6 @@ async def test_a_strip_a_day_behind_brings_its_history_to_the_right_days(
     async with kitchen_strip(clock=clock).with_history(days=20) as sim:
         await add_strip(hass, sim)
         await imported(hass)
-        offset = hass.states.get("sensor.kitchen_strip_clock_offset")
-        assert float(offset.state) == pytest.approx(-86400, abs=5)
         energy = daily_energy(await hourly(hass, KETTLE))
         kettle = sim.outlets[0]
         # The strip dated each day's energy a day early: Home Assistant shows it a day later.
@@ -350,9 +348,10 @@ async def test_a_strip_a_day_behind_brings_its_history_to_the_right_days(
                 day = strip_day + dt.timedelta(days=1)
                 assert energy[day] == pytest.approx(wh / 1000, abs=1e-3), day
         assert dt_util.now().date() not in energy  # today is still running
-        # The history is in: now the strip's clock is set to Home Assistant's, once.
-        await poll(hass)
-        await poll(hass)
+        # The history is in: now the strip's clock is set to Home Assistant's, once (the poll
+        # after the import sets it, maybe while the import was being awaited; the next reads it).
+        for _ in range(3):
+            await poll(hass)
         assert len(sim.clock_requests) == 1
         assert abs(sim.clock.error.total_seconds()) < 5
         offset = hass.states.get("sensor.kitchen_strip_clock_offset")

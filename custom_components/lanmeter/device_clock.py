@@ -75,7 +75,7 @@ class DeviceClock:
     base_s: float | None = None  # the timeline's offset: set at the first reading and at jumps
     last_device_s: float | None = None
     last_arrival_s: float | None = None
-    pending_offset_s: float | None = None  # a suspected backward jump, not yet confirmed
+    pending_offset_s: float | None = None  # a suspected jump (either way), not yet confirmed
     pending_device_s: float | None = None
     pending_arrival_s: float | None = None
     wrong_since_s: float | None = None  # Home Assistant's time the offset left +-WRONG_AFTER_S

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 import logging
 from typing import Any
 
@@ -113,6 +113,10 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         offset = self.clock_watch.clock.offset_s
         return timedelta(seconds=offset or 0.0)
 
+    def strip_date(self, now: datetime) -> date:
+        """The strip's own date at Home Assistant's `now` (its records are dated by it)."""
+        return (now.replace(tzinfo=None) + self.clock_offset()).date()
+
     def allow_setting_clock(self) -> None:
         if not self._may_set_clock:
             self._may_set_clock = True
@@ -162,7 +166,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
 
     async def _async_update_data(self) -> KasaState:
         now = dt_util.now()
-        strip_today = (now.replace(tzinfo=None) + self.clock_offset()).date()
+        strip_today = self.strip_date(now)
         read_time = self._clock_due(now)
         try:
             reading = await self.client.poll(strip_today, read_time=read_time)

@@ -32,6 +32,7 @@ from .history import (
     MONTHLY_MONTHS_BACK,
     HistoryRow,
     StatisticsRow,
+    day_of,
     day_start,
     days_from_months,
     months_to_read,
@@ -88,7 +89,7 @@ async def _rows_for(
     # The meter dates its records by the strip's clock: read its months, then move its days to
     # Home Assistant's calendar by the measured offset.
     offset = coordinator.clock_offset()
-    strip_today = (now.replace(tzinfo=None) + offset).date()
+    strip_today = coordinator.strip_date(now)
     days: dict[dt.date, float] = {}
     for year, month in months_to_read(strip_today):
         days |= await coordinator.client.day_energy(child_id, year, month)
@@ -128,7 +129,7 @@ async def _rows_for(
     if rows:
         # Join Home Assistant's first statistics row: the days before it are imported.
         first = rows[0]
-        join_day = (first.start + lead).date()
+        join_day = day_of(first.start, tz, lead)
         elapsed = first.start + dt.timedelta(hours=1) - day_start(join_day, tz, lead)
         share = min(max(elapsed.total_seconds() / 86400, 0.0), 1.0)
         before = rows_before(

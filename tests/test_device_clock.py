@@ -157,8 +157,10 @@ def test_the_clock_is_set_at_most_once_a_day_and_only_when_off() -> None:
     assert not setting.due(60.0, T0)  # within 2 minutes: left alone
     assert not setting.due(None, T0)
     assert setting.due(-3600.0, T0)
-    setting.attempted(T0, accepted=False)  # refused
+    setting.claim(T0)
+    setting.answered(accepted=False)  # refused
     assert not setting.due(-3600.0, T0 + 3600)  # no retry storm
     assert setting.due(-3600.0, T0 + 86400)
-    setting.attempted(T0 + 86400, accepted=True)
+    setting.claim(T0 + 86400)
+    setting.answered(accepted=True)
     assert (setting.sets, setting.refusals) == (1, 1)

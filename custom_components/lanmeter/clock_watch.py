@@ -11,7 +11,7 @@ import logging
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .device_clock import WRONG_FOR_S, ClockJump, ClockSetting, DeviceClock
+from .device_clock import WRONG_AFTER_S, WRONG_FOR_S, ClockJump, ClockSetting, DeviceClock
 from .repair_issue import RepairIssue
 
 _LOGGER = logging.getLogger(__name__)
@@ -54,6 +54,12 @@ class ClockWatch:
         """Device time minus Home Assistant's, whole seconds (the Clock offset sensor)."""
         offset = self.clock.offset_s
         return None if offset is None else round(offset)
+
+    def keeps_our_day(self, if_unknown: bool) -> bool:
+        """The device's own "today" is Home Assistant's: its clock is right (within
+        WRONG_AFTER_S); `if_unknown` when it was never read."""
+        offset = self.clock.offset_s
+        return if_unknown if offset is None else abs(offset) <= WRONG_AFTER_S
 
     def forget(self) -> None:
         """Start over (LAN Meter just set the device's clock): the next reading is the new
@@ -104,7 +110,7 @@ class ClockWatch:
         and it was not tried today). True claims today's attempt: call async_set next."""
         if not allowed or not self.setting.due(self.clock.offset_s, now.timestamp()):
             return False
-        self.setting.attempted(now.timestamp(), accepted=False)  # until the device answers
+        self.setting.claim(now.timestamp())
         return True
 
     async def async_set(
@@ -119,12 +125,12 @@ class ClockWatch:
         try:
             await set_clock()
         except errors as err:
+            self.setting.answered(accepted=False)
             log = _LOGGER.warning if self.setting.refusals == 1 else _LOGGER.debug
             log("%s: its clock (%s) could not be set (%s); LAN Meter tries again tomorrow",
                 self.device, offset, err)  # fmt: skip
             return False
-        self.setting.refusals -= 1
-        self.setting.sets += 1
+        self.setting.answered(accepted=True)
         _LOGGER.info("%s: set its clock to Home Assistant's (it was %s)", self.device, offset)
         self.forget()
         return True

@@ -85,21 +85,19 @@ class DeviceClock:
         """Take one reading's device time and arrival time; the jump, if this was one."""
         observed = device_s - arrival_s
         jump: ClockJump | None = None
+        reference = True  # this reading becomes the one the next is compared with
         if self.offset_s is None or self.last_device_s is None or self.last_arrival_s is None:
             self.offset_s = self.base_s = observed
         elif abs(observed - self.offset_s) > JUMP_S:
             jump = self._candidate(device_s, arrival_s)
-            if jump is None:
-                self._track_wrong(arrival_s)
-                return None  # in doubt: the reference stays
+            reference = jump is not None  # in doubt: the reference stays
         else:
             self.pending_offset_s = self.pending_device_s = self.pending_arrival_s = None
             decay = DECAY_PER_S * min(max(arrival_s - self.last_arrival_s, 0.0), DECAY_STEP_MAX_S)
             self.offset_s = max(observed, self.offset_s - decay)
-            if device_s < self.last_device_s:
-                self._track_wrong(arrival_s)
-                return None  # an older reading: the newest stays the reference
-        self.last_device_s, self.last_arrival_s = device_s, arrival_s
+            reference = device_s >= self.last_device_s  # an older one: the newest stays
+        if reference:
+            self.last_device_s, self.last_arrival_s = device_s, arrival_s
         self._track_wrong(arrival_s)
         return jump
 
@@ -193,8 +191,11 @@ class ClockSetting:
             return False
         return self.last_attempt_s is None or now_s - self.last_attempt_s >= SET_AT_MOST_EVERY_S
 
-    def attempted(self, now_s: float, accepted: bool) -> None:
+    def claim(self, now_s: float) -> None:
+        """Today's attempt starts now (whatever the device answers, the next is tomorrow)."""
         self.last_attempt_s = now_s
+
+    def answered(self, accepted: bool) -> None:
         if accepted:
             self.sets += 1
         else:

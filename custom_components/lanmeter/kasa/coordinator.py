@@ -17,7 +17,7 @@ from ..clock_watch import ClockWatch
 from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
 from ..coordinator_base import StoredCoordinator
 from ..counters import DayTotal, MonotonicTotal
-from ..device_clock import WRONG_AFTER_S, ClockSetting, DeviceClock
+from ..device_clock import ClockSetting, DeviceClock
 from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_each, load_one
@@ -130,11 +130,6 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             "setting": self.clock_watch.setting.as_dict(),
         }
 
-    def _strip_keeps_our_day(self) -> bool:
-        """The strip's "today" is Home Assistant's: its clock is right (or unknown)."""
-        offset = self.clock_watch.clock.offset_s
-        return offset is None or abs(offset) <= WRONG_AFTER_S
-
     def _clock_due(self, now: datetime) -> bool:
         return self._time_due is None or now >= self._time_due
 
@@ -208,7 +203,8 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
     ) -> list[float | None]:
         """Each outlet's energy since Home Assistant's midnight, from its total: the strip's
         own "today" resets at its midnight, right only when its clock is."""
-        trusted = self._strip_keeps_our_day()
+        # A strip whose clock is unknown (a model without one) keeps its day as it always did.
+        trusted = self.clock_watch.keeps_our_day(if_unknown=True)
         today: list[float | None] = []
         for slot, (outlet, total) in enumerate(zip(reading.outlets, totals, strict=True)):
             if total is None:

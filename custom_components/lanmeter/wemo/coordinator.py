@@ -32,7 +32,7 @@ from pywemo import (
 from ..clock_watch import ClockWatch
 from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
 from ..counters import DayTotal
-from ..device_clock import WRONG_AFTER_S, DeviceClock
+from ..device_clock import DeviceClock
 from ..event_source import EventSource
 from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
@@ -221,9 +221,8 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
         self.clock_watch.check(now.timestamp())
         today = None
         if state.total_kwh is not None:
-            offset = self.clock_watch.clock.offset_s
-            trusted = offset is not None and abs(offset) <= WRONG_AFTER_S
-            own = state.today_kwh if trusted else None
+            # Its clock (and so its day) is unknown until the Insight reports while on.
+            own = state.today_kwh if self.clock_watch.keeps_our_day(if_unknown=False) else None
             today = round(self._today.update(now.date().isoformat(), state.total_kwh, own), 6)
         return replace(state, energy_today_kwh=today, clock_offset_s=self.clock_watch.offset_s)
 

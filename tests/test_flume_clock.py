@@ -125,7 +125,7 @@ async def test_a_reboot_to_1970_then_ntp_mid_stream_counts_every_pulse_once(
     assert float(state(hass, "flow_rate")) == pytest.approx(0.4, rel=0.25)
     assert state(hass, "leak", "binary_sensor") == "on"  # still the same leak
     coordinator = entry.runtime_data.device.coordinator
-    assert coordinator.state.clock.jumps == 2
+    assert coordinator.clock_watch.clock.jumps == 2
     assert coordinator.state.meter.went_backwards == 0
     await publish(hass, bridge.water, [(300, 0.0)])
     assert fired == ["leak_started", "leak_cleared"]

@@ -80,7 +80,7 @@ async def test_a_stamp_far_in_the_future_loses_no_water(
     assert float(state(hass, "flow_rate")) > 0
     # One stamp far off is not a clock jump (a jump lasts): the clock stays where it was, and
     # the stamp's pulse still counted.
-    clock = entry.runtime_data.device.coordinator.state.clock
+    clock = entry.runtime_data.device.coordinator.clock_watch.clock
     assert clock.jumps == 0
     assert abs(float(state(hass, "clock_offset"))) < 60
 

@@ -79,7 +79,6 @@ class FlumeState:
     sensor_id: str
     bridge_id: str | None = None
     meter: PulseMeter = field(default_factory=PulseMeter)
-    clock: DeviceClock = field(default_factory=DeviceClock)  # the bridge's, for sample stamps
     leaks: LeakState = field(default_factory=LeakState)
     day: str | None = None
     day_start_pulses: int | None = None
@@ -119,7 +118,7 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         self.state = FlumeState(sensor_id)  # the working state; entities read snapshots
         self.events = EventSource()  # leak events; the water event entity subscribes
         self.clock_watch = ClockWatch(
-            hass, entry.entry_id, "flume", f"Flume bridge for {sensor_id}", self.state.clock
+            hass, entry.entry_id, "flume", f"Flume bridge for {sensor_id}", DeviceClock()
         )
         self.data = self.snapshot()
 
@@ -145,7 +144,7 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         state = self.state
         state.meter = load_one("Flume meter", stored.get("meter"), PulseMeter.from_dict, PulseMeter)
         state.leaks = load_one("Flume leaks", stored.get("leaks"), LeakState.from_dict, LeakState)
-        state.clock = self.clock_watch.clock = load_one(
+        self.clock_watch.clock = load_one(
             "Flume bridge clock", stored.get("clock"), DeviceClock.from_dict, DeviceClock
         )
         state.day = _stored(stored, "day", str)
@@ -160,7 +159,7 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         return {
             "meter": state.meter.as_dict(),
             "leaks": state.leaks.as_dict(),
-            "clock": state.clock.as_dict(),
+            "clock": self.clock_watch.clock.as_dict(),
             "day": state.day,
             "day_start_pulses": state.day_start_pulses,
             "calibration_start_pulses": state.calibration_start_pulses,
@@ -256,7 +255,8 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         self.clock_watch.observe(samples[-1].timestamp, received)
         # Durations (flow rate, leak timers) on the bridge's own continuous time; the day and
         # "last report" on Home Assistant's clock (the arrival while the clock is in doubt).
-        timeline = [state.clock.timeline(sample.timestamp) for sample in samples]
+        clock = self.clock_watch.clock  # the bridge's, for its sample stamps
+        timeline = [clock.timeline(sample.timestamp) for sample in samples]
         applied = [
             at
             for sample, at in zip(samples, timeline, strict=True)
@@ -265,7 +265,7 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         if not applied:
             self._ignore("out_of_order", "every sample was already counted")
             return
-        newest = state.clock.place(samples[-1].timestamp, received)
+        newest = clock.place(samples[-1].timestamp, received)
         state.last_report = dt_util.utc_from_timestamp(received if newest is None else newest)
         day = dt_util.as_local(state.last_report).date().isoformat()
         if state.day != day or state.day_start_pulses is None:
@@ -325,7 +325,7 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
             "ignored": dict(self.counters),
             "meter": state.meter.as_dict(),
             "leaks": state.leaks.as_dict(),
-            "clock": state.clock.as_dict(),
+            "clock": self.clock_watch.clock.as_dict(),
             "flow_l_min": state.flow_l_min,
             "volume_l": self.volume_l(),
             "liters_per_pulse": self.liters_per_pulse,

@@ -305,6 +305,8 @@ async def test_a_silent_cad_can_be_deleted_a_reporting_one_cannot(
     await hass.async_block_till_done()
     assert device_by_identifier(hass, receiver_entry.entry_id, (DOMAIN, f"glow_{CAD_ID}"))
     assert hass.states.get(f"sensor.glow_cad_{CAD_ID[-6:].lower()}_power") is not None
+    # Its clock is tracked again (not the forgotten CAD's tracker).
+    assert abs(float(value(hass, "clock_offset"))) < 5
 
 
 async def test_known_cads_and_cost_survive_a_restart(

@@ -61,6 +61,11 @@ class ClockWatch:
         offset = self.clock.offset_s
         return if_unknown if offset is None else abs(offset) <= WRONG_AFTER_S
 
+    @callback
+    def retire(self) -> None:
+        """The device is gone (deleted): its repair issue goes too."""
+        self._issue.async_clear()
+
     def forget(self) -> None:
         """Start over (LAN Meter just set the device's clock): the next reading is the new
         offset, with nothing to confirm."""

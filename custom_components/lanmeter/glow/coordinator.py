@@ -66,7 +66,7 @@ class CadState:
     uploads: int = 0
     jumps_held: int = 0  # readings held back in a row, each consistent with the one before
     held_level: tuple[float, datetime] | None = None  # the last held-back register and its time
-    clock: DeviceClock = field(default_factory=DeviceClock)  # the CAD's own, for its times
+    clock_watch: ClockWatch | None = None  # the CAD's own clock, from its first timed reading
 
     @property
     def unit_rate_gbp(self) -> float | None:
@@ -106,7 +106,7 @@ class CadSnapshot:
             cad.unit_rate_gbp,
             cad.standing_charge_gbp,
             cad.cost_today_gbp,
-            None if cad.clock.offset_s is None else round(cad.clock.offset_s),
+            cad.clock_watch.offset_s if cad.clock_watch else None,
         )
 
 
@@ -136,7 +136,6 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
         self.cads: dict[str, CadState] = {}  # the working state; entities read snapshots
         self.data = {}
         self._pending: dict[str, None] = {}  # CAD ids offered to the user, oldest first
-        self._clock_watches: dict[str, ClockWatch] = {}  # per CAD, from its first timed upload
 
     async def async_load(self) -> None:
         """Known CADs come back with their cost-so-far and energy offsets after a restart."""
@@ -154,7 +153,9 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
         cad = self.cads.get(device_id)
         if cad is not None and cad.online:
             return False
-        if self.cads.pop(device_id, None) is not None:
+        if (forgotten := self.cads.pop(device_id, None)) is not None:
+            if forgotten.clock_watch is not None:
+                forgotten.clock_watch.retire()  # its repair issue goes with it
             self._publish()  # the platforms forget its entities, so it can come back
             await self.async_save_now()
         return True
@@ -318,18 +319,18 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
         off); the arrival time until its clock is known."""
         if reading.device_time is None:
             return
-        watch = self._clock_watches.get(cad.device_id)
+        watch = cad.clock_watch
         if watch is None:
-            watch = self._clock_watches[cad.device_id] = ClockWatch(
+            watch = cad.clock_watch = ClockWatch(
                 self.hass,
                 f"{self.config_entry.entry_id}_{cad.device_id}",
                 "glow",
                 f"Glow CAD {cad.device_id}",
-                cad.clock,
+                DeviceClock(),
             )
         device_s, arrival_s = reading.device_time.timestamp(), now.timestamp()
         watch.observe(device_s, arrival_s)
-        placed = cad.clock.place(device_s, arrival_s)
+        placed = watch.clock.place(device_s, arrival_s)
         reading.read_at = now if placed is None else datetime.fromtimestamp(placed, UTC)
 
     @callback

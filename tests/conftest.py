@@ -7,10 +7,14 @@ import contextlib
 import logging
 import os
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import freezegun
 import pytest
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import issue_registry as ir
 
 # paho's keepalive and pywemo's subscription renewals run on their own threads: a test that moves
 # Home Assistant's clock by hours (freezer) must not make them believe their peer went silent.
@@ -133,3 +137,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             fixtures = getattr(item, "fixturenames", None)
             if fixtures is not None and "freezer" not in fixtures:
                 fixtures.insert(0, "freezer")
+
+
+def clock_repair(hass: HomeAssistant, owner: str) -> ir.IssueEntry | None:
+    """The repair issue about a device's clock (clock_watch.py), by its owner: an entry id, or
+    an entry id and a CAD's id for a Glow CAD."""
+    from homeassistant.helpers import issue_registry as ir
+
+    from custom_components.lanmeter.const import DOMAIN
+
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"device_clock_wrong_{owner}")

@@ -8,16 +8,15 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 
-from custom_components.lanmeter.const import DOMAIN
+from tests.conftest import clock_repair
 from tests.mosquitto import mqtt_broker  # noqa: F401
 from tests.simulators.flume_bridge import RUNNING_TOILET, SimulatedFlumeBridge
 from tests.test_flume_integration import (  # noqa: F401
     KEY,
-    add_flume,
+    add_calibrated,
     publish,
     short_listen,
     state,
@@ -46,14 +45,6 @@ async def bridge(
     await asyncio.to_thread(sim.close)
 
 
-async def calibrated(hass: HomeAssistant, bridge: SimulatedFlumeBridge):
-    entry = await add_flume(hass, bridge)
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, "liters_per_pulse": bridge.liters_per_pulse}
-    )
-    return entry
-
-
 def total_l(hass: HomeAssistant) -> float:
     return float(state(hass, "water_total"))
 
@@ -63,10 +54,6 @@ def exact(bridge: SimulatedFlumeBridge) -> float:
     return pytest.approx(bridge.counter * bridge.liters_per_pulse, abs=1e-3)
 
 
-def clock_issue(hass: HomeAssistant, entry) -> ir.IssueEntry | None:
-    return ir.async_get(hass).async_get_issue(DOMAIN, f"device_clock_wrong_{entry.entry_id}")
-
-
 @pytest.mark.parametrize(
     "error", [timedelta(hours=2), timedelta(days=-1)], ids=["2h-ahead", "a-day-behind"]
 )
@@ -74,7 +61,7 @@ async def test_a_wrong_clock_loses_no_water_and_still_sees_the_leak(
     hass: HomeAssistant, bridge: SimulatedFlumeBridge, error: timedelta
 ) -> None:
     bridge.set_clock_error(error)
-    entry = await calibrated(hass, bridge)
+    entry = await add_calibrated(hass, bridge)
     fired = water_events(hass)
     await publish(hass, bridge.water, RUNNING_TOILET)  # 0.4 L/min for three hours
     assert total_l(hass) == exact(bridge)
@@ -89,7 +76,7 @@ async def test_a_wrong_clock_loses_no_water_and_still_sees_the_leak(
     last = datetime.fromisoformat(state(hass, "last_report"))
     assert abs((last - dt_util.utcnow()).total_seconds()) < 120
     # Off by more than five minutes for three hours: a repair issue names what to do.
-    issue = clock_issue(hass, entry)
+    issue = clock_repair(hass, entry.entry_id)
     assert issue is not None
     assert issue.translation_placeholders["device"] == f"Flume bridge for {bridge.sensor_id}"
 
@@ -100,13 +87,13 @@ async def test_a_wrong_clock_loses_no_water_and_still_sees_the_leak(
     assert state(hass, "leak", "binary_sensor") == "off"
     assert fired == ["leak_started", "leak_cleared"]
     assert abs(float(state(hass, "clock_offset"))) < 60
-    assert clock_issue(hass, entry) is None
+    assert clock_repair(hass, entry.entry_id) is None
 
 
 async def test_a_reboot_to_1970_then_ntp_mid_stream_counts_every_pulse_once(
     hass: HomeAssistant, bridge: SimulatedFlumeBridge
 ) -> None:
-    entry = await calibrated(hass, bridge)
+    entry = await add_calibrated(hass, bridge)
     fired = water_events(hass)
     await publish(hass, bridge.water, [(3600, 0.4)])  # an hour of a running toilet
     assert total_l(hass) == exact(bridge)
@@ -138,7 +125,7 @@ async def test_the_clock_survives_a_restart(
     """Stored with the counter: after a reload, a bridge still two hours ahead is placed the
     same, and a jump while Home Assistant was down is still seen as one."""
     bridge.set_clock_error(timedelta(hours=2))
-    entry = await calibrated(hass, bridge)
+    entry = await add_calibrated(hass, bridge)
     await publish(hass, bridge.water, [(600, 0.4)])
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()

@@ -102,6 +102,17 @@ async def add_flume(
     return result["result"]
 
 
+async def add_calibrated(
+    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+) -> config_entries.ConfigEntry:
+    """A bridge added, its volume per pulse set to the simulator's own (as after calibrating)."""
+    entry = await add_flume(hass, bridge)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "liters_per_pulse": bridge.liters_per_pulse}
+    )
+    return entry
+
+
 async def publish(hass: HomeAssistant, action, *args) -> None:
     """Publish from a thread, then let the broker deliver and Home Assistant apply it."""
     await asyncio.to_thread(action, *args)
@@ -183,10 +194,7 @@ async def test_us_customary_users_get_gallons(
     hass: HomeAssistant, bridge: SimulatedFlumeBridge
 ) -> None:
     hass.config.units = US_CUSTOMARY_SYSTEM
-    entry = await add_flume(hass, bridge)
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, "liters_per_pulse": bridge.liters_per_pulse}
-    )
+    await add_calibrated(hass, bridge)
     await publish(hass, bridge.water, [(60, 37.854)])  # 10 gal/min
     flow = hass.states.get(f"sensor.{NAME}_flow_rate")
     assert flow.attributes["unit_of_measurement"] == "gal/min"
@@ -197,10 +205,7 @@ async def test_us_customary_users_get_gallons(
 async def test_running_toilet_is_a_leak_that_clears_itself(
     hass: HomeAssistant, bridge: SimulatedFlumeBridge
 ) -> None:
-    entry = await add_flume(hass, bridge)
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, "liters_per_pulse": bridge.liters_per_pulse}
-    )
+    await add_calibrated(hass, bridge)
     fired = water_events(hass)
     await publish(hass, bridge.water, RUNNING_TOILET)  # 0.4 L/min for three hours
     assert state(hass, "leak", "binary_sensor") == "on"
@@ -211,10 +216,7 @@ async def test_running_toilet_is_a_leak_that_clears_itself(
 
 
 async def test_burst_pipe_is_high_flow(hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> None:
-    entry = await add_flume(hass, bridge)
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, "liters_per_pulse": bridge.liters_per_pulse}
-    )
+    await add_calibrated(hass, bridge)
     await publish(hass, bridge.water, BURST_PIPE)
     assert state(hass, "high_flow", "binary_sensor") == "on"
     assert float(state(hass, "flow_rate")) == pytest.approx(40, rel=0.1)

@@ -29,7 +29,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from custom_components.lanmeter.compat import device_by_identifier
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.glow import receiver as receiver_module
-from tests.conftest import captures_dir
+from tests.conftest import captures_dir, clock_repair
 from tests.mosquitto import free_port, mqtt_broker, running_broker  # noqa: F401
 from tests.simulators.clock import DeviceClock
 from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad, upload_body
@@ -466,7 +466,6 @@ async def test_a_cad_back_at_1970_is_read_on_home_assistants_clock(
     once the CAD has the time."""
     clock = DeviceClock()
     clock.reboot_to_epoch()
-    issue_id = f"device_clock_wrong_{receiver_entry.entry_id}_{CAD_ID}"
     async with SimulatedCad(url(receiver_entry), CAD_ID, ScriptedMeter(device_clock=clock)) as cad:
         for _ in range(4):  # every 20 minutes for an hour
             assert (await cad.upload())[0] == 200
@@ -477,7 +476,7 @@ async def test_a_cad_back_at_1970_is_read_on_home_assistants_clock(
         assert float(value(hass, "clock_offset")) < -50 * 365 * 86400
         assert (await cad.upload())[0] == 200
         await hass.async_block_till_done()
-        issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+        issue = clock_repair(hass, f"{receiver_entry.entry_id}_{CAD_ID}")
         assert issue is not None and issue.translation_placeholders["hostnames"] == "*.pool.ntp.org"
         clock.error = timedelta(0)  # the CAD reaches pool.ntp.org
         for _ in range(4):  # a new offset counts once it has lasted two minutes
@@ -485,4 +484,4 @@ async def test_a_cad_back_at_1970_is_read_on_home_assistants_clock(
             assert (await cad.upload())[0] == 200
             await hass.async_block_till_done()
         assert abs(float(value(hass, "clock_offset"))) < 5
-        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+        assert clock_repair(hass, f"{receiver_entry.entry_id}_{CAD_ID}") is None

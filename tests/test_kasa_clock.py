@@ -11,6 +11,7 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.lanmeter.const import DOMAIN
+from tests.conftest import clock_repair
 from tests.simulators.clock import DeviceClock
 from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 
@@ -37,8 +38,7 @@ def without_setting_the_clock(hass: HomeAssistant) -> None:
 
 
 def clock_issue(hass: HomeAssistant) -> ir.IssueEntry | None:
-    entry = hass.config_entries.async_entries(DOMAIN)[0]
-    return ir.async_get(hass).async_get_issue(DOMAIN, f"device_clock_wrong_{entry.entry_id}")
+    return clock_repair(hass, hass.config_entries.async_entries(DOMAIN)[0].entry_id)
 
 
 async def test_energy_today_is_home_assistants_day_not_the_strips(

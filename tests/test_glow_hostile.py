@@ -23,7 +23,6 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.glow import certificate
-from custom_components.lanmeter.glow import coordinator as hub_module
 from custom_components.lanmeter.glow import receiver as receiver_module
 from tests.conftest import captures_dir
 from tests.mosquitto import free_port, mqtt_broker  # noqa: F401
@@ -209,8 +208,9 @@ async def test_absurd_values_get_a_4xx_and_change_nothing(
 
 
 async def test_a_register_jump_is_held_back_not_booked(hass: HomeAssistant) -> None:
-    """An absurd import register after a normal one: 422, the total and cost stay, and a new level
-    that does not hold is never taken."""
+    """A register no meter can read is refused (422); one that merely jumped is taken but held
+    back by the ledger; the total and cost stay, and a level that does not hold is never
+    booked."""
     entry = await add_receiver(hass, free_port())
     meter = ScriptedMeter(clock=None)
     async with SimulatedCad(url(entry), CAD_ID, meter) as cad:
@@ -220,32 +220,15 @@ async def test_a_register_jump_is_held_back_not_booked(hass: HomeAssistant) -> N
         normal = meter.import_kwh
         meter.import_kwh = 2.5e11  # near the 48-bit register's top: 1e15 Wh
         assert (await cad.upload())[0] == 422
-        meter.import_kwh = normal + 50_000  # +50 MWh seconds later: also impossible
-        assert (await cad.upload())[0] == 422
+        meter.import_kwh = normal + 50_000  # +50 MWh seconds later: held back
+        assert (await cad.upload())[0] == 200
         meter.import_kwh = normal + 0.001
         assert (await cad.upload())[0] == 200
         await hass.async_block_till_done()
     assert float(value(hass, "electricity_imported")) == pytest.approx(before + 0.001, abs=0.01)
     hub = entry.runtime_data.device.coordinator
-    assert hub.counters["implausible_reading"] == 2
-
-
-async def test_a_new_level_that_holds_is_taken_without_booking_the_jump(
-    hass: HomeAssistant,
-) -> None:
-    entry = await add_receiver(hass, free_port())
-    meter = ScriptedMeter(clock=None)
-    async with SimulatedCad(url(entry), CAD_ID, meter) as cad:
-        assert (await cad.upload())[0] == 200
-        await hass.async_block_till_done()
-        before = float(value(hass, "electricity_imported"))
-        meter.import_kwh = 20.0 + meter.import_kwh * 3  # a new meter's register, say
-        answers = [(await cad.upload())[0] for _ in range(hub_module.REBASE_AFTER)]
-        assert answers == [422] * (hub_module.REBASE_AFTER - 1) + [200]
-        meter.import_kwh += 0.5
-        assert (await cad.upload())[0] == 200
-        await hass.async_block_till_done()
-    assert float(value(hass, "electricity_imported")) == pytest.approx(before + 0.5, abs=0.01)
+    assert hub.counters["implausible_reading"] == 1
+    assert (hub.counters["register_held"], hub.counters["register_glitch"]) == (1, 1)
 
 
 def test_the_key_is_written_private_and_a_corrupt_one_is_replaced(tmp_path: Path) -> None:

@@ -253,38 +253,6 @@ async def test_one_bad_meter_answer_blanks_only_that_outlet(
     assert hass.states.get("sensor.kitchen_strip_total_power").state == STATE_UNAVAILABLE
 
 
-async def test_energy_total_never_goes_backwards_after_a_power_cut(
-    hass: HomeAssistant, strip: SimulatedKasaDevice
-) -> None:
-    strip.outlets[0].total_wh = 26889
-    await add_strip(hass, strip)
-    before = float(hass.states.get("sensor.kettle_energy_total").state)
-    assert before == pytest.approx(26.889, abs=0.002)
-    strip.power_cut()
-    strip.outlets[0].total_wh = 3  # 3 Wh since power came back
-    await poll(hass)
-    after = float(hass.states.get("sensor.kettle_energy_total").state)
-    assert after == pytest.approx(before + 0.003, abs=0.002)
-
-
-async def test_energy_offset_survives_a_restart(
-    hass: HomeAssistant, strip: SimulatedKasaDevice
-) -> None:
-    strip.outlets[0].total_wh = 10000
-    entry = await add_strip(hass, strip)
-    strip.power_cut()
-    strip.outlets[0].total_wh = 100
-    await poll(hass)
-    assert float(hass.states.get("sensor.kettle_energy_total").state) == pytest.approx(
-        10.1, abs=0.002
-    )
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-    assert float(hass.states.get("sensor.kettle_energy_total").state) == pytest.approx(
-        10.1, abs=0.002
-    )
-
-
 async def test_second_add_of_the_same_strip_aborts(
     hass: HomeAssistant, strip: SimulatedKasaDevice
 ) -> None:

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from custom_components.lanmeter.counters import MonotonicTotal
 from custom_components.lanmeter.kasa.readings import (
     KasaAnswerError,
     module_answer,
@@ -99,18 +98,3 @@ def test_day_energy_in_both_styles() -> None:
     assert parse_day_energy({"day_list": []}, 2026, 11, 22) == 0.0
     with pytest.raises(KasaAnswerError):
         parse_day_energy({}, 2026, 11, 22)
-
-
-def test_total_survives_a_counter_reset_and_ignores_glitches() -> None:
-    total = MonotonicTotal()
-    assert total.update(26.889) == pytest.approx(26.889)
-    assert total.update(27.000) == pytest.approx(27.000)
-    assert total.update(26.990) == pytest.approx(27.000)  # a stray lower value: held
-    assert total.update(0.0) == pytest.approx(27.000)  # power cut: the strip restarts at zero
-    assert total.update(0.5) == pytest.approx(27.5)
-    restored = MonotonicTotal.from_dict(total.as_dict())
-    # A second power cut while Home Assistant was down: the 0.1 kWh since then is new energy.
-    assert restored.update(0.1) == pytest.approx(27.6)
-    assert restored.value == pytest.approx(27.6)
-    with pytest.raises(ValueError):
-        total.update(-1)

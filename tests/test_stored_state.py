@@ -10,8 +10,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lanmeter.const import DOMAIN
-from custom_components.lanmeter.counters import MonotonicTotal
-from custom_components.lanmeter.stored import StoredRecordError
 from tests.mosquitto import free_port
 from tests.simulators.glow_cad import SimulatedCad
 from tests.simulators.kasa_device import SimulatedKasaDevice
@@ -135,17 +133,3 @@ async def test_flume_state_skips_the_bad_fields(
         config_entries.ConfigEntryState.LOADED,
         config_entries.ConfigEntryState.SETUP_RETRY,  # no broker here; storage was read first
     )
-
-
-def test_records_must_have_exactly_their_fields_and_types() -> None:
-    assert MonotonicTotal.from_dict({"offset": 1, "last_raw": 2.5}).value == 3.5
-    for bad in (
-        {"offset": "1", "last_raw": 2.0},
-        {"offset": 1.0},
-        {"offset": 1.0, "last_raw": None, "x": 1},
-        {"offset": True, "last_raw": None},
-        {"offset": float("nan"), "last_raw": None},
-        ["offset", 1.0],
-    ):
-        with pytest.raises(StoredRecordError):
-            MonotonicTotal.from_dict(bad)  # type: ignore[arg-type]

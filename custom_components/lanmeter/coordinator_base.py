@@ -22,11 +22,15 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .ledger import Ledger, RegisterLimits, Verdict
 from .runtime import LanMeterConfigEntry
 
 STORAGE_VERSION = 1
+# A register's glitches, resets and new baselines are logged at most this often (per register).
+LEDGER_LOG_EVERY_S = 3600.0
 
 
 class StoredCoordinator[T](DataUpdateCoordinator[T]):
@@ -87,11 +91,72 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         """Count one ignored input of this kind; True when it should be logged now: the first
         time, then (with log_every_s) at most once per that many seconds."""
         self.counters[kind] = self.counters.get(kind, 0) + 1
-        now = time.monotonic()
-        last = self._logged_at.get(kind)
-        if last is not None and (log_every_s is None or now - last < log_every_s):
+        if kind in self._logged_at and log_every_s is None:
             return False
-        self._logged_at[kind] = now
+        return self._log_due(kind, log_every_s or 0.0)
+
+    # ----- cumulative registers -------------------------------------------------------------
+
+    def book(
+        self,
+        ledger: Ledger,
+        what: str,
+        raw: float,
+        limits: RegisterLimits,
+        *,
+        rate: float | None = None,
+        restarted: bool = False,
+    ) -> Verdict:
+        """Book one register reading at Home Assistant's time (see ledger.py), save the ledger
+        soon, and say what happened to the user: glitches, resets and new baselines are logged
+        (at most hourly per register) and counted; held-back readings are counted."""
+        booked, held_from = ledger.value, ledger.held_first_raw
+        verdict = ledger.update(
+            raw, dt_util.utcnow().timestamp(), limits, rate=rate, restarted=restarted
+        )
+        self.async_schedule_save()
+        if verdict is Verdict.BOOKED:
+            return verdict
+        self.counters[f"register_{verdict}"] = self.counters.get(f"register_{verdict}", 0) + 1
+        if verdict is Verdict.HELD:
+            self.logger.debug(
+                "%s: held back %g (booked: %s) until the next readings", what, raw, booked
+            )
+            return verdict
+        if not self._log_due(f"ledger_{verdict}_{what}", LEDGER_LOG_EVERY_S):
+            return verdict
+        if verdict is Verdict.GLITCH:
+            self.logger.warning(
+                "%s: ignored a reading of %g that its next reading contradicted (the register "
+                "stands at %g); nothing was booked for it. Logged at most hourly",
+                what,
+                held_from,
+                raw,
+            )
+        elif verdict is Verdict.RESET:
+            self.logger.warning(
+                "%s: the register restarted from zero (a power cut, or its usage was cleared); "
+                "the %g counted since is added to the total, which is now %g",
+                what,
+                raw,
+                ledger.value,
+            )
+        else:
+            self.logger.warning(
+                "%s: the register moved from %s to %g and stayed there (a meter exchanged, or "
+                "set by its app); the total continues from the new level without the step",
+                what,
+                booked,
+                held_from,
+            )
+        return verdict
+
+    def _log_due(self, key: str, every_s: float) -> bool:
+        now = time.monotonic()
+        last = self._logged_at.get(key)
+        if last is not None and now - last < every_s:
+            return False
+        self._logged_at[key] = now
         return True
 
 

@@ -54,6 +54,8 @@ class ScriptedMeter:
     lqi: int = 140
     clock: float | None = None  # a fixed time for the CAD to claim; None: its device clock
     device_clock: DeviceClock = field(default_factory=DeviceClock)  # the test's, plus its error
+    used_kwh: float = 0.0  # the truth: electricity imported since the simulation started
+    import_glitches: list[float] = field(default_factory=list)  # bad import registers, one each
     _last: float | None = None
 
     @property
@@ -67,6 +69,7 @@ class ScriptedMeter:
         self._last = now
         energy = self.power_w / 1000 * hours
         if energy >= 0:
+            self.used_kwh += energy
             self.import_kwh += energy
             self.today_kwh += energy
             self.week_kwh += energy
@@ -87,7 +90,10 @@ def upload_body(meter: ScriptedMeter) -> dict[str, Any]:
                 "00": {
                     "07": "00000000",
                     "01": scaled(meter.export_kwh, 12),
-                    "00": scaled(meter.import_kwh, 12),
+                    "00": scaled(
+                        meter.import_glitches.pop(0) if meter.import_glitches else meter.import_kwh,
+                        12,
+                    ),
                     "14": "02",
                     "02": "000000000000",
                 },

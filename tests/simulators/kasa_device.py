@@ -98,6 +98,8 @@ class Outlet:
     load_w: float = 0.0
     total_wh: float = 0.0
     today_wh: float = 0.0
+    used_wh: float = 0.0  # the truth: energy through the relay, across meter restarts
+    glitches: list[float] = field(default_factory=list)  # bad total_wh, one per meter answer
     switched_at: float = 0.0  # true unix seconds of the last relay change
     history_wh: dict[dt.date, float] = field(default_factory=dict)  # past days, as the meter keeps
     month_history_wh: dict[dt.date, float] = field(default_factory=dict)  # months kept as totals
@@ -225,6 +227,7 @@ class SimulatedKasaDevice:
             energy = outlet.power_w() * hours
             outlet.total_wh += energy
             outlet.today_wh += energy
+            outlet.used_wh += energy
         day = self.clock.today()
         if day != self._day:
             # The strip's midnight (by its own clock): today's count becomes a daystat record.
@@ -239,6 +242,7 @@ class SimulatedKasaDevice:
     # ----- protocol ------------------------------------------------------------------------
 
     def _realtime(self, outlet: Outlet, slot: int) -> dict[str, Any]:
+        total_wh = outlet.glitches.pop(0) if outlet.glitches else outlet.total_wh
         power = outlet.power_w()
         if self.load_fn is not None and outlet.on:
             power = self.load_fn(slot, time.monotonic())
@@ -249,14 +253,14 @@ class SimulatedKasaDevice:
                 "voltage": round(voltage, 6),
                 "current": round(current, 6),
                 "power": round(power, 6),
-                "total": round(outlet.total_wh / 1000, 3),
+                "total": round(total_wh / 1000, 3),
                 "err_code": 0,
             }
         answer = {
             "voltage_mv": round(voltage * 1000),
             "current_ma": round(current * 1000),
             "power_mw": round(power * 1000),
-            "total_wh": int(outlet.total_wh),
+            "total_wh": int(total_wh),
             "err_code": 0,
         }
         if outlet.id is not None:

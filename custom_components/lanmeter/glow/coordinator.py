@@ -20,8 +20,8 @@ from homeassistant.util import dt as dt_util
 from ..clock_watch import ClockWatch
 from ..const import DOMAIN
 from ..coordinator_base import PushCoordinator
-from ..counters import MonotonicTotal
 from ..device_clock import DeviceClock
+from ..ledger import Ledger, RegisterLimits
 from ..runtime import LanMeterConfigEntry
 from ..stored import StoredRecordError, load_each
 from .cost import CostToday
@@ -39,15 +39,12 @@ SAVE_DELAY_S = 30
 # Anything on the LAN can post: only the first CAD is adopted unasked; every other new id waits
 # for the user's confirmation (a discovery), at most this many at once (the oldest is dropped).
 MAX_PENDING = 10
-# What a home's meter can measure: a 100 A three-phase supply is ~70 kW; gas meters ~10 m3/h.
-# A register that grows faster than this since its last reading is held back, never booked.
-MAX_KWH_PER_H = 100.0
-MAX_M3_PER_H = 10.0
-JUMP_SLACK = 1.0  # kWh or m3: rounding, and readings a few seconds apart
+# What a home's meter can measure: a 100 A three-phase supply is ~70 kWh an hour; a domestic gas
+# meter ~10 m3 (~115 kWh) an hour. A register that grows faster is held back (see ledger.py).
+ELECTRICITY_REGISTER = RegisterLimits(max_per_s=100.0 / 3600, resolution=0.001)
+GAS_KWH_REGISTER = RegisterLimits(max_per_s=120.0 / 3600, resolution=0.001)
+GAS_M3_REGISTER = RegisterLimits(max_per_s=10.0 / 3600, resolution=0.001)
 MAX_REGISTER = 1e8  # kWh or m3: 100 GWh, no home's register ever reads more
-# A new level that holds for this many readings in a row is real (a meter exchanged): the totals
-# continue from it without booking the jump.
-REBASE_AFTER = 3
 
 
 @dataclass
@@ -59,13 +56,13 @@ class CadState:
     tariff: Tariff | None = None
     cost: CostToday = field(default_factory=CostToday)
     cost_today_gbp: float | None = None
-    import_total: MonotonicTotal = field(default_factory=MonotonicTotal)
-    export_total: MonotonicTotal = field(default_factory=MonotonicTotal)
+    import_total: Ledger = field(default_factory=Ledger)
+    export_total: Ledger = field(default_factory=Ledger)
+    gas_kwh_total: Ledger = field(default_factory=Ledger)
+    gas_m3_total: Ledger = field(default_factory=Ledger)
     last_seen: datetime | None = None
     online: bool = False
     uploads: int = 0
-    jumps_held: int = 0  # readings held back in a row, each consistent with the one before
-    held_level: tuple[float, datetime] | None = None  # the last held-back register and its time
     clock_watch: ClockWatch | None = None  # the CAD's own clock, from its first timed reading
 
     @property
@@ -90,6 +87,8 @@ class CadSnapshot:
     reading: GlowReading | None
     import_total_kwh: float | None
     export_total_kwh: float | None
+    gas_kwh_total: float | None
+    gas_m3_total: float | None
     unit_rate_gbp: float | None
     standing_charge_gbp: float | None
     cost_today_gbp: float | None
@@ -101,8 +100,10 @@ class CadSnapshot:
             cad.device_id,
             cad.online,
             cad.reading,
-            cad.import_total.value,
-            cad.export_total.value,
+            _rounded(cad.import_total.value),
+            _rounded(cad.export_total.value),
+            _rounded(cad.gas_kwh_total.value),
+            _rounded(cad.gas_m3_total.value),
             cad.unit_rate_gbp,
             cad.standing_charge_gbp,
             cad.cost_today_gbp,
@@ -110,15 +111,24 @@ class CadSnapshot:
         )
 
 
+def _rounded(total: float | None) -> float | None:
+    """A booked total without the float noise of its offsets (registers read to the Wh)."""
+    return None if total is None else round(total, 6)
+
+
+REGISTERS = ("import_total", "export_total", "gas_kwh_total", "gas_m3_total")
+
+
 def _cad_from_store(device_id: str, saved: Any) -> CadState:
-    if not isinstance(saved, dict) or set(saved) != {"cost", "import_total", "export_total"}:
+    if not isinstance(saved, dict) or set(saved) - {"cost", *REGISTERS} or "cost" not in saved:
         raise StoredRecordError(f"not a CAD record: {str(saved)[:60]}")
-    return CadState(
-        device_id,
-        cost=CostToday.from_dict(saved["cost"]),
-        import_total=MonotonicTotal.from_dict(saved["import_total"]),
-        export_total=MonotonicTotal.from_dict(saved["export_total"]),
-    )
+    cad = CadState(device_id, cost=CostToday.from_dict(saved["cost"]))
+    for name in REGISTERS:
+        setattr(cad, name, Ledger.from_dict(saved.get(name)))
+    if "gas_m3_total" not in saved:
+        # Stored by 0.2.0, whose cost followed the raw register: start from the booked total.
+        cad.cost.last_import_kwh = None
+    return cad
 
 
 class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
@@ -165,8 +175,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
             "devices": {
                 device_id: {
                     "cost": cad.cost.as_dict(),
-                    "import_total": cad.import_total.as_dict(),
-                    "export_total": cad.export_total.as_dict(),
+                    **{name: getattr(cad, name).as_dict() for name in REGISTERS},
                 }
                 for device_id, cad in self.cads.items()
             }
@@ -206,46 +215,12 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
             data={"entry_id": self.config_entry.entry_id, "device_id": device_id},
         )
 
-    def _implausible(self, device_id: str, reading: GlowReading) -> str | None:
-        """Why a reading's registers cannot be real, or None. A new level that holds for
-        REBASE_AFTER readings is taken (totals continue from it; the jump is not booked)."""
-        cad = self.cads.get(device_id)
-        registers = [
-            (reading.import_kwh, cad.import_total.last_raw if cad else None, MAX_KWH_PER_H),
-            (reading.export_kwh, cad.export_total.last_raw if cad else None, MAX_KWH_PER_H),
-            (reading.gas_kwh, cad.reading.gas_kwh if cad and cad.reading else None, MAX_KWH_PER_H),
-            (reading.gas_m3, cad.reading.gas_m3 if cad and cad.reading else None, MAX_M3_PER_H),
-        ]
-        if any(value is not None and value > MAX_REGISTER for value, _, _ in registers):
+    def _implausible(self, reading: GlowReading) -> str | None:
+        """Why a reading cannot be a meter's at all, or None. (A register that merely jumped is
+        the ledger's to hold back: see ledger.py.)"""
+        registers = (reading.import_kwh, reading.export_kwh, reading.gas_kwh, reading.gas_m3)
+        if any(value is not None and value > MAX_REGISTER for value in registers):
             return f"a register above {MAX_REGISTER:g}"
-        if cad is None or cad.last_seen is None:
-            return None
-        now = dt_util.utcnow()
-        hours = max((now - cad.last_seen).total_seconds(), 0) / 3600
-        for value, previous, per_hour in registers:
-            if value is None or previous is None:
-                continue
-            if value - previous > per_hour * hours + JUMP_SLACK:
-                held = cad.held_level
-                consistent = held is not None and 0 <= value - held[0] <= (
-                    per_hour * max((now - held[1]).total_seconds(), 0) / 3600 + JUMP_SLACK
-                )
-                cad.jumps_held = cad.jumps_held + 1 if consistent else 1
-                cad.held_level = (value, now)
-                if cad.jumps_held < REBASE_AFTER:
-                    return f"{previous:g} -> {value:g} in {hours * 60:.1f} min"
-                break
-        if cad.jumps_held >= REBASE_AFTER:
-            _LOGGER.warning(
-                "Glow CAD %s: its registers moved to a new level and stayed there (a meter "
-                "exchange?); totals continue from it without counting the jump",
-                device_id,
-            )
-            if reading.import_kwh is not None:
-                cad.import_total.rebase(reading.import_kwh)
-            if reading.export_kwh is not None:
-                cad.export_total.rebase(reading.export_kwh)
-        cad.jumps_held, cad.held_level = 0, None
         return None
 
     @callback
@@ -258,7 +233,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
     ) -> str | None:
         if not self._admitted(device_id):
             return "forbidden"
-        if reading is not None and (why := self._implausible(device_id, reading)):
+        if reading is not None and (why := self._implausible(reading)):
             self._count("implausible_reading", f"{device_id}: {why}")
             return "implausible"
         self.apply(device_id, reading, tariff)
@@ -301,18 +276,28 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
                 self._count("rejected_value", rejected)
             self._place(cad, reading, now)
             cad.reading = reading.merged_into(cad.reading)
-            if reading.import_kwh is not None:
-                cad.import_total.update(reading.import_kwh)
-            if reading.export_kwh is not None:
-                cad.export_total.update(reading.export_kwh)
+            self._book_registers(cad, reading)
         cad.cost_today_gbp = cad.cost.update(
             dt_util.now().date(),
-            reading.import_kwh if reading else None,
+            cad.import_total.value if reading and reading.import_kwh is not None else None,
             cad.unit_rate_gbp,
             cad.standing_charge_gbp,
         )
         self.async_schedule_save()
         self._publish()  # a new CAD's entities are added from here too
+
+    def _book_registers(self, cad: CadState, reading: GlowReading) -> None:
+        """Each register into its ledger; the import's rate is the CAD's power reading."""
+        import_rate = None if reading.power_w is None else max(reading.power_w, 0.0) / 3.6e6
+        for name, raw, limits, rate, unit in (
+            ("import_total", reading.import_kwh, ELECTRICITY_REGISTER, import_rate, "kWh"),
+            ("export_total", reading.export_kwh, ELECTRICITY_REGISTER, None, "kWh"),
+            ("gas_kwh_total", reading.gas_kwh, GAS_KWH_REGISTER, None, "kWh"),
+            ("gas_m3_total", reading.gas_m3, GAS_M3_REGISTER, None, "m3"),
+        ):
+            if raw is not None:
+                what = f"Glow CAD {cad.device_id} {name.replace('_', ' ')} ({unit})"
+                self.book(getattr(cad, name), what, raw, limits, rate=rate)
 
     def _place(self, cad: CadState, reading: GlowReading, now: datetime) -> None:
         """The CAD's time through its tracked offset (no NTP: it may be back at 1970 or hours

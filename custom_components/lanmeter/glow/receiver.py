@@ -66,8 +66,7 @@ REFUSALS = {
     ),
     "implausible": (
         422,
-        "an upload whose meter register jumped by more than the meter could have measured "
-        "since the last reading was held back",
+        "an upload with a meter register no home's meter can read (above 100 GWh) was refused",
     ),
 }
 # Connection-level problems: counted and logged once, the connection is closed.

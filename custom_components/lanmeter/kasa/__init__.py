@@ -114,6 +114,7 @@ class KasaDevice(KindDevice):
             "energy_total_kwh": data.energy_total_kwh if data else None,
             "energy_today_kwh": data.energy_today_kwh if data else None,
             "clock": self.coordinator.clock_diagnostics(),
+            "registers": self.coordinator.register_diagnostics(),
         }
 
 

@@ -16,8 +16,9 @@ from homeassistant.util import dt as dt_util
 from ..clock_watch import ClockWatch
 from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
 from ..coordinator_base import StoredCoordinator
-from ..counters import DayTotal, MonotonicTotal
+from ..counters import DayTotal
 from ..device_clock import ClockSetting, DeviceClock
+from ..ledger import Ledger, RegisterLimits
 from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_each, load_one
@@ -33,6 +34,9 @@ STORAGE_SAVE_DELAY_S = 60
 # The strip's own clock is read at setup and then hourly (one request), and again at the next
 # poll after a jump (to confirm it) or after LAN Meter set it.
 TIME_READ_EVERY = timedelta(hours=1)
+# An outlet's register (kWh, to the Wh) grows at most at 16 A x 230 V, the largest rating of
+# any Kasa plug or strip (the HS300 and KP115 are 15 A x 120 V).
+OUTLET_REGISTER = RegisterLimits(max_per_s=3.68 / 3600, resolution=0.001)
 
 
 @dataclass
@@ -66,7 +70,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             update_interval=None,
         )
         self.client = client
-        self._totals: dict[int, MonotonicTotal] = {}
+        self._totals: dict[int, Ledger] = {}
         self._days: dict[int, DayTotal] = {}
         self.clock_watch = ClockWatch(hass, entry.entry_id, "kasa", entry.title, DeviceClock())
         self._time_due: datetime | None = None  # None: read the strip's clock at the next poll
@@ -82,7 +86,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         totals = load_each(
             "Kasa energy total",
             stored.get("totals"),
-            lambda slot, value: (int(slot), MonotonicTotal.from_dict(value)),
+            lambda slot, value: (int(slot), Ledger.from_dict(value)),
         )
         self._totals = dict(totals.values())
         days = load_each(
@@ -121,6 +125,13 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         if not self._may_set_clock:
             self._may_set_clock = True
             self._time_due = None  # at the next poll
+
+    def register_diagnostics(self) -> dict[str, Any]:
+        """Per outlet: its ledger's counts (held back, glitches, resets, new baselines)."""
+        return {
+            "counts": dict(self.counters),
+            "outlets": {slot: total.counts() for slot, total in sorted(self._totals.items())},
+        }
 
     def clock_diagnostics(self) -> dict[str, Any]:
         return {
@@ -190,10 +201,15 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
                 total = self._totals.get(slot)
                 totals.append(total.value if total else None)
                 continue
-            total = self._totals.setdefault(slot, MonotonicTotal())
-            totals.append(round(total.update(outlet.realtime.total_kwh), 3))
-        if self._totals:
-            self.async_schedule_save()
+            total = self._totals.setdefault(slot, Ledger())
+            self.book(
+                total,
+                f"{self.name} outlet {reading.info.outlets[slot].alias!r} energy (kWh)",
+                outlet.realtime.total_kwh,
+                OUTLET_REGISTER,
+                rate=outlet.realtime.power_w / 1000 / 3600,
+            )
+            totals.append(None if total.value is None else round(total.value, 3))
         return KasaState(
             reading, totals, self._energy_today(now, reading, totals), self.clock_watch.offset_s
         )

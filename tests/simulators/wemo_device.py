@@ -132,6 +132,9 @@ class SimulatedWemo:
         self.on_since = self.clock.true_timestamp()  # true seconds of the last change
         self.today_mw_min = 0.0
         self.total_mw_min = 0.0
+        self.on_total_s = 0.0  # on-time over the usage period: restarts with total_mw_min
+        self.used_mw_min = 0.0  # the truth: energy through the relay, across usage restarts
+        self.total_glitches: list[float] = []  # bad totalmw values, one per InsightParams
         self.silent = False
         self.frozen_params: str | None = None  # answer exactly these InsightParams (replays)
         self.accept_subscriptions = True
@@ -173,6 +176,8 @@ class SimulatedWemo:
             energy = self.load_w * 1000 * minutes
             self.today_mw_min += energy
             self.total_mw_min += energy
+            self.used_mw_min += energy
+            self.on_total_s += minutes * 60
         if self.clock.today() != self._day:  # the device's own midnight
             self._day = self.clock.today()
             self.today_mw_min = 0.0
@@ -186,11 +191,17 @@ class SimulatedWemo:
         on_for = int(self.clock.true_timestamp() - self.on_since) if self.state else 0
         current_mw = int(self.load_w * 1000) if self.state else 0
         last_change = int(self.on_since + self.clock.error.total_seconds())  # its own seconds
+        total = self.total_glitches.pop(0) if self.total_glitches else self.total_mw_min
         return (
-            f"{self.binary_state()}|{last_change}|{on_for}|{on_for}|{on_for}|1209600|8|"
-            f"{current_mw}|{int(self.today_mw_min)}|{self.total_mw_min:.6f}|"
+            f"{self.binary_state()}|{last_change}|{on_for}|{on_for}|{int(self.on_total_s)}|"
+            f"1209600|8|{current_mw}|{int(self.today_mw_min)}|{total:.6f}|"
             f"{int(self.standby_threshold_w * 1000)}"
         )
+
+    def clear_usage(self) -> None:
+        """What "clear usage data" in the app (or a reset) does: totals and on-time from 0."""
+        self._tick()
+        self.today_mw_min = self.total_mw_min = self.on_total_s = 0.0
 
     async def set_load(self, watts: float) -> None:
         self._tick()

@@ -18,7 +18,7 @@ import zipfile
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 from pywemo import (
     Insight,
@@ -31,11 +31,14 @@ from pywemo import (
 
 from ..clock_watch import ClockWatch
 from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
+from ..coordinator_base import StoredCoordinator
 from ..counters import DayTotal
 from ..device_clock import DeviceClock
 from ..event_source import EventSource
+from ..ledger import Ledger, RegisterLimits
 from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
+from ..stored import load_one
 from .discovery import DEVICE_ERRORS
 from .registry import SharedRegistry
 
@@ -45,6 +48,10 @@ POLL_INTERVAL = timedelta(seconds=30)
 # No live subscription this long after registering: the device cannot reach our callback port.
 NO_PUSH_ISSUE_AFTER_S = 180
 EVENT_LONG_PRESS = "LongPress"
+# An Insight's energy register (kWh, from mW-minutes) grows at most at 15 A x 120 V; 3.68 kW
+# (16 A x 230 V) covers any plug rating.
+INSIGHT_REGISTER = RegisterLimits(max_per_s=3.68 / 3600, resolution=1e-6)
+SAVE_DELAY_S = 60
 # An Insight that is on but under its power threshold reports BinaryState 8: "standby".
 STANDBY_NAMES = {0: "off", 1: "on", 8: "standby"}
 
@@ -62,9 +69,11 @@ class WemoState:
     binary_state: int
     power_w: float | None = None
     today_kwh: float | None = None
-    total_kwh: float | None = None
+    total_kwh: float | None = None  # the register as read; entities show energy_total_kwh
     on_today_s: int | None = None
+    on_total_s: int | None = None  # goes back only when the device's usage restarted
     standby: str | None = None
+    energy_total_kwh: float | None = None  # the register's ledger: never double, never lost
     energy_today_kwh: float | None = None  # since Home Assistant's midnight (not the device's)
     clock_offset_s: float | None = None  # the device's clock minus Home Assistant's
 
@@ -82,6 +91,7 @@ def snapshot(device: WeMoDevice) -> WemoState:
         today_kwh=round(device.today_kwh, 6),
         total_kwh=round(device.total_kwh, 6),
         on_today_s=int(device.today_on_time),
+        on_total_s=int(device.insight_params["ontotal"]),
         standby=STANDBY_NAMES.get(binary, "on" if state else "off"),
     )
 
@@ -124,9 +134,7 @@ def apply_event(device: WeMoDevice, event_type: str, params: str) -> WemoState:
     return snapshot(device)
 
 
-class WemoCoordinator(DataUpdateCoordinator[WemoState]):
-    config_entry: LanMeterConfigEntry
-
+class WemoCoordinator(StoredCoordinator[WemoState]):
     def __init__(
         self,
         hass: HomeAssistant,
@@ -137,8 +145,10 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
         super().__init__(
             hass,
             _LOGGER,
-            config_entry=entry,
+            entry,
             name=f"WeMo {device.name}",
+            storage_name="wemo_energy",
+            save_delay_s=SAVE_DELAY_S,
             update_interval=POLL_INTERVAL,
         )
         self.device = device
@@ -152,6 +162,26 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
         self._no_push = RepairIssue(hass, "wemo_no_push", entry.entry_id, ir.IssueSeverity.WARNING)
         self.clock_watch = ClockWatch(hass, entry.entry_id, "wemo", device.name, DeviceClock())
         self._today = DayTotal()
+        self._total = Ledger()
+        self._on_total_s: int | None = None  # the last on-time total read with the register
+
+    async def async_load_totals(self) -> None:
+        """The energy ledger and today's start, so a glitch or a reset across a restart is
+        still caught."""
+        stored = await self.async_load_stored()
+        self._total = load_one("WeMo energy total", stored.get("total"), Ledger.from_dict, Ledger)
+        self._today = load_one(
+            "WeMo energy today", stored.get("today"), DayTotal.from_dict, DayTotal
+        )
+        on_total = stored.get("on_total_s")
+        self._on_total_s = on_total if isinstance(on_total, int) else None
+
+    def _to_store(self) -> dict[str, Any]:
+        return {
+            "total": self._total.as_dict(),
+            "today": self._today.as_dict(),
+            "on_total_s": self._on_total_s,
+        }
 
     @property
     def supports_long_press(self) -> bool:
@@ -219,12 +249,38 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
             self.clock_watch.observe(seen, now.timestamp())
             self._maybe_set_clock(now)
         self.clock_watch.check(now.timestamp())
-        today = None
+        total = today = None
         if state.total_kwh is not None:
+            total = self._booked_total(state, fresh_params)
             # Its clock (and so its day) is unknown until the Insight reports while on.
             own = state.today_kwh if self.clock_watch.keeps_our_day(if_unknown=False) else None
-            today = round(self._today.update(now.date().isoformat(), state.total_kwh, own), 6)
-        return replace(state, energy_today_kwh=today, clock_offset_s=self.clock_watch.offset_s)
+            today = round(self._today.update(now.date().isoformat(), total, own), 6)
+        return replace(
+            state,
+            energy_total_kwh=total,
+            energy_today_kwh=today,
+            clock_offset_s=self.clock_watch.offset_s,
+        )
+
+    @callback
+    def _booked_total(self, state: WemoState, fresh_params: bool) -> float:
+        """The register through its ledger. An on-time total that went back says the usage
+        restarted (cleared in the app, or a reset): a fall with it is not a glitch, and a rise
+        with it is all new energy."""
+        assert state.total_kwh is not None  # an Insight's
+        restarted = False
+        if fresh_params and state.on_total_s is not None:
+            restarted = self._on_total_s is not None and state.on_total_s < self._on_total_s
+            self._on_total_s = state.on_total_s
+        self.book(
+            self._total,
+            f"{self.name} energy (kWh)",
+            state.total_kwh,
+            INSIGHT_REGISTER,
+            rate=None if state.power_w is None else state.power_w / 3.6e6,
+            restarted=restarted,
+        )
+        return round(self._total.value or 0.0, 6)
 
     @callback
     def _maybe_set_clock(self, now: datetime) -> None:
@@ -319,6 +375,8 @@ class WemoCoordinator(DataUpdateCoordinator[WemoState]):
             "callback_port": self.registry.port,
             "long_press_rule": self.long_press_rule,
             "state": self.data.__dict__ if self.data else None,
+            "register": self._total.counts(),
+            "ignored": dict(self.counters),
             "clock": {
                 "tracker": self.clock_watch.clock.as_dict(),
                 "setting": self.clock_watch.setting.as_dict(),

@@ -60,7 +60,7 @@ INSIGHT_SENSORS: tuple[LanMeterSensorDescription[WemoState, None], ...] = (
     ),
     _insight(
         "energy_total",
-        lambda state, _: state.total_kwh,
+        lambda state, _: state.energy_total_kwh,
         **ENERGY_TOTAL_KWH,
     ),
     _insight(

@@ -1,0 +1,117 @@
+"""An Insight's Energy total against the simulator's truth when its register misbehaves: one bad
+InsightParams books nothing; usage cleared (its on-time total goes back with it) books what was
+used since, even when read an hour later above the old register; a restart between a glitch and
+the recovery changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.core import HomeAssistant
+import pytest
+
+from custom_components.lanmeter.const import DOMAIN
+from tests.simulators.wemo_device import SimulatedWemo
+from tests.test_wemo_integration import (  # noqa: F401
+    add,
+    any_callback_port,
+    state,
+    unload_entries,
+    until,
+)
+
+pytestmark = [
+    pytest.mark.usefixtures("socket_enabled"),
+    pytest.mark.time_sensitive,
+    pytest.mark.freeze_time("2026-11-18 23:00:00+00:00", tick=True),
+]
+TOTAL = "sensor.dryer_energy_total"
+MW_MIN_PER_KWH = 6e7
+EVERY = timedelta(seconds=30)
+
+
+class Dryer:
+    """The Insight running a 1 kW dryer, read by push every 30 s, next to the truth."""
+
+    def __init__(self, hass: HomeAssistant, sim: SimulatedWemo, freezer) -> None:
+        self.hass, self.sim, self.freezer = hass, sim, freezer
+
+    def coordinator(self):
+        return self.hass.config_entries.async_entries(DOMAIN)[0].runtime_data.device.coordinator
+
+    async def readings(self, count: int, every: timedelta = EVERY) -> None:
+        for _ in range(count):
+            pushes = self.coordinator().pushes
+            self.freezer.tick(every)
+            await self.sim.set_load(self.sim.load_w)  # a NOTIFY with fresh InsightParams
+            await until(lambda p=pushes: self.coordinator().pushes > p)
+            await self.hass.async_block_till_done()
+
+    def start(self) -> None:
+        self.booked_at_start = float(state(self.hass, TOTAL))
+        self.used_at_start = self.sim.used_mw_min
+
+    def assert_exact(self) -> None:
+        truth = (self.sim.used_mw_min - self.used_at_start) / MW_MIN_PER_KWH
+        booked = float(state(self.hass, TOTAL)) - self.booked_at_start
+        assert booked == pytest.approx(truth, abs=1e-5)
+
+
+async def dryer(hass: HomeAssistant, sim: SimulatedWemo, freezer, total_kwh: float) -> Dryer:
+    sim.name = "Dryer"
+    sim.total_mw_min = total_kwh * MW_MIN_PER_KWH
+    sim.on_total_s = 86_400.0
+    sim.load_w = 1000.0
+    await add(hass, sim)
+    await sim.press(True)
+    await until(lambda: state(hass, "switch.dryer") == "on")
+    running = Dryer(hass, sim, freezer)
+    await running.readings(1)
+    running.start()
+    return running
+
+
+@pytest.mark.parametrize(
+    "bad", [lambda mw: 0.0, lambda mw: mw / 10, lambda mw: mw * 10], ids=["zero", "digit", "spike"]
+)
+async def test_one_bad_reading_books_nothing(hass: HomeAssistant, freezer, bad) -> None:
+    async with SimulatedWemo("Insight", serial="221517K0101769") as sim:
+        running = await dryer(hass, sim, freezer, 27.64)
+        sim.total_glitches.append(bad(sim.total_mw_min))
+        await running.readings(4)
+        running.assert_exact()
+        counts = running.coordinator().diagnostics()["register"]
+        assert (counts["held"], counts["glitches"], counts["resets"]) == (1, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("old_kwh", "away"),
+    [(27.64, timedelta(0)), (1.5, timedelta(hours=1)), (0.5, timedelta(hours=1))],
+    ids=["read promptly", "read late, above half", "read late, above the old register"],
+)
+async def test_cleared_usage_loses_nothing(
+    hass: HomeAssistant, freezer, old_kwh: float, away: timedelta
+) -> None:
+    """Usage cleared (in the app, or by a reset): its on-time total goes back with the register,
+    so even a register already past the old one is known to have restarted."""
+    async with SimulatedWemo("Insight", serial="221517K0101769") as sim:
+        running = await dryer(hass, sim, freezer, old_kwh)
+        sim.clear_usage()
+        freezer.tick(away)  # no NOTIFY meanwhile (nothing changed at the device)
+        await running.readings(3)
+        running.assert_exact()
+        assert running.coordinator().diagnostics()["register"]["resets"] == 1
+
+
+async def test_a_restart_between_a_glitch_and_the_recovery_changes_nothing(
+    hass: HomeAssistant, freezer
+) -> None:
+    async with SimulatedWemo("Insight", serial="221517K0101769") as sim:
+        running = await dryer(hass, sim, freezer, 27.64)
+        sim.total_glitches.append(0.0)
+        await running.readings(1)
+        entry = hass.config_entries.async_entries(DOMAIN)[0]
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        await running.readings(3)
+        running.assert_exact()

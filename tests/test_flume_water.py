@@ -14,7 +14,12 @@ from custom_components.lanmeter.flume.messages import (
     parse_topic,
 )
 from custom_components.lanmeter.flume.secretbox import SecretBox
-from custom_components.lanmeter.flume.water import LeakState, PulseMeter, RuleSettings
+from custom_components.lanmeter.flume.water import (
+    LeakState,
+    PulseMeter,
+    RuleSettings,
+    legacy_ledger,
+)
 
 KEY = bytes(range(32))
 
@@ -68,7 +73,7 @@ def test_low_flow_is_not_zero_between_pulses() -> None:
     assert meter.pulses_per_s() == 0
 
 
-def test_counter_never_moves_backwards_and_survives_a_sensor_restart() -> None:
+def test_the_counter_takes_replays_never_and_lower_counts_only_when_newer() -> None:
     meter = PulseMeter()
     assert meter.add(1000, 10)
     assert meter.add(1010, 20)
@@ -76,14 +81,22 @@ def test_counter_never_moves_backwards_and_survives_a_sensor_restart() -> None:
     # Higher, but stamped earlier (a clock set back): the pulses count; the time does not.
     assert meter.add(1020, 15)
     assert meter.last_time == 20
-    assert not meter.add(1005, 30)  # a stray lower value
-    assert meter.pulses == 1020
-    assert meter.add(3, 40)  # the sensor restarted from zero (battery change)
-    assert meter.pulses == 1023
+    assert not meter.add(1005, 20)  # lower and not newer: a replay
+    # Lower and newer: the counter as read (the ledger tells a reset from a glitch), timed anew.
+    assert meter.add(3, 40)
     assert meter.add(5, 50)
+    assert meter.counter == 5
     assert meter.pulses_per_s() == pytest.approx(2 / 10)  # timed within the new count only
-    assert (meter.out_of_order, meter.went_backwards) == (1, 1)
-    assert PulseMeter.from_dict(meter.as_dict()).pulses == 1025
+    assert meter.out_of_order == 2
+    assert PulseMeter.from_dict(meter.as_dict()).counter == 5
+
+
+def test_a_stored_020_meter_becomes_its_ledger() -> None:
+    old = {**PulseMeter(1020, 20.0).as_dict(), "reset_offset": 5000, "went_backwards": 1}
+    assert PulseMeter.from_dict(old).counter == 1020
+    ledger = legacy_ledger(old)
+    assert ledger is not None and ledger.value == 6020 and ledger.last_at == 20.0
+    assert legacy_ledger(PulseMeter().as_dict()) is None
 
 
 def test_pulses_at_an_unknown_time_count_and_the_next_timed_change_spans_them() -> None:
@@ -91,7 +104,7 @@ def test_pulses_at_an_unknown_time_count_and_the_next_timed_change_spans_them() 
     for n in range(5):
         meter.add(100 + n, 30.0 * n)  # a pulse every 30 s, the last at 120 s
     assert meter.add(106, None)  # the device's clock is in doubt: counted, not timed
-    assert meter.pulses == 106 and meter.pulses_per_s() == pytest.approx(1 / 30)
+    assert meter.counter == 106 and meter.pulses_per_s() == pytest.approx(1 / 30)
     assert not meter.add(106, None)
     meter.add(108, 240.0)  # four pulses since 120 s: still one per 30 s
     assert meter.pulses_per_s() == pytest.approx(1 / 30)

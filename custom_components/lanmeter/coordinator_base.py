@@ -106,14 +106,16 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         *,
         rate: float | None = None,
         restarted: bool = False,
+        at: float | None = None,
     ) -> Verdict:
-        """Book one register reading at Home Assistant's time (see ledger.py), save the ledger
-        soon, and say what happened to the user: glitches, resets and new baselines are logged
-        (at most hourly per register) and counted; held-back readings are counted."""
+        """Book one register reading at `at` (default: now on Home Assistant's clock; see
+        ledger.py), save the ledger soon, and say what happened to the user: glitches, resets
+        and new baselines are logged (at most hourly per register) and counted; held-back
+        readings are counted."""
         booked, held_from = ledger.value, ledger.held_first_raw
-        verdict = ledger.update(
-            raw, dt_util.utcnow().timestamp(), limits, rate=rate, restarted=restarted
-        )
+        if at is None:
+            at = dt_util.utcnow().timestamp()
+        verdict = ledger.update(raw, at, limits, rate=rate, restarted=restarted)
         self.async_schedule_save()
         if verdict is Verdict.BOOKED:
             return verdict

@@ -54,7 +54,9 @@ class SimulatedFlumeBridge:
         self.liters_per_pulse = liters_per_pulse
         self.clock = clock or DeviceClock()  # the bridge's own, which stamps the samples
         self.advance = advance  # moves the true (the test's) clock by seconds
-        self.liters = 0.0
+        self.liters = 0.0  # the truth: water through the meter since the simulation started
+        self.counted_from = 0.0  # the liters at the sensor's last counter restart
+        self.counter_glitches: list[int] = []  # bad counter values, one per sample
         self.published = 0
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
 
@@ -72,7 +74,11 @@ class SimulatedFlumeBridge:
 
     @property
     def counter(self) -> int:
-        return int(self.liters / self.liters_per_pulse)
+        return int((self.liters - self.counted_from) / self.liters_per_pulse)
+
+    def restart_counter(self) -> None:
+        """A battery change: the sensor's pulse counter starts again from zero."""
+        self.counted_from = self.liters
 
     def connect(self) -> None:
         self.client.connect("127.0.0.1", self.port)
@@ -109,7 +115,8 @@ class SimulatedFlumeBridge:
                 if self.advance is not None:
                     self.advance(SAMPLE_S)
                 self.liters += liters_per_minute / 60 * SAMPLE_S
-                batch.append({"timestamp": self.now, "value": self.counter})
+                value = self.counter_glitches.pop(0) if self.counter_glitches else self.counter
+                batch.append({"timestamp": self.now, "value": value})
                 if len(batch) == BATCH_SAMPLES:
                     self.publish(1, self.sensor_id, batch)
                     batch = []

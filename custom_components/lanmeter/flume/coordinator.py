@@ -17,6 +17,7 @@ from ..clock_watch import ClockWatch
 from ..coordinator_base import PushCoordinator
 from ..device_clock import DeviceClock
 from ..event_source import EventSource
+from ..ledger import Ledger, RegisterLimits, Verdict
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
 from .const import (
@@ -43,7 +44,7 @@ from .messages import (
     parse_topic,
     status,
 )
-from .water import LeakState, PulseMeter, RuleSettings
+from .water import LeakState, PulseMeter, RuleSettings, legacy_ledger
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ SAVE_DELAY_S = 10
 # Batches arrive about every 30 s: five missed batches mean the bridge is gone.
 DISCONNECTED_AFTER = timedelta(seconds=150)
 CHECK_EVERY = timedelta(seconds=30)
+# The most water a home's supply delivers (a 1" main at high pressure: ~200 L/min); a counter
+# that grew faster is held back (see ledger.py).
+MAX_L_PER_S = 200 / 60
 LOG_EVERY_S = 600  # rate limit for "ignored a bad message" warnings
 
 
@@ -79,6 +83,7 @@ class FlumeState:
     sensor_id: str
     bridge_id: str | None = None
     meter: PulseMeter = field(default_factory=PulseMeter)
+    pulses: Ledger = field(default_factory=Ledger)  # the counter as booked: the volume
     leaks: LeakState = field(default_factory=LeakState)
     day: str | None = None
     day_start_pulses: int | None = None
@@ -143,6 +148,9 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         stored = await self.async_load_stored()
         state = self.state
         state.meter = load_one("Flume meter", stored.get("meter"), PulseMeter.from_dict, PulseMeter)
+        state.pulses = legacy_ledger(stored.get("meter")) or load_one(
+            "Flume pulses", stored.get("pulses"), Ledger.from_dict, Ledger
+        )
         state.leaks = load_one("Flume leaks", stored.get("leaks"), LeakState.from_dict, LeakState)
         self.clock_watch.clock = load_one(
             "Flume bridge clock", stored.get("clock"), DeviceClock.from_dict, DeviceClock
@@ -158,6 +166,7 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         state = self.state
         return {
             "meter": state.meter.as_dict(),
+            "pulses": state.pulses.as_dict(),
             "leaks": state.leaks.as_dict(),
             "clock": self.clock_watch.clock.as_dict(),
             "day": state.day,
@@ -185,15 +194,19 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
             clock_offset_s=self.clock_watch.offset_s,
         )
 
+    def booked_pulses(self) -> int | None:
+        total = self.state.pulses.value
+        return None if total is None else round(total)
+
     def volume_l(self) -> float | None:
-        pulses = self.state.meter.pulses
+        pulses = self.booked_pulses()
         if pulses is None:
             return None
         offset = float(self.config_entry.options.get(CONF_METER_OFFSET_L, 0.0))
         return round(pulses * self.liters_per_pulse + offset, 3)
 
     def today_l(self) -> float | None:
-        pulses = self.state.meter.pulses
+        pulses = self.booked_pulses()
         if pulses is None or self.state.day_start_pulses is None:
             return None
         return round((pulses - self.state.day_start_pulses) * self.liters_per_pulse, 3)
@@ -265,11 +278,13 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         if not applied:
             self._ignore("out_of_order", "every sample was already counted")
             return
+        if applied[-1] is not None and self._book_pulses(applied[-1]) is Verdict.HELD:
+            return  # a count the ledger holds back moves neither the flow nor the leak rules
         newest = clock.place(samples[-1].timestamp, received)
         state.last_report = dt_util.utc_from_timestamp(received if newest is None else newest)
         day = dt_util.as_local(state.last_report).date().isoformat()
         if state.day != day or state.day_start_pulses is None:
-            state.day, state.day_start_pulses = day, state.meter.pulses
+            state.day, state.day_start_pulses = day, self.booked_pulses()
         rate = state.meter.pulses_per_s()
         state.flow_l_min = None if rate is None else round(rate * self.liters_per_pulse * 60, 3)
         away_entity = self.config_entry.options.get(CONF_AWAY_ENTITY)
@@ -281,6 +296,15 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         for event in state.leaks.update(now, state.flow_l_min or 0.0, away, self.rules):
             _LOGGER.info("Flume %s: %s", state.sensor_id, event)
             self.events.fire(event, {"flow_l_min": state.flow_l_min})
+
+    def _book_pulses(self, at: float) -> Verdict:
+        """The counter into its ledger at the newest sample's time on the bridge's timeline (a
+        backlog delivered at once still spans the time its pulses took). Untimed counts wait
+        for the next timed sample: the counter is cumulative, so they are booked with it."""
+        assert self.state.meter.counter is not None
+        limits = RegisterLimits(MAX_L_PER_S / self.liters_per_pulse, resolution=1.0)
+        what = f"Flume {self.state.sensor_id} pulse counter"
+        return self.book(self.state.pulses, what, self.state.meter.counter, limits, at=at)
 
     @callback
     def _check_connection(self, now: datetime) -> None:
@@ -301,14 +325,14 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
     # ----- calibration ----------------------------------------------------------------------
 
     def calibration_start(self) -> None:
-        if self.state.meter.pulses is None:
+        if (pulses := self.booked_pulses()) is None:
             raise ValueError("no pulse count has been received yet")
-        self.state.calibration_start_pulses = self.state.meter.pulses
+        self.state.calibration_start_pulses = pulses
         self.async_schedule_save(0)
 
     def calibration_stop(self, liters: float) -> float:
         """The new liters per pulse from a known volume drawn since start."""
-        start, now = self.state.calibration_start_pulses, self.state.meter.pulses
+        start, now = self.state.calibration_start_pulses, self.booked_pulses()
         if start is None or now is None:
             raise ValueError("start the calibration first")
         if now <= start:
@@ -324,6 +348,7 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
             "connected": state.connected,
             "ignored": dict(self.counters),
             "meter": state.meter.as_dict(),
+            "pulses": state.pulses.as_dict(),
             "leaks": state.leaks.as_dict(),
             "clock": self.clock_watch.clock.as_dict(),
             "flow_l_min": state.flow_l_min,

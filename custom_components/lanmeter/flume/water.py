@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..ledger import Ledger
 from ..stored import record
 
 ZERO_AFTER_S = 90  # slower than a pulse per 90 s is not flow the sensor can tell apart from none
@@ -22,7 +23,8 @@ LITERS_PER_GALLON = 3.785411784
 
 @dataclass
 class PulseMeter:
-    """The cumulative counter, kept monotonic, and the timing of its last two changes."""
+    """The pulse counter as read, and the timing of its last two changes (for the flow rate).
+    Which counts are booked as volume is the ledger's call (ledger.py)."""
 
     counter: int | None = None
     last_time: float | None = None  # newest sample time seen
@@ -30,35 +32,21 @@ class PulseMeter:
     change_counter: int | None = None
     prev_change_time: float | None = None
     prev_change_counter: int | None = None
-    reset_offset: int = 0  # pulses counted before the sensor restarted its counter
     out_of_order: int = 0
-    went_backwards: int = 0
-
-    @property
-    def pulses(self) -> int | None:
-        """All pulses ever counted, across sensor restarts."""
-        return None if self.counter is None else self.reset_offset + self.counter
 
     def add(self, counter: int, at: float | None) -> bool:
         """Apply one sample; False (and counted) if it adds nothing.
 
-        The counter alone decides the volume: a higher count always counts, whatever its time
-        says, so no clock can lose or double a pulse. `at` is the sample's time on Home
-        Assistant's clock (None while the device's clock is in doubt); it only times the flow,
-        and only when it is newer than what was applied.
+        A higher count always counts, whatever its time says, so no clock can lose or double a
+        pulse. A lower one counts only from a newer sample (a replay or a late message is not
+        a reset) and restarts the timing; the ledger tells a reset from a glitch. `at` is the
+        sample's time on the bridge's continuous timeline (None while its clock is in doubt);
+        it only times the flow, and only when it is newer than what was applied.
         """
         if self.counter is not None and counter < self.counter:
             if at is None or (self.last_time is not None and at <= self.last_time):
-                # Lower and not newer (a replay, a late message), or its time in doubt: a
-                # reset can only be told from a newer sample.
                 self.out_of_order += 1
                 return False
-            if counter >= self.counter // 2:
-                # A cumulative counter does not go back: a bad or replayed value. Ignore it.
-                self.went_backwards += 1
-                return False
-            # Far lower: the sensor restarted from zero (battery change). Carry the count over.
-            self.reset_offset += self.counter
             self.counter = None
             self.change_time = self.change_counter = None
             self.prev_change_time = self.prev_change_counter = None
@@ -103,8 +91,28 @@ class PulseMeter:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> PulseMeter:
-        """From storage; StoredRecordError if the record is not of this shape."""
+        """From storage; StoredRecordError if the record is not of this shape. A 0.2.0 record
+        also held the reset offset (now the ledger's, see legacy_ledger)."""
+        if isinstance(data, dict) and set(data) >= LEGACY_KEYS:
+            data = {key: value for key, value in data.items() if key not in LEGACY_KEYS}
         return record(cls, data) if data else cls()
+
+
+# What PulseMeter stored in 0.2.0 beside its counter and timing.
+LEGACY_KEYS = frozenset({"reset_offset", "went_backwards"})
+
+
+def legacy_ledger(data: Any) -> Ledger | None:
+    """The pulse ledger a 0.2.0 meter record implies: its reset offset and counter, booked at
+    its newest sample time; None for any other record."""
+    if not isinstance(data, dict) or not set(data) >= LEGACY_KEYS:
+        return None
+    offset, counter, at = data["reset_offset"], data["counter"], data["last_time"]
+    if not isinstance(offset, int) or not isinstance(counter, int | None):
+        return None
+    if counter is None:
+        return Ledger(float(offset))
+    return Ledger(float(offset), float(counter), at if isinstance(at, int | float) else None)
 
 
 @dataclass(frozen=True)

@@ -262,8 +262,13 @@ async def test_no_volume_lost_across_a_restart_and_a_broker_restart(
 
 
 async def test_reconnects_and_resubscribes_after_a_broker_restart(
-    hass: HomeAssistant, tmp_path, ticking: Callable[[float], None]
+    hass: HomeAssistant,
+    tmp_path,
+    ticking: Callable[[float], None],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """The broker goes away: logged once, the bridge's connectivity is off at once; it comes
+    back: logged once, and the bridge is connected again with its next message."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with running_broker(tmp_path / "a") as port:
@@ -272,17 +277,28 @@ async def test_reconnects_and_resubscribes_after_a_broker_restart(
         entry = await add_flume(hass, sim)
         await publish(hass, sim.water, [(300, 6.0)])
         before = float(state(hass, "water_total"))
+        assert state(hass, "bridge", "binary_sensor") == "on"
         await asyncio.to_thread(sim.close)
+    connection = entry.runtime_data.device.mqtt
+    async with asyncio.timeout(10):
+        while connection.connected:  # noqa: ASYNC110 - paho notices on its own thread
+            await asyncio.sleep(0.05)
+    await hass.async_block_till_done()
+    assert state(hass, "bridge", "binary_sensor") == "off"
+    await asyncio.sleep(2.5)  # paho retries meanwhile (1 s, then 2 s): no line per attempt
     with running_broker(tmp_path / "b", port=port):  # same address, fresh broker
         sim.client = SimulatedFlumeBridge(port, KEY).client
         await asyncio.to_thread(sim.connect)
-        connection = entry.runtime_data.device.mqtt
         async with asyncio.timeout(20):
             while connection.connects < 2:  # noqa: ASYNC110 - paho reconnects with backoff
                 await asyncio.sleep(0.1)
         await publish(hass, sim.water, [(300, 6.0)])
         assert float(state(hass, "water_total")) > before
+        assert state(hass, "bridge", "binary_sensor") == "on"
         await asyncio.to_thread(sim.close)
+    lines = [r.getMessage() for r in caplog.records if "MQTT broker" in r.getMessage()]
+    assert len([line for line in lines if "went away" in line]) == 1, lines
+    assert len([line for line in lines if "is back" in line]) == 1, lines
 
 
 async def test_silent_bridge_is_disconnected(

@@ -207,7 +207,9 @@ async def test_absurd_values_get_a_4xx_and_change_nothing(
     assert len([r for r in caplog.records if "Glow receiver" in r.getMessage()]) == 1, logged
 
 
-async def test_a_register_jump_is_held_back_not_booked(hass: HomeAssistant) -> None:
+async def test_a_register_jump_is_held_back_not_booked(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
     """A register no meter can read is refused (422); one that merely jumped is taken but held
     back by the ledger; the total and cost stay, and a level that does not hold is never
     booked."""
@@ -229,6 +231,8 @@ async def test_a_register_jump_is_held_back_not_booked(hass: HomeAssistant) -> N
     hub = entry.runtime_data.device.coordinator
     assert hub.counters["implausible_reading"] == 1
     assert (hub.counters["register_held"], hub.counters["register_glitch"]) == (1, 1)
+    refused = [r.getMessage() for r in caplog.records if "implausible_reading" in r.getMessage()]
+    assert refused[0].startswith(f"Glow receiver (port {entry.data['port']}): ignored"), refused
 
 
 def test_the_key_is_written_private_and_a_corrupt_one_is_replaced(tmp_path: Path) -> None:

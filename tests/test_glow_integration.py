@@ -396,6 +396,36 @@ async def test_local_mqtt_mode(hass: HomeAssistant, mqtt_broker: int) -> None:  
     assert hass.states.get(f"{prefix}_meter_signal").state == "-88"
 
 
+async def test_a_broker_that_goes_away_makes_the_cads_unavailable(
+    hass: HomeAssistant, tmp_path
+) -> None:
+    folder = captures_dir("glow")
+    meter = (
+        "glow/BCDDC2C6A91C/SENSOR/electricitymeter",
+        (folder / "local_mqtt_electricitymeter.json"),
+    )
+    power = "sensor.glow_cad_c6a91c_power"
+    with running_broker(tmp_path) as port:
+        result = await menu(hass, "glow_mqtt")
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {"host": "127.0.0.1", "port": port, "tls": False, "topic_prefix": "glow"},
+        )
+        await hass.async_block_till_done()
+        await hass.async_add_executor_job(
+            publish, port, [(meter[0], json.loads(meter[1].read_text()))]
+        )
+        await wait_for(hass, power)
+        assert hass.states.get(power).state != STATE_UNAVAILABLE
+    connection = result["result"].runtime_data.device.mqtt
+    async with asyncio.timeout(10):
+        while connection.connected:  # noqa: ASYNC110 - paho notices on its own thread
+            await asyncio.sleep(0.05)
+    await hass.async_block_till_done()
+    assert hass.states.get(power).state == STATE_UNAVAILABLE
+    assert connection.outages == 1
+
+
 async def test_mqtt_bad_credentials_and_unreachable_broker(hass: HomeAssistant, tmp_path) -> None:
     with running_broker(tmp_path, users={"glow": "right"}) as port:
         result = await menu(hass, "glow_mqtt")

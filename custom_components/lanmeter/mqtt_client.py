@@ -75,6 +75,8 @@ class MqttConnection:
         self._failure: Exception | None = None
         self.connected = False
         self.connects = 0
+        self.outages = 0  # times the broker went away after a connection
+        self._stopping = False
         self._tls_ready = False
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         if settings.username:
@@ -113,6 +115,7 @@ class MqttConnection:
         self._client.connect(self.settings.host, self.settings.port, keepalive=30)
 
     async def stop(self) -> None:
+        self._stopping = True  # our own disconnect is not an outage
         client = self._client
         await self._loop.run_in_executor(None, _stop_client, client)
 
@@ -131,12 +134,12 @@ class MqttConnection:
             return
         for topic in self.topics:
             client.subscribe(topic, qos=0)
-        self._loop.call_soon_threadsafe(self._set_connected, True)
+        self._loop.call_soon_threadsafe(self._set_connected, True, "")
 
     def _paho_disconnect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
-        self._loop.call_soon_threadsafe(self._set_connected, False)
+        self._loop.call_soon_threadsafe(self._set_connected, False, str(reason))
 
     def _paho_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         self._loop.call_soon_threadsafe(self._deliver, message.topic, message.payload)
@@ -157,14 +160,29 @@ class MqttConnection:
                 "MQTT broker %s refused the connection: %s", self.settings.host, failure
             )
 
-    def _set_connected(self, connected: bool) -> None:
+    def _set_connected(self, connected: bool, reason: str) -> None:
         if connected:
             self.connects += 1
-        if connected != self.connected:
+        if connected != self.connected and not self._stopping:
             self.connected = connected
+            self._log_change(connected, reason)
             if self._on_connection:
                 self._on_connection(connected)
         self._connected.set()
+
+    def _log_change(self, connected: bool, reason: str) -> None:
+        """Once each way per outage: paho retries every 1-60 s without a line per attempt."""
+        where = f"{self.settings.host}:{self.settings.port}"
+        if not connected:
+            self.outages += 1
+            _LOGGER.warning(
+                "MQTT broker %s went away (%s); its devices are unavailable until it returns. "
+                "LAN Meter reconnects by itself; check the broker if this lasts",
+                where,
+                reason or "connection lost",
+            )
+        elif self.connects > 1:
+            _LOGGER.info("MQTT broker %s is back", where)
 
 
 def _stop_client(client: mqtt.Client) -> None:

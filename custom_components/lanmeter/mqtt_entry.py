@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -31,10 +31,14 @@ def settings_from(data: Mapping[str, Any]) -> MqttSettings:
 
 
 async def async_connect(
-    entry: ConfigEntry, topics: list[str], on_message: MessageHandler
+    entry: ConfigEntry,
+    topics: list[str],
+    on_message: MessageHandler,
+    on_connection: Callable[[bool], None],
 ) -> MqttConnection:
-    """Connect for the entry: refused credentials start reauth, an unreachable broker retries."""
-    connection = MqttConnection(settings_from(entry.data), topics, on_message)
+    """Connect for the entry: refused credentials start reauth, an unreachable broker retries.
+    `on_connection` hears of the broker going away and coming back (on the event loop)."""
+    connection = MqttConnection(settings_from(entry.data), topics, on_message, on_connection)
     try:
         await connection.start()
     except MqttAuthError as err:

@@ -44,4 +44,5 @@ async def async_setup_flume(hass: HomeAssistant, entry: LanMeterConfigEntry) -> 
         hass, entry, entry.data[CONF_SENSOR_ID], entry.data.get(CONF_DEVICE_KEY)
     )
     await coordinator.async_load()
-    return FlumeDevice(coordinator, await async_connect(entry, TOPICS, coordinator.on_message))
+    connection = await async_connect(entry, TOPICS, coordinator.on_message, coordinator.on_broker)
+    return FlumeDevice(coordinator, connection)

@@ -307,6 +307,14 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         return self.book(self.state.pulses, what, self.state.meter.counter, limits, at=at)
 
     @callback
+    def on_broker(self, connected: bool) -> None:
+        """The broker went away: nothing from the bridge can arrive, so its connectivity is
+        off at once (the broker's client logged it). It is on again with its next message."""
+        if not connected and self.state.connected:
+            self.state.connected = False
+            self.async_set_updated_data(self.snapshot())
+
+    @callback
     def _check_connection(self, now: datetime) -> None:
         state = self.state
         if state.connected and (

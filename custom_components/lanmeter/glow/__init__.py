@@ -141,6 +141,7 @@ async def _start_mqtt(entry: LanMeterConfigEntry, coordinator: GlowCoordinator) 
         entry,
         [f"{prefix}/+/STATE", f"{prefix}/+/SENSOR/+"],
         partial(coordinator.on_mqtt_message, prefix),
+        coordinator.on_broker,
     )
 
 

@@ -139,7 +139,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
             hass,
             _LOGGER,
             entry,
-            name=f"Glow {entry.title}",
+            name=entry.title,  # "Glow receiver (port 8443)", "Glow via MQTT (...)"
             storage_name="glow",
             save_delay_s=SAVE_DELAY_S,
         )
@@ -188,7 +188,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
             self._pending.pop(device_id, None)
             return True
         if not self.cads and not confirmed:
-            _LOGGER.info("Glow %s: adopted CAD %s, the first to report", self.name, device_id)
+            _LOGGER.info("%s: adopted CAD %s, the first to report", self.name, device_id)
             return True
         self._offer(device_id)
         return False
@@ -258,7 +258,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
 
     def _count(self, kind: str, detail: str = "") -> None:
         if self.count_problem(kind):
-            _LOGGER.warning("Glow %s: ignored %s %s (logged once)", self.name, kind, detail)
+            _LOGGER.warning("%s: ignored %s %s (logged once)", self.name, kind, detail)
 
     @callback
     def apply(self, device_id: str, reading: GlowReading | None, tariff: Tariff | None) -> None:
@@ -317,6 +317,16 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
         watch.observe(device_s, arrival_s)
         placed = watch.clock.place(device_s, arrival_s)
         reading.read_at = now if placed is None else datetime.fromtimestamp(placed, UTC)
+
+    @callback
+    def on_broker(self, connected: bool) -> None:
+        """The broker went away: no CAD can report, so their sensors are unavailable at once
+        (the broker's client logged it); each comes back with its next message."""
+        if connected:
+            return
+        for cad in self.cads.values():
+            cad.online = False
+        self._publish()
 
     @callback
     def _check_stale(self, now: datetime) -> None:

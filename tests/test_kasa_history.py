@@ -356,3 +356,43 @@ async def test_a_strip_a_day_behind_brings_its_history_to_the_right_days(
         assert abs(sim.clock.error.total_seconds()) < 5
         offset = hass.states.get("sensor.kitchen_strip_clock_offset")
         assert abs(float(offset.state)) < 5
+
+
+@pytest.mark.freeze_time("2026-11-18 10:58:00+00:00", tick=True)
+async def test_the_recorders_hourly_sum_books_no_glitch_and_loses_no_reset(
+    hass: HomeAssistant, freezer
+) -> None:
+    """An hour of the kettle with a zero answer, a spike and a power cut read three minutes late:
+    the Energy dashboard's hour (the recorder's sum) is what the outlet really used."""
+    from pytest_homeassistant_custom_component.components.recorder.common import (
+        do_adhoc_statistics,
+    )
+
+    async with kitchen_strip() as sim:
+        await add_strip(hass, sim)
+        kettle = sim.outlets[0]
+        used_at: dict[int, float] = {}  # the truth at the last poll before 11:00 and 12:00
+        while dt_util.utcnow() < dt.datetime(2026, 11, 18, 12, 0, 30, tzinfo=dt.UTC):  # each minute
+            now = dt_util.utcnow()
+            used_at[now.hour] = kettle.used_wh
+            if now.minute == 10:
+                kettle.glitches.append(0)
+            if now.minute == 20:
+                kettle.glitches.append(kettle.total_wh * 10)
+            if now.minute == 30:
+                sim.silent = True
+                sim.power_cut()
+            if now.minute == 33:
+                sim.silent = False
+            freezer.tick(dt.timedelta(minutes=1))
+            await poll(hass)
+        await async_wait_recording_done(hass)
+        for minutes in range(-5, 60, 5):  # 10:55 (the first state's hour) to 11:55
+            start = dt.datetime(2026, 11, 18, 11, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)
+            do_adhoc_statistics(hass, start=start)
+            await async_wait_recording_done(hass)
+    rows = {
+        dt_util.utc_from_timestamp(r["start"]).hour: r["sum"] for r in await hourly(hass, KETTLE)
+    }
+    assert rows[11] - rows[10] == pytest.approx((used_at[11] - used_at[10]) / 1000, abs=0.002)
+    assert (used_at[11] - used_at[10]) / 1000 > 1.2  # most of an hour of 1.5 kW, cut included

@@ -42,7 +42,7 @@ class RegisterLimits:
     """What the device behind a register can physically do."""
 
     max_per_s: float  # the most the register can grow per second (rated power or flow)
-    resolution: float  # its smallest step; readings within twice this agree
+    resolution: float  # its smallest step; readings within it agree
 
 
 class Verdict(StrEnum):
@@ -218,7 +218,7 @@ def _most(before_at: float | None, at: float, limits: RegisterLimits) -> float:
     unknown: a record stored before times were kept)."""
     if before_at is None:
         return math.inf
-    return limits.max_per_s * max(at - before_at, 0.0) + 2 * limits.resolution
+    return limits.max_per_s * max(at - before_at, 0.0) + limits.resolution
 
 
 def _continues(
@@ -226,4 +226,4 @@ def _continues(
 ) -> bool:
     """Whether `raw` at `at` can follow `before` read at `before_at`: not lower (beyond
     rounding), and not more than the device could have added in between."""
-    return before - 2 * limits.resolution <= raw <= before + _most(before_at, at, limits)
+    return before - limits.resolution <= raw <= before + _most(before_at, at, limits)

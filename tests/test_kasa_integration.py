@@ -27,7 +27,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 
 from custom_components.lanmeter.const import DOMAIN
-from custom_components.lanmeter.kasa import client as kasa_client
+from custom_components.lanmeter.kasa import const as kasa_const
 from custom_components.lanmeter.kasa import discovery as kasa_discovery
 from custom_components.lanmeter.kasa.poll_clock import poll_clock
 from tests.conftest import captures_dir
@@ -43,7 +43,7 @@ UNIQUE_ID = MAC.lower()
 def quick_klap_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
     """When port 9999 is closed the flow asks by discovery whether the device speaks KLAP
     (to an unused port here, see conftest): wait 1 s for an answer, not 3."""
-    monkeypatch.setattr(kasa_client, "DISCOVERY_TIMEOUT_S", 1)
+    monkeypatch.setattr(kasa_const, "DISCOVERY_TIMEOUT_S", 1)
 
 
 def kitchen_strip(**kwargs: Any) -> SimulatedKasaDevice:
@@ -295,7 +295,7 @@ async def test_scan_lists_strips_found_by_discovery(
     # A broadcast cannot reach a simulator on 127.0.0.1; send the same query there instead.
     monkeypatch.setattr(kasa_discovery, "DISCOVERY_TARGET", "127.0.0.1")
     monkeypatch.setattr(kasa_discovery, "DISCOVERY_PORT", strip.port)
-    monkeypatch.setattr(kasa_discovery, "DISCOVERY_TIMEOUT_S", 1)
+    monkeypatch.setattr(kasa_const, "DISCOVERY_TIMEOUT_S", 1)
     result = await start_flow(hass, "kasa_scan")
     assert result["type"] is FlowResultType.FORM
     options = result["data_schema"].schema["device"].config["options"]

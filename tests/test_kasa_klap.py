@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 
 from custom_components.lanmeter.const import DOMAIN
-from custom_components.lanmeter.kasa import client as kasa_client
+from custom_components.lanmeter.kasa import const as kasa_const
 from custom_components.lanmeter.kasa import discovery as kasa_discovery
 from tests.mosquitto import free_port
 from tests.simulators.kasa_device import SimulatedKasaDevice
@@ -40,7 +40,7 @@ async def klap_strip(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Simulated
     async with SimulatedKlapDevice(device, **ACCOUNT) as sim:
         # Discovery's UDP 20002 query goes to the simulator's port on 127.0.0.1.
         monkeypatch.setattr(Discover, "DISCOVERY_PORT_2", sim.discovery_port)
-        monkeypatch.setattr(kasa_client, "DISCOVERY_TIMEOUT_S", 2)
+        monkeypatch.setattr(kasa_const, "DISCOVERY_TIMEOUT_S", 2)
         yield sim
 
 
@@ -160,7 +160,7 @@ async def test_scan_offers_klap_strips_with_the_account_step(
 ) -> None:
     monkeypatch.setattr(kasa_discovery, "DISCOVERY_TARGET", "127.0.0.1")
     monkeypatch.setattr(kasa_discovery, "DISCOVERY_PORT", closed_port())
-    monkeypatch.setattr(kasa_discovery, "DISCOVERY_TIMEOUT_S", 1)
+    monkeypatch.setattr(kasa_const, "DISCOVERY_TIMEOUT_S", 1)
     result = await start_flow(hass, "kasa_scan")
     options = result["data_schema"].schema["device"].config["options"]
     assert options == [

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 import logging
-import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -26,6 +25,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .ledger import Ledger, RegisterLimits, Verdict
+from .problems import Problems
 from .runtime import LanMeterConfigEntry
 
 STORAGE_VERSION = 1
@@ -52,8 +52,7 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         super().__init__(
             hass, logger, config_entry=entry, name=name, update_interval=update_interval
         )
-        self.counters: dict[str, int] = {}
-        self._logged_at: dict[str, float] = {}
+        self.problems = Problems()
         self._save_delay_s = save_delay_s
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{storage_name}.{entry.entry_id}"
@@ -90,10 +89,12 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
     def count_problem(self, kind: str, log_every_s: float | None = None) -> bool:
         """Count one ignored input of this kind; True when it should be logged now: the first
         time, then (with log_every_s) at most once per that many seconds."""
-        self.counters[kind] = self.counters.get(kind, 0) + 1
-        if kind in self._logged_at and log_every_s is None:
-            return False
-        return self._log_due(kind, log_every_s or 0.0)
+        return self.problems.count(kind, log_every_s)
+
+    @property
+    def counters(self) -> dict[str, int]:
+        """What was ignored or held back so far, per kind (for diagnostics)."""
+        return dict(self.problems.counts)
 
     # ----- cumulative registers -------------------------------------------------------------
 
@@ -119,13 +120,13 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         self.async_schedule_save()
         if verdict is Verdict.BOOKED:
             return verdict
-        self.counters[f"register_{verdict}"] = self.counters.get(f"register_{verdict}", 0) + 1
+        self.problems.counts[f"register_{verdict}"] += 1
         if verdict is Verdict.HELD:
             self.logger.debug(
                 "%s: held back %g (booked: %s) until the next readings", what, raw, booked
             )
             return verdict
-        if not self._log_due(f"ledger_{verdict}_{what}", LEDGER_LOG_EVERY_S):
+        if not self.problems.log_due(f"ledger_{verdict}_{what}", LEDGER_LOG_EVERY_S):
             return verdict
         if verdict is Verdict.GLITCH:
             self.logger.warning(
@@ -152,14 +153,6 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
                 held_from,
             )
         return verdict
-
-    def _log_due(self, key: str, every_s: float) -> bool:
-        now = time.monotonic()
-        last = self._logged_at.get(key)
-        if last is not None and now - last < every_s:
-            return False
-        self._logged_at[key] = now
-        return True
 
 
 class PushCoordinator[T](StoredCoordinator[T]):

@@ -64,7 +64,6 @@ class MqttConnection:
         topics: list[str],
         on_message: MessageHandler,
         on_connection: Callable[[bool], None] | None = None,
-        client_id: str = "",
     ) -> None:
         self.settings = settings
         self.topics = topics
@@ -78,7 +77,7 @@ class MqttConnection:
         self.outages = 0  # times the broker went away after a connection
         self._stopping = False
         self._tls_ready = False
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
+        client = mqtt.Client(CallbackAPIVersion.VERSION2)
         if settings.username:
             client.username_pw_set(settings.username, settings.password)
         client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)

@@ -24,6 +24,7 @@ from .const import (
     DEFAULT_ZB02_PORT,
     MODE_MQTT,
     MODE_ZB02,
+    allow_flow_id,
 )
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ class GlowFlowMixin(_Base):
     ) -> ConfigFlowResult:
         """A CAD not on a receiver's allow-list posted: ask the user whether to accept it."""
         entry_id, device_id = discovery_info["entry_id"], discovery_info["device_id"]
-        await self.async_set_unique_id(f"glow_allow:{entry_id}:{device_id}")
+        await self.async_set_unique_id(allow_flow_id(entry_id, device_id))
         self._abort_if_unique_id_configured()
         self._glow_allow = (entry_id, device_id)
         self.context["title_placeholders"] = {"name": f"Glow CAD {device_id}"}

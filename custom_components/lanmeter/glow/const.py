@@ -13,3 +13,8 @@ CONF_PREFIX: Final = "topic_prefix"
 DEFAULT_ZB02_PORT: Final = 8443
 DEFAULT_PREFIX: Final = "glow"
 CERT_DIR: Final = "lanmeter_glow"
+
+
+def allow_flow_id(entry_id: str, device_id: str) -> str:
+    """The unique id of the flow that asks whether a new CAD may report to an entry."""
+    return f"glow_allow:{entry_id}:{device_id}"

@@ -12,7 +12,6 @@ import json
 import logging
 from typing import Any
 
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import discovery_flow
 from homeassistant.util import dt as dt_util
@@ -24,6 +23,7 @@ from ..device_clock import DeviceClock
 from ..ledger import Ledger, RegisterLimits
 from ..runtime import LanMeterConfigEntry
 from ..stored import StoredRecordError, load_each
+from .const import allow_flow_id
 from .cost import CostToday
 from .local_mqtt import GlowMessageError, decode_message, parse_topic
 from .readings import GlowReading
@@ -200,7 +200,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
         while len(self._pending) >= MAX_PENDING:
             oldest = next(iter(self._pending))
             del self._pending[oldest]
-            unique_id = f"glow_allow:{self.config_entry.entry_id}:{oldest}"
+            unique_id = allow_flow_id(self.config_entry.entry_id, oldest)
             for flow in self.hass.config_entries.flow.async_progress_by_handler(
                 DOMAIN, include_uninitialized=True
             ):
@@ -343,6 +343,3 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
                 )
         if changed:
             self._publish()
-
-
-PLATFORMS = (Platform.SENSOR,)

@@ -8,7 +8,6 @@ client sends can raise out of the handler or stop the receiver.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ import time
 
 from aiohttp import web
 
+from ..problems import Problems
 from .readings import GlowReading
 from .tariff import Tariff, TariffError, decode_tariff, is_tariff_text
 from .zigbee import GlowPayloadError, GlowValueError, decode_upload
@@ -165,8 +165,8 @@ class Zb02Receiver:
         self.port = port
         self._ssl = ssl_context
         self._handler = handler
-        self.counters: Counter[str] = Counter()
-        self._logged: set[str] = set()
+        self.problems = Problems()
+        self.counters = self.problems.counts  # what was refused or accepted, per kind
         self._tariff_asked: dict[str, float] = {}
         self._runner: web.AppRunner | None = None
         self._server: asyncio.Server | None = None
@@ -245,9 +245,7 @@ class Zb02Receiver:
         transport.abort()  # type: ignore[attr-defined]
 
     def _problem(self, kind: str) -> None:
-        self.counters[kind] += 1
-        if kind not in self._logged:
-            self._logged.add(kind)
+        if self.problems.count(kind):
             _LOGGER.warning(
                 "Glow receiver on port %s: %s (logged once; counts are in diagnostics)",
                 self.port,
@@ -256,9 +254,7 @@ class Zb02Receiver:
 
     def _refuse(self, kind: str, detail: str = "") -> web.Response:
         status, explanation = REFUSALS[kind]
-        self.counters[kind] += 1
-        if kind not in self._logged:
-            self._logged.add(kind)
+        if self.problems.count(kind):
             _LOGGER.warning(
                 "Glow receiver on port %s: %s%s (logged once; counts are in diagnostics)",
                 self.port,

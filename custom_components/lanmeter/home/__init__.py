@@ -13,7 +13,7 @@ from homeassistant.helpers.entity import Entity
 from ..const import DOMAIN
 from ..runtime import KindDevice, LanMeterConfigEntry
 from .const import CONF_EMULATE_SENSE, CONF_SENSE_MONITORS, CONF_SENSE_PORT, DEFAULT_SENSE_PORT
-from .coordinator import HomeCoordinator
+from .coordinator import HomeCoordinator, home_settings
 from .entities import build_entities
 from .sense_bridge import MAX_PLUGS, SenseBridge, start_bridge, stop_bridge
 
@@ -64,7 +64,7 @@ class HomeDevice(KindDevice):
 async def _start_sense_bridge(
     hass: HomeAssistant, entry: LanMeterConfigEntry, device: HomeDevice
 ) -> None:
-    settings = {**entry.data, **entry.options}
+    settings = home_settings(entry)
     port = int(settings.get(CONF_SENSE_PORT, DEFAULT_SENSE_PORT))
     issue_id = f"sense_port_{entry.entry_id}"
     try:
@@ -93,7 +93,7 @@ async def async_setup_home(hass: HomeAssistant, entry: LanMeterConfigEntry) -> H
     coordinator = HomeCoordinator(hass, entry)
     await coordinator.async_start()
     device = HomeDevice(coordinator)
-    if {**entry.data, **entry.options}.get(CONF_EMULATE_SENSE):
+    if home_settings(entry).get(CONF_EMULATE_SENSE):
         await _start_sense_bridge(hass, entry, device)
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     return device

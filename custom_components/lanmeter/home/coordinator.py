@@ -63,6 +63,11 @@ class HomeState:
     unavailable: tuple[str, ...] = ()
 
 
+def home_settings(entry: LanMeterConfigEntry) -> dict[str, Any]:
+    """The home view's settings: what the setup chose, overridden by what the options changed."""
+    return {**entry.data, **entry.options}
+
+
 class HomeCoordinator(PushCoordinator[HomeState]):
     """The breakdown of one home, updated on every mains or device state change."""
 
@@ -75,7 +80,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             storage_name="home",
             save_delay_s=SAVE_DELAY_S,
         )
-        settings = {**entry.data, **entry.options}
+        settings = home_settings(entry)
         self.mains: str = settings[CONF_MAINS]
         self.chosen_devices: list[str] = list(settings.get(CONF_DEVICES) or [])
         threshold = float(settings.get(CONF_THRESHOLD, DEFAULT_THRESHOLD_W))

@@ -13,13 +13,11 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
-from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 from kasa import DeviceEncryptionType
 
-from ..const import DOMAIN
 from ..power_sensors import async_offer
 from ..runtime import KindDevice, LanMeterConfigEntry
 from .client import DEFAULT_PORT, KasaStripClient, KasaUnsupportedError
@@ -146,14 +144,6 @@ async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> K
     except ConfigEntryNotReady:
         await client.close()
         raise
-    found = format_mac(coordinator.data.reading.info.mac)
-    if entry.unique_id and found != entry.unique_id:
-        await client.close()
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="kasa_wrong_device",
-            translation_placeholders={"host": client.host, "found": found},
-        )
     # The strip's device first: the outlets' devices name it as their via_device.
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **strip_device_info(coordinator.data.reading.info)

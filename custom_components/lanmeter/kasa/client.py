@@ -34,6 +34,7 @@ from kasa.iot import IotPlug, IotStrip
 from kasa.iot.iottimezone import get_timezone_index
 from kasa.protocols import IotProtocol
 
+from . import const as kasa_const
 from .readings import (
     DeviceTime,
     KasaAnswerError,
@@ -82,16 +83,14 @@ SUPPORTED_FAMILIES = (DeviceFamily.IotSmartPlugSwitch,)
 SUPPORTED_ENCRYPTIONS = (DeviceEncryptionType.Xor, DeviceEncryptionType.Klap)
 
 
-# How long to wait for a discovery answer when port 9999 is closed.
-DISCOVERY_TIMEOUT_S = 3
-
-
 async def find_connection(host: str) -> DeviceConnectionParameters | None:
     """Ask the device how to talk to it (python-kasa's discovery on UDP 9999 and 20002): newer
     firmware answers on 20002 with its encryption (KLAP) and HTTP port. None: no answer.
     Raises KasaUnsupportedError for a device LAN Meter cannot read (Tapo, cameras...)."""
     try:
-        device = await Discover.discover_single(host, discovery_timeout=DISCOVERY_TIMEOUT_S)
+        device = await Discover.discover_single(
+            host, discovery_timeout=kasa_const.DISCOVERY_TIMEOUT_S
+        )
     except UnsupportedDeviceError as err:
         raise KasaUnsupportedError(str(err)) from err
     except (KasaException, TimeoutError, OSError):

@@ -11,6 +11,7 @@ import logging
 from kasa import Credentials, DeviceConnectionParameters, DeviceEncryptionType, Discover
 from kasa.discover import DiscoveredRaw
 
+from . import const as kasa_const
 from .client import (
     DEFAULT_PORT,
     XOR,
@@ -27,7 +28,6 @@ _LOGGER = logging.getLogger(__name__)
 # Where the scan sends its broadcast. Tests point it at a simulator on 127.0.0.1.
 DISCOVERY_TARGET = "255.255.255.255"
 DISCOVERY_PORT: int | None = None  # python-kasa's default, 9999
-DISCOVERY_TIMEOUT_S = 3
 # KLAP firmware serves HTTP on port 80 unless its discovery answer names another.
 KLAP_DEFAULT_PORT = 80
 
@@ -120,7 +120,7 @@ async def scan() -> dict[str, Found]:
     devices = await Discover.discover(
         target=DISCOVERY_TARGET,
         port=DISCOVERY_PORT,
-        discovery_timeout=DISCOVERY_TIMEOUT_S,
+        discovery_timeout=kasa_const.DISCOVERY_TIMEOUT_S,
         on_discovered_raw=on_raw,
     )
     for device in devices.values():

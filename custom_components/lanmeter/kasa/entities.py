@@ -30,7 +30,7 @@ from ..sensor import (
     value_sensor,
 )
 from ..switch import LanMeterSwitch, LanMeterSwitchDescription
-from .const import MANUFACTURER
+from .const import MANUFACTURER, outlet_id
 from .coordinator import KasaCoordinator, KasaState
 from .readings import Realtime, SysInfo
 
@@ -162,7 +162,7 @@ def outlet_device_info(info: SysInfo, slot: int, via: DeviceInfo) -> DeviceInfo:
     """An outlet's own device, linked to the strip by `via` (compat.via_device)."""
     outlet = info.outlets[slot]
     return DeviceInfo(
-        identifiers={(DOMAIN, f"{info.mac}_{slot}")},
+        identifiers={(DOMAIN, outlet_id(info.mac, slot))},
         **via,
         manufacturer=MANUFACTURER,
         model=f"{info.model} outlet {slot + 1}",
@@ -174,7 +174,7 @@ def outlet_power_sensors(info: SysInfo) -> list[DevicePower]:
     """Each metered outlet's power, for the whole-home view (unique ids as built below)."""
     if not info.has_meter:
         return []
-    return [DevicePower(f"{info.mac}_{outlet.slot}_power") for outlet in info.outlets]
+    return [DevicePower(f"{outlet_id(info.mac, outlet.slot)}_power") for outlet in info.outlets]
 
 
 def build_entities(coordinator: KasaCoordinator, platform: Platform) -> list[Entity]:
@@ -191,7 +191,7 @@ def build_entities(coordinator: KasaCoordinator, platform: Platform) -> list[Ent
     for outlet in info.outlets:
         slot = outlet.slot
         device = outlet_device_info(info, outlet.slot, via) if info.is_strip else strip
-        prefix = f"{mac}_{outlet.slot}"
+        prefix = outlet_id(mac, outlet.slot)
         if platform is Platform.SWITCH:
             entities.append(LanMeterSwitch(coordinator, OUTLET_SWITCH, device, prefix, slot))
         elif platform is Platform.SENSOR and info.has_meter:

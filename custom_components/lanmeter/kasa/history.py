@@ -23,7 +23,10 @@ MONTHLY_MONTHS_BACK = 12  # older months come from the monthly totals (get_month
 
 @dataclass(frozen=True)
 class HistoryRow:
-    start: dt.datetime  # the hour's start, timezone-aware
+    """One hourly statistics row, ours to import or Home Assistant's own: the start of its hour
+    (timezone-aware) and the totals at its end."""
+
+    start: dt.datetime
     sum_kwh: float
     state_kwh: float
 
@@ -124,18 +127,9 @@ def rows_before(
     return list(reversed(rows))
 
 
-@dataclass(frozen=True)
-class StatisticsRow:
-    """One of Home Assistant's own hourly rows: the start of its hour and the totals at its end."""
-
-    start: dt.datetime
-    sum_kwh: float
-    state_kwh: float
-
-
 def rows_in_gaps(
     days: dict[dt.date, float],
-    existing: list[StatisticsRow],
+    existing: list[HistoryRow],
     tz: dt.tzinfo,
     lead: dt.timedelta = dt.timedelta(0),
 ) -> list[HistoryRow]:

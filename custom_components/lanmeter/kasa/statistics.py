@@ -27,11 +27,11 @@ from homeassistant.util import dt as dt_util
 from ..compat import energy_statistic_metadata
 from ..const import DOMAIN
 from .client import KasaConnectionError
+from .const import outlet_id
 from .coordinator import KasaCoordinator
 from .history import (
     MONTHLY_MONTHS_BACK,
     HistoryRow,
-    StatisticsRow,
     day_of,
     day_start,
     days_from_months,
@@ -56,7 +56,7 @@ async def async_import_history(hass: HomeAssistant, coordinator: KasaCoordinator
     imported = 0
     for outlet in info.outlets:
         entity_id = registry.async_get_entity_id(
-            "sensor", DOMAIN, f"{info.mac}_{outlet.slot}_energy_total"
+            "sensor", DOMAIN, f"{outlet_id(info.mac, outlet.slot)}_energy_total"
         )
         if entity_id is None:
             continue
@@ -119,7 +119,7 @@ async def _rows_for(
         {"sum", "state"},
     )
     rows = [
-        StatisticsRow(
+        HistoryRow(
             dt_util.as_local(dt_util.utc_from_timestamp(row["start"])),
             float(row.get("sum") or 0.0),
             float(row.get("state") or 0.0),

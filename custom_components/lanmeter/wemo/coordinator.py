@@ -52,6 +52,7 @@ EVENT_LONG_PRESS = "LongPress"
 # (16 A x 230 V) covers any plug rating.
 INSIGHT_REGISTER = RegisterLimits(max_per_s=3.68 / 3600, resolution=1e-6)
 SAVE_DELAY_S = 60
+LOG_EVERY_S = 600  # malformed pushes: logged at most this often
 # An Insight that is on but under its power threshold reports BinaryState 8: "standby".
 STANDBY_NAMES = {0: "off", 1: "on", 8: "standby"}
 
@@ -155,7 +156,6 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
         self.registry = registry
         self.pushes = 0
         self.polls = 0
-        self.bad_events = 0
         self.events = EventSource()  # long presses; the long-press event entity subscribes
         self.long_press_rule = "not supported"
         self._registered_at = time.monotonic()
@@ -231,8 +231,15 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
         try:
             state = apply_event(self.device, event_type, params)
         except EVENT_ERRORS as err:
-            self.bad_events += 1
-            _LOGGER.debug("Ignored a malformed %s event from %s: %s", event_type, self.name, err)
+            if self.count_problem("malformed_event", LOG_EVERY_S):
+                _LOGGER.warning(
+                    "%s: ignored a malformed %s event (%s); logged at most every %d minutes, "
+                    "counted in diagnostics",
+                    self.name,
+                    event_type,
+                    err,
+                    LOG_EVERY_S // 60,
+                )
             return
         self.pushes += 1
         self._check_push_issue()
@@ -371,7 +378,7 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
             "subscribed": self.subscribed,
             "pushes": self.pushes,
             "polls": self.polls,
-            "ignored_events": self.bad_events,
+            "ignored_events": self.problems.counts["malformed_event"],
             "callback_port": self.registry.port,
             "long_press_rule": self.long_press_rule,
             "state": self.data.__dict__ if self.data else None,

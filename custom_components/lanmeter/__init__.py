@@ -48,8 +48,7 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: LanMeterConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Let users delete a device their entry no longer hears (a Glow CAD that was replaced)."""
-    remove = getattr(entry.runtime_data.device, "async_remove_device", None)
-    return bool(remove and await remove(device))
+    return await entry.runtime_data.device.async_remove_device(device)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> bool:

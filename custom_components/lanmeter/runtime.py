@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
@@ -38,6 +39,9 @@ class KindRuntime(Protocol):
     async def async_shutdown(self) -> None:
         """Close connections and listeners; called on unload."""
 
+    async def async_remove_device(self, device: DeviceEntry) -> bool:
+        """Whether the user may delete this registry device (one it no longer hears)."""
+
     def diagnostics(self) -> dict[str, Any]:
         """Counters and last payloads for the diagnostics download (redacted later)."""
 
@@ -51,6 +55,9 @@ class KindDevice:
 
     def platforms_ready(self) -> None:
         return None
+
+    async def async_remove_device(self, device: DeviceEntry) -> bool:
+        return False  # its devices come and go with the entry
 
 
 @dataclass

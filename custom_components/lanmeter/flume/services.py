@@ -8,6 +8,7 @@ from homeassistant.exceptions import ServiceValidationError
 import voluptuous as vol
 
 from ..const import CONF_KIND, DOMAIN, KIND_FLUME
+from . import FlumeDevice
 from .const import CONF_LITERS_PER_PULSE, SERVICE_CALIBRATE
 
 ATTR_ENTRY = "config_entry_id"
@@ -36,7 +37,10 @@ async def _calibrate(call: ServiceCall) -> ServiceResponse:
         raise _error("flume_not_found")
     if entry.state is not ConfigEntryState.LOADED:
         raise _error("flume_not_loaded")
-    coordinator = entry.runtime_data.device.coordinator
+    flume = entry.runtime_data.device
+    if not isinstance(flume, FlumeDevice):  # the kind was checked above: never false
+        raise _error("flume_not_found")
+    coordinator = flume.coordinator
     try:
         if call.data[ATTR_STEP] == "start":
             coordinator.calibration_start()

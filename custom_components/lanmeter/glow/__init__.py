@@ -27,7 +27,7 @@ from .const import (
     DEFAULT_PREFIX,
     MODE_ZB02,
 )
-from .coordinator import REGISTERS, GlowCoordinator
+from .coordinator import GlowCoordinator
 from .entities import cad_sensors
 from .receiver import Zb02Receiver
 
@@ -90,7 +90,9 @@ class GlowDevice(KindDevice):
                     "reading": cad.reading.__dict__ if cad.reading else None,
                     "tariff": cad.tariff.__dict__ if cad.tariff else None,
                     "cost": cad.cost.as_dict(),
-                    "registers": {name: getattr(cad, name).counts() for name in REGISTERS},
+                    "registers": {
+                        name: ledger.counts() for name, ledger in cad.registers().items()
+                    },
                 }
                 for device_id, cad in self.coordinator.cads.items()
             },

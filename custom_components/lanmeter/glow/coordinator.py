@@ -65,6 +65,15 @@ class CadState:
     uploads: int = 0
     clock_watch: ClockWatch | None = None  # the CAD's own clock, from its first timed reading
 
+    def registers(self) -> dict[str, Ledger]:
+        """Its meter registers' ledgers, by their stored name."""
+        return {
+            "import_total": self.import_total,
+            "export_total": self.export_total,
+            "gas_kwh_total": self.gas_kwh_total,
+            "gas_m3_total": self.gas_m3_total,
+        }
+
     @property
     def unit_rate_gbp(self) -> float | None:
         if self.tariff is not None:
@@ -122,9 +131,14 @@ REGISTERS = ("import_total", "export_total", "gas_kwh_total", "gas_m3_total")
 def _cad_from_store(device_id: str, saved: Any) -> CadState:
     if not isinstance(saved, dict) or set(saved) - {"cost", *REGISTERS} or "cost" not in saved:
         raise StoredRecordError(f"not a CAD record: {str(saved)[:60]}")
-    cad = CadState(device_id, cost=CostToday.from_dict(saved["cost"]))
-    for name in REGISTERS:
-        setattr(cad, name, Ledger.from_dict(saved.get(name)))
+    cad = CadState(
+        device_id,
+        cost=CostToday.from_dict(saved["cost"]),
+        import_total=Ledger.from_dict(saved.get("import_total")),
+        export_total=Ledger.from_dict(saved.get("export_total")),
+        gas_kwh_total=Ledger.from_dict(saved.get("gas_kwh_total")),
+        gas_m3_total=Ledger.from_dict(saved.get("gas_m3_total")),
+    )
     if "gas_m3_total" not in saved:
         # Stored by 0.2.0, whose cost followed the raw register: start from the booked total.
         cad.cost.last_import_kwh = None
@@ -175,7 +189,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
             "devices": {
                 device_id: {
                     "cost": cad.cost.as_dict(),
-                    **{name: getattr(cad, name).as_dict() for name in REGISTERS},
+                    **{name: ledger.as_dict() for name, ledger in cad.registers().items()},
                 }
                 for device_id, cad in self.cads.items()
             }
@@ -289,15 +303,14 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
     def _book_registers(self, cad: CadState, reading: GlowReading) -> None:
         """Each register into its ledger; the import's rate is the CAD's power reading."""
         import_rate = None if reading.power_w is None else max(reading.power_w, 0.0) / 3.6e6
-        for name, raw, limits, rate, unit in (
-            ("import_total", reading.import_kwh, ELECTRICITY_REGISTER, import_rate, "kWh"),
-            ("export_total", reading.export_kwh, ELECTRICITY_REGISTER, None, "kWh"),
-            ("gas_kwh_total", reading.gas_kwh, GAS_KWH_REGISTER, None, "kWh"),
-            ("gas_m3_total", reading.gas_m3, GAS_M3_REGISTER, None, "m3"),
+        for ledger, name, raw, limits, rate in (
+            (cad.import_total, "import", reading.import_kwh, ELECTRICITY_REGISTER, import_rate),
+            (cad.export_total, "export", reading.export_kwh, ELECTRICITY_REGISTER, None),
+            (cad.gas_kwh_total, "gas (kWh)", reading.gas_kwh, GAS_KWH_REGISTER, None),
+            (cad.gas_m3_total, "gas (m3)", reading.gas_m3, GAS_M3_REGISTER, None),
         ):
             if raw is not None:
-                what = f"Glow CAD {cad.device_id} {name.replace('_', ' ')} ({unit})"
-                self.book(getattr(cad, name), what, raw, limits, rate=rate)
+                self.book(ledger, f"Glow CAD {cad.device_id} {name}", raw, limits, rate=rate)
 
     def _place(self, cad: CadState, reading: GlowReading, now: datetime) -> None:
         """The CAD's time through its tracked offset (no NTP: it may be back at 1970 or hours

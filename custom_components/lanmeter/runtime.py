@@ -76,6 +76,20 @@ type KindSetup = Callable[[HomeAssistant, LanMeterConfigEntry], Awaitable[KindRu
 type FlowStep = Callable[[Any, dict[str, Any] | None], Awaitable[ConfigFlowResult]]
 
 
+def listen_for_updates[DeviceT](
+    entry: LanMeterConfigEntry,
+    device: DeviceT,
+    listener: Callable[[HomeAssistant, LanMeterConfigEntry, DeviceT], Awaitable[None]],
+) -> None:
+    """Call `listener` with the kind's own device (typed) whenever the entry's data or options
+    change, until it unloads."""
+
+    async def updated(hass: HomeAssistant, changed: LanMeterConfigEntry) -> None:
+        await listener(hass, changed, device)
+
+    entry.async_on_unload(entry.add_update_listener(updated))
+
+
 def no_options(entry: ConfigEntry) -> type[OptionsFlow] | None:
     """For a kind without options."""
     return None

@@ -9,6 +9,7 @@ from typing import Any
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
@@ -20,18 +21,32 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class LanMeterSwitchDescription[DataT, SubjectT](
+class LanMeterSwitchDescription[DataT, SubjectT, CoordinatorT: DataUpdateCoordinator[Any]](
     LanMeterEntityDescription[DataT, SubjectT, bool | None], SwitchEntityDescription
 ):
-    """A switch description: `set_fn(coordinator, subject, on)` switches the device."""
+    """A switch description: `set_fn(coordinator, subject, on)` switches the device, typed
+    over the kind's own coordinator (CoordinatorT), so its action is checked."""
 
-    set_fn: Callable[[DataUpdateCoordinator[DataT], SubjectT, bool], Awaitable[None]]
+    set_fn: Callable[[CoordinatorT, SubjectT, bool], Awaitable[None]]
 
 
-class LanMeterSwitch[DataT, SubjectT](LanMeterEntity[DataT, SubjectT, bool | None], SwitchEntity):
+class LanMeterSwitch[DataT, SubjectT, CoordinatorT: DataUpdateCoordinator[Any]](
+    LanMeterEntity[DataT, SubjectT, bool | None], SwitchEntity
+):
     """A switch whose state and action come from its description."""
 
-    entity_description: LanMeterSwitchDescription[DataT, SubjectT]
+    entity_description: LanMeterSwitchDescription[DataT, SubjectT, CoordinatorT]
+
+    def __init__(
+        self,
+        coordinator: CoordinatorT,
+        description: LanMeterSwitchDescription[DataT, SubjectT, CoordinatorT],
+        device_info: DeviceInfo,
+        unique_prefix: str,
+        subject: SubjectT,
+    ) -> None:
+        super().__init__(coordinator, description, device_info, unique_prefix, subject)
+        self._switching = coordinator  # the same object, with its kind's type
 
     @property
     def is_on(self) -> bool | None:
@@ -40,11 +55,11 @@ class LanMeterSwitch[DataT, SubjectT](LanMeterEntity[DataT, SubjectT, bool | Non
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch on; the coordinator reflects the new state at once."""
-        await self.entity_description.set_fn(self.coordinator, self.subject, True)
+        await self.entity_description.set_fn(self._switching, self.subject, True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Switch off; the coordinator reflects the new state at once."""
-        await self.entity_description.set_fn(self.coordinator, self.subject, False)
+        await self.entity_description.set_fn(self._switching, self.subject, False)
 
 
 async def async_setup_entry(

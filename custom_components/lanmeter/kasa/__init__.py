@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 from kasa import DeviceEncryptionType
 
 from ..power_sensors import async_offer
-from ..runtime import KindDevice, LanMeterConfigEntry
+from ..runtime import KindDevice, LanMeterConfigEntry, listen_for_updates
 from .client import DEFAULT_PORT, KasaStripClient, KasaUnsupportedError
 from .coordinator import KasaCoordinator, scan_interval
 from .entities import build_entities, outlet_power_sensors, strip_device_info
@@ -149,20 +149,21 @@ async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> K
         config_entry_id=entry.entry_id, **strip_device_info(coordinator.data.reading.info)
     )
     poll_clock(hass).add(coordinator, scan_interval(entry))
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    device = KasaDevice(coordinator)
+    listen_for_updates(entry, device, _async_entry_updated)
     async_offer(hass, entry, outlet_power_sensors(coordinator.data.reading.info))
-    return KasaDevice(coordinator)
+    return device
 
 
-async def _async_entry_updated(hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
+async def _async_entry_updated(
+    hass: HomeAssistant, entry: LanMeterConfigEntry, device: KasaDevice
+) -> None:
     """A new address (DHCP, reconfigure) or Kasa account (reauth) reloads the entry; a new poll
     interval applies at once.
 
     This listener is the one place that reacts to entry changes: Home Assistant 2026.11 reports
     flows that reload an entry themselves while it has an update listener.
     """
-    device = entry.runtime_data.device
-    assert isinstance(device, KasaDevice)
     client = device.coordinator.client
     if (
         entry.data[CONF_HOST],

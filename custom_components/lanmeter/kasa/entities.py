@@ -17,7 +17,6 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..compat import via_device
 from ..const import DOMAIN
@@ -52,24 +51,21 @@ def _measured(state: KasaState, slot: int) -> Realtime:
     return realtime
 
 
-def _kasa(coordinator: DataUpdateCoordinator[KasaState]) -> KasaCoordinator:
-    assert isinstance(coordinator, KasaCoordinator)  # every Kasa entity has one
-    return coordinator
+async def _set_outlet(coordinator: KasaCoordinator, slot: int, on: bool) -> None:
+    await coordinator.async_set_outlet(slot, on)
 
 
-async def _set_outlet(coordinator: DataUpdateCoordinator[KasaState], slot: int, on: bool) -> None:
-    await _kasa(coordinator).async_set_outlet(slot, on)
+async def _set_led(coordinator: KasaCoordinator, _: None, on: bool) -> None:
+    await coordinator.async_set_outlet(None, on)
 
 
-async def _set_led(coordinator: DataUpdateCoordinator[KasaState], _: None, on: bool) -> None:
-    await _kasa(coordinator).async_set_outlet(None, on)
-
-
-OUTLET_SWITCH: LanMeterSwitchDescription[KasaState, int] = LanMeterSwitchDescription(
-    key="outlet",
-    name=None,  # the outlet's own device name ("Kettle"), as users named it in the Kasa app
-    value_fn=lambda state, slot: state.reading.outlets[slot].is_on,
-    set_fn=_set_outlet,
+OUTLET_SWITCH: LanMeterSwitchDescription[KasaState, int, KasaCoordinator] = (
+    LanMeterSwitchDescription(
+        key="outlet",
+        name=None,  # the outlet's own device name ("Kettle"), as users named it in the Kasa app
+        value_fn=lambda state, slot: state.reading.outlets[slot].is_on,
+        set_fn=_set_outlet,
+    )
 )
 
 OUTLET_SENSORS: tuple[LanMeterSensorDescription[KasaState, int], ...] = (
@@ -137,7 +133,7 @@ STRIP_CLOCK_OFFSET: LanMeterSensorDescription[KasaState, None] = clock_offset_se
     lambda state, _: state.clock_offset_s
 )
 
-LED_SWITCH: LanMeterSwitchDescription[KasaState, None] = LanMeterSwitchDescription(
+LED_SWITCH: LanMeterSwitchDescription[KasaState, None, KasaCoordinator] = LanMeterSwitchDescription(
     key="led",
     translation_key="led",
     entity_category=EntityCategory.CONFIG,

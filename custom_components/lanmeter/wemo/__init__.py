@@ -11,7 +11,7 @@ from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
 from ..power_sensors import async_offer
-from ..runtime import KindDevice, LanMeterConfigEntry
+from ..runtime import KindDevice, LanMeterConfigEntry, listen_for_updates
 from .const import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT
 from .coordinator import WemoCoordinator
 from .discovery import DEVICE_ERRORS, NotAWemoError, connect
@@ -76,19 +76,20 @@ async def async_setup_wemo(hass: HomeAssistant, entry: LanMeterConfigEntry) -> W
     except Exception:
         await async_release(hass, registry)
         raise
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    wemo = WemoDevice(coordinator, registry, (entry.data[CONF_HOST], entry.data.get(CONF_PORT)))
+    listen_for_updates(entry, wemo, _async_entry_updated)
     async_offer(hass, entry, insight_power_sensors(coordinator))
-    return WemoDevice(coordinator, registry, (entry.data[CONF_HOST], entry.data.get(CONF_PORT)))
+    return wemo
 
 
-async def _async_entry_updated(hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
+async def _async_entry_updated(
+    hass: HomeAssistant, entry: LanMeterConfigEntry, device: WemoDevice
+) -> None:
     """SSDP found the WeMo at a new address: reload. The push port or address changed (the
     options flow writes them to every WeMo entry): move the shared callback server, no reload.
 
     This listener is the one place that reloads on entry changes: Home Assistant 2026.11
     reports flows that reload an entry themselves while it has an update listener."""
-    device = entry.runtime_data.device
-    assert isinstance(device, WemoDevice)
     if (entry.data[CONF_HOST], entry.data.get(CONF_PORT)) != device.address:
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return

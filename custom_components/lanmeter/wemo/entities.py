@@ -10,7 +10,6 @@ from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import EntityCategory, Platform, UnitOfPower, UnitOfTime
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from pywemo import Insight
 
 from ..const import DOMAIN
@@ -28,12 +27,11 @@ from ..switch import LanMeterSwitch, LanMeterSwitchDescription
 from .coordinator import STANDBY_NAMES, WemoCoordinator, WemoState
 
 
-async def _set(coordinator: DataUpdateCoordinator[WemoState], _: None, on: bool) -> None:
-    assert isinstance(coordinator, WemoCoordinator)  # every WeMo entity has one
+async def _set(coordinator: WemoCoordinator, _: None, on: bool) -> None:
     await coordinator.async_set_on(on)
 
 
-SWITCH: LanMeterSwitchDescription[WemoState, None] = LanMeterSwitchDescription(
+SWITCH: LanMeterSwitchDescription[WemoState, None, WemoCoordinator] = LanMeterSwitchDescription(
     key="switch", name=None, value_fn=lambda state, _: state.is_on, set_fn=_set
 )
 

@@ -86,11 +86,11 @@ def test_brand_icon_is_a_png() -> None:
 
 def test_translations_cover_every_menu_option_and_abort() -> None:
     """Every kind in the menu has a label; strings.json-style keys are all present."""
-    from custom_components.lanmeter.const import ALL_KINDS
+    from custom_components.lanmeter.kinds import KINDS
 
     strings = json.loads((COMPONENT / "translations" / "en.json").read_text())
     menu = strings["config"]["step"]["user"]["menu_options"]
-    assert list(menu) == list(ALL_KINDS)
+    assert list(menu) == list(KINDS)
     assert all(label.strip() for label in menu.values())
 
 

@@ -38,7 +38,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> 
         )
         return False
     device = await spec.setup(hass, entry)
-    entry.runtime_data = LanMeterData(kind=kind, device=device)
+    entry.runtime_data = LanMeterData(device=device)
     await hass.config_entries.async_forward_entry_setups(entry, device.platforms)
     device.platforms_ready()
     return True

@@ -8,7 +8,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
 
-from .const import ALL_KINDS, CONF_KIND, DOMAIN
+from .const import CONF_KIND, DOMAIN
 from .flume.config_flow import FlumeFlowMixin
 from .glow.config_flow import GlowFlowMixin
 from .home.config_flow import HomeFlowMixin
@@ -41,7 +41,7 @@ class LanMeterConfigFlow(
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask which kind of device to add."""
-        return self.async_show_menu(step_id="user", menu_options=list(ALL_KINDS))
+        return self.async_show_menu(step_id="user", menu_options=list(KINDS))
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None

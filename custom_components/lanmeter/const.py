@@ -19,9 +19,6 @@ KIND_FLUME: Final = "flume"
 KIND_GLOW: Final = "glow"
 KIND_HOME: Final = "home"
 
-# The config flow menu, in the order users see it.
-ALL_KINDS: Final = (KIND_KASA, KIND_WEMO, KIND_FLUME, KIND_GLOW, KIND_HOME)
-
 # Keys removed from diagnostics: credentials, keys, and identifiers that locate a home.
 REDACT_KEYS: Final = {
     "password",

@@ -8,7 +8,7 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import REDACT_KEYS
+from .const import CONF_KIND, REDACT_KEYS
 from .runtime import LanMeterConfigEntry
 
 # Device identifiers also appear as dict keys (Glow CADs by id) and inside other text: a MAC, or
@@ -24,7 +24,7 @@ async def async_get_config_entry_diagnostics(
         {
             "entry": {
                 "title": entry.title,
-                "kind": entry.runtime_data.kind,
+                "kind": entry.data[CONF_KIND],
                 "data": dict(entry.data),
                 "options": dict(entry.options),
             },

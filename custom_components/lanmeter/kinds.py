@@ -1,4 +1,6 @@
-"""Which kinds this version runs: one spec per kind (its spec.py), in the menu's order."""
+"""Which kinds this version runs: one spec per kind (its spec.py), in the order of the config
+flow's menu. (Each kind's flow mixin is also a base of LanMeterConfigFlow, which
+test_config_flow_menu checks.)"""
 
 from __future__ import annotations
 

@@ -8,10 +8,18 @@ from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+
+class Listenable(Protocol):
+    """What the shared code needs of a kind's coordinator: to hear of its updates."""
+
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: object = None
+    ) -> Callable[[], None]:
+        """Call `update_callback` after each update until the returned function is called."""
 
 
 class KindRuntime(Protocol):
@@ -22,8 +30,9 @@ class KindRuntime(Protocol):
         """The platforms its entities live on."""
 
     @property
-    def coordinator(self) -> DataUpdateCoordinator[Any]:
-        """Its <Kind>Coordinator: entities read it, platforms listen to it for sub-devices."""
+    def coordinator(self) -> Listenable:
+        """Its <Kind>Coordinator (entities get it typed from the kind's own code); the
+        platforms listen to it for sub-devices."""
 
     def entities(self, platform: Platform) -> list[Entity]:
         """The entities it has on the platform now (built afresh on every call)."""
@@ -62,9 +71,8 @@ class KindDevice:
 
 @dataclass
 class LanMeterData:
-    """entry.runtime_data: which kind the entry is, and its running device."""
+    """entry.runtime_data: the entry's running device (its kind is entry.data["kind"])."""
 
-    kind: str
     device: KindRuntime
 
 

@@ -27,6 +27,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 
 from custom_components.lanmeter.const import DOMAIN
+from custom_components.lanmeter.kasa import client as kasa_client
 from custom_components.lanmeter.kasa import const as kasa_const
 from custom_components.lanmeter.kasa import discovery as kasa_discovery
 from custom_components.lanmeter.kasa.poll_clock import poll_clock
@@ -276,6 +277,29 @@ async def test_cannot_connect_is_a_form_error(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_an_unexpected_error_is_unknown_and_logged_with_its_traceback(
+    hass: HomeAssistant,
+    strip: SimulatedKasaDevice,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug (not a device's answer) while connecting: the form says "unknown", the log has
+    the traceback, and the flow can be tried again."""
+
+    async def broken(self: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(kasa_client.KasaStripClient, "identify", broken)
+    result = await start_flow(hass, "kasa_manual")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": strip.port}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "unknown"}
+    (logged,) = [r for r in caplog.records if "Unexpected error" in r.getMessage()]
+    assert logged.exc_info is not None and "a bug" in str(logged.exc_info[1])
 
 
 async def test_a_bulb_is_unsupported(hass: HomeAssistant) -> None:

@@ -16,14 +16,14 @@ import voluptuous as vol
 
 from ..const import CONF_KIND, CONF_SET_CLOCK, DEFAULT_SET_CLOCK
 from ..flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, number_box
-from .client import DEFAULT_PORT
+from .client import DEFAULT_PORT, KasaAuthError, KasaConnectionError, KasaUnsupportedError
 from .const import (
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL_S,
     MAX_SCAN_INTERVAL_S,
     MIN_SCAN_INTERVAL_S,
 )
-from .discovery import Found, Probe, probe, probe_any, scan
+from .discovery import Found, KasaAccountNeeded, Probe, probe, probe_any, scan
 from .entry_data import entry_connection, entry_credentials, entry_data
 
 if TYPE_CHECKING:
@@ -36,6 +36,19 @@ else:
 _LOGGER = logging.getLogger(__name__)
 
 CONF_DEVICE = "device"
+
+
+def _error_key(err: Exception) -> str:
+    """The form error (or abort reason) for what connecting raised; anything unexpected is
+    logged with its traceback."""
+    if isinstance(err, KasaAuthError):
+        return "invalid_auth"
+    if isinstance(err, KasaConnectionError):
+        return "cannot_connect"
+    if isinstance(err, KasaUnsupportedError):
+        return "unsupported_device"
+    _LOGGER.error("Unexpected error while connecting to a Kasa device", exc_info=err)
+    return "unknown"
 
 
 def _account_schema() -> vol.Schema:
@@ -55,7 +68,7 @@ class KasaFlowMixin(_Base):
     _kasa_found: dict[str, Found]
     _kasa_discovered: Probe
     _kasa_host: str
-    _kasa_needs_account: Probe
+    _kasa_needs_account: KasaAccountNeeded
 
     async def async_step_kasa(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Enter an address, or scan the network for strips."""
@@ -68,12 +81,14 @@ class KasaFlowMixin(_Base):
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
             port = int(user_input.get(CONF_PORT, DEFAULT_PORT))
-            result = await probe_any(host, port)
-            if result.error == "invalid_auth":
-                return await self._kasa_ask_account(host, result)
-            if result.info is not None:
+            try:
+                result = await probe_any(host, port)
+            except KasaAccountNeeded as needed:
+                return await self._kasa_ask_account(host, needed)
+            except Exception as err:  # every failure is a form error
+                errors["base"] = _error_key(err)
+            else:
                 return await self._kasa_create(host, result)
-            errors["base"] = result.error or "cannot_connect"
         schema = vol.Schema(
             {
                 vol.Required(CONF_HOST): str,
@@ -86,9 +101,9 @@ class KasaFlowMixin(_Base):
             errors=errors,
         )
 
-    async def _kasa_ask_account(self, host: str, result: Probe) -> ConfigFlowResult:
+    async def _kasa_ask_account(self, host: str, needed: KasaAccountNeeded) -> ConfigFlowResult:
         self._kasa_host = host
-        self._kasa_needs_account = result
+        self._kasa_needs_account = needed
         return await self.async_step_kasa_auth()
 
     async def async_step_kasa_auth(
@@ -99,10 +114,12 @@ class KasaFlowMixin(_Base):
         errors: dict[str, str] = {}
         if user_input is not None:
             credentials = Credentials(user_input[CONF_USERNAME].strip(), user_input[CONF_PASSWORD])
-            result = await probe(host, pending.port, pending.connection, credentials)
-            if result.info is not None:
+            try:
+                result = await probe(host, pending.port, pending.connection, credentials)
+            except Exception as err:  # every failure is a form error
+                errors["base"] = _error_key(err)
+            else:
                 return await self._kasa_create(host, result, credentials)
-            errors["base"] = result.error or "cannot_connect"
         return self.async_show_form(
             step_id="kasa_auth",
             data_schema=self.add_suggested_values_to_schema(
@@ -141,11 +158,12 @@ class KasaFlowMixin(_Base):
                 ),
             )
         ip = user_input[CONF_DEVICE]
-        result = await probe_any(ip, self._kasa_found[ip].port)
-        if result.error == "invalid_auth":
-            return await self._kasa_ask_account(ip, result)
-        if result.info is None:
-            return self.async_abort(reason=result.error or "cannot_connect")
+        try:
+            result = await probe_any(ip, self._kasa_found[ip].port)
+        except KasaAccountNeeded as needed:
+            return await self._kasa_ask_account(ip, needed)
+        except Exception as err:  # every failure ends the scan's flow
+            return self.async_abort(reason=_error_key(err))
         return await self._kasa_create(ip, result)
 
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
@@ -156,11 +174,15 @@ class KasaFlowMixin(_Base):
         self._abort_if_unique_id_configured(
             updates={CONF_HOST: discovery_info.ip}, reload_on_update=False
         )
-        result = await probe_any(discovery_info.ip)
-        if result.error == "invalid_auth":
+        try:
+            result = await probe_any(discovery_info.ip)
+        except KasaAccountNeeded as needed:
             self.context["title_placeholders"] = {"name": discovery_info.ip}
-            return await self._kasa_ask_account(discovery_info.ip, result)
-        if result.info is None or format_mac(result.info.mac) != mac:
+            return await self._kasa_ask_account(discovery_info.ip, needed)
+        except Exception as err:  # not a device to offer
+            _error_key(err)  # logs what was unexpected
+            return self.async_abort(reason="not_supported_device")
+        if format_mac(result.info.mac) != mac:
             return self.async_abort(reason="not_supported_device")
         self._kasa_host = discovery_info.ip
         self._kasa_discovered = result
@@ -171,7 +193,6 @@ class KasaFlowMixin(_Base):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         host, result = self._kasa_host, self._kasa_discovered
-        assert result.info is not None
         if user_input is not None:
             return await self._kasa_create(host, result)
         self._set_confirm_only()
@@ -187,7 +208,6 @@ class KasaFlowMixin(_Base):
     async def _kasa_create(
         self, host: str, result: Probe, credentials: Credentials | None = None
     ) -> ConfigFlowResult:
-        assert result.info is not None
         await self.async_set_unique_id(format_mac(result.info.mac), raise_on_progress=False)
         data = entry_data(host, result.port, result.connection, credentials)
         self._abort_if_unique_id_configured(
@@ -207,9 +227,10 @@ class KasaFlowMixin(_Base):
             credentials = entry_credentials(entry.data)
             if entry_connection(entry.data).encryption_type is DeviceEncryptionType.Klap:
                 port = DEFAULT_PORT  # a KLAP strip's HTTP port comes from its discovery answer
-            result = await probe_any(host, port, credentials)
-            if result.info is None:
-                errors["base"] = result.error or "cannot_connect"
+            try:
+                result = await probe_any(host, port, credentials)
+            except Exception as err:  # every failure is a form error
+                errors["base"] = _error_key(err)
             else:
                 await self.async_set_unique_id(format_mac(result.info.mac))
                 self._abort_if_unique_id_mismatch(reason="kasa_wrong_device")
@@ -245,24 +266,29 @@ class KasaFlowMixin(_Base):
         errors: dict[str, str] = {}
         if user_input is not None:
             credentials = Credentials(user_input[CONF_USERNAME].strip(), user_input[CONF_PASSWORD])
-            result = await probe(
-                entry.data[CONF_HOST],
-                entry.data[CONF_PORT],
-                entry_connection(entry.data),
-                credentials,
-            )
-            if result.info is not None and format_mac(result.info.mac) == entry.unique_id:
-                # Not async_update_reload_and_abort: the entry's update listener reloads it.
-                self.hass.config_entries.async_update_entry(
-                    entry,
-                    data={
-                        **entry.data,
-                        CONF_USERNAME: credentials.username,
-                        CONF_PASSWORD: credentials.password,
-                    },
+            try:
+                result = await probe(
+                    entry.data[CONF_HOST],
+                    entry.data[CONF_PORT],
+                    entry_connection(entry.data),
+                    credentials,
                 )
-                return self.async_abort(reason="reauth_successful")
-            errors["base"] = "kasa_wrong_device" if result.info else result.error or "unknown"
+            except Exception as err:  # every failure is a form error
+                errors["base"] = _error_key(err)
+            else:
+                if format_mac(result.info.mac) != entry.unique_id:
+                    errors["base"] = "kasa_wrong_device"
+                else:
+                    # Not async_update_reload_and_abort: the entry's update listener reloads it.
+                    self.hass.config_entries.async_update_entry(
+                        entry,
+                        data={
+                            **entry.data,
+                            CONF_USERNAME: credentials.username,
+                            CONF_PASSWORD: credentials.password,
+                        },
+                    )
+                    return self.async_abort(reason="reauth_successful")
         return self.async_show_form(
             step_id="kasa_reauth",
             data_schema=self.add_suggested_values_to_schema(

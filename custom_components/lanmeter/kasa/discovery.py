@@ -32,15 +32,23 @@ DISCOVERY_PORT: int | None = None  # python-kasa's default, 9999
 KLAP_DEFAULT_PORT = 80
 
 
-@dataclass
+@dataclass(frozen=True)
 class Probe:
-    """What connecting found: the device (info), or a config flow error key; and how to talk
-    to it (port and connection: XOR on 9999, or KLAP on the device's HTTP port)."""
+    """The device found, and how to talk to it (port and connection: XOR on 9999, or KLAP on
+    the device's HTTP port)."""
 
-    info: SysInfo | None = None
-    error: str | None = None
+    info: SysInfo
     port: int = DEFAULT_PORT
     connection: DeviceConnectionParameters = field(default_factory=lambda: XOR)
+
+
+class KasaAccountNeeded(KasaAuthError):
+    """The device refused the account (or none was given): it answers only to its owner's Kasa
+    account, on this port and connection."""
+
+    def __init__(self, message: str, port: int, connection: DeviceConnectionParameters) -> None:
+        super().__init__(message)
+        self.port, self.connection = port, connection
 
 
 async def probe(
@@ -49,24 +57,19 @@ async def probe(
     connection: DeviceConnectionParameters = XOR,
     credentials: Credentials | None = None,
 ) -> Probe:
-    """Connect one way and identify the device."""
+    """Connect one way and identify the device. Raises KasaConnectionError (no answer),
+    KasaAccountNeeded (refused the account) or KasaUnsupportedError (not a plug or strip LAN
+    Meter reads)."""
+    client = KasaStripClient(host, port, connection=connection, credentials=credentials)
     try:
-        client = KasaStripClient(host, port, connection=connection, credentials=credentials)
-    except KasaUnsupportedError:
-        return Probe(error="unsupported_device", port=port, connection=connection)
-    result = Probe(port=port, connection=connection)
-    try:
-        result.info = await client.identify()
-    except KasaConnectionError:
-        result.error = "cannot_connect"
-    except KasaAuthError:
-        result.error = "invalid_auth"
-    except (KasaUnsupportedError, KasaAnswerError) as err:
+        return Probe(await client.identify(), port, connection)
+    except KasaAuthError as err:
+        raise KasaAccountNeeded(str(err), port, connection) from err
+    except KasaAnswerError as err:
         _LOGGER.info("%s:%s is not a supported Kasa plug or strip: %s", host, port, err)
-        result.error = "unsupported_device"
+        raise KasaUnsupportedError(str(err)) from err
     finally:
         await client.close()
-    return result
 
 
 async def probe_any(
@@ -74,17 +77,13 @@ async def probe_any(
 ) -> Probe:
     """Port 9999 first (most strips); when it is closed, ask the device by discovery whether it
     speaks KLAP (newer firmware) and try that with the Kasa account, if one was given
-    (python-kasa also tries the factory and blank accounts)."""
-    result = await probe(host, DEFAULT_PORT if port is None else port)
-    if result.error != "cannot_connect":
-        return result
+    (python-kasa also tries the factory and blank accounts). Raises as probe does."""
     try:
-        connection = await find_connection(host)
-    except KasaUnsupportedError as err:
-        _LOGGER.info("%s is not a supported Kasa plug or strip: %s", host, err)
-        return Probe(error="unsupported_device")
-    if connection is None or connection.encryption_type is not DeviceEncryptionType.Klap:
-        return result
+        return await probe(host, DEFAULT_PORT if port is None else port)
+    except KasaConnectionError:
+        connection = await find_connection(host)  # KasaUnsupportedError: a Tapo, a camera...
+        if connection is None or connection.encryption_type is not DeviceEncryptionType.Klap:
+            raise
     return await probe(host, connection.http_port or KLAP_DEFAULT_PORT, connection, credentials)
 
 

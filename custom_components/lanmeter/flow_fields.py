@@ -1,8 +1,20 @@
-"""Form fields every kind's config and options flows share (one definition of each)."""
+"""What every kind's config flow shares: its mixins' base, and form fields (one definition of
+each)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from homeassistant.helpers import selector
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigFlow
+
+    FlowMixin = ConfigFlow
+else:
+    # A kind's steps are a mixin of LanMeterConfigFlow: typed as the ConfigFlow they run in,
+    # without a second ConfigFlow base (which would register the flow twice).
+    FlowMixin = object
 
 PORT_SELECTOR = selector.NumberSelector(
     selector.NumberSelectorConfig(min=1, max=65535, mode=selector.NumberSelectorMode.BOX)

@@ -3,23 +3,16 @@ MQTT, Flume): the broker form's fields, the connection check, and the reauth ste
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 import voluptuous as vol
 
 from .const import CONF_TLS
-from .flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR
+from .flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, FlowMixin
 from .mqtt_client import MqttAuthError, MqttConnectError, MqttConnection, MqttSettings
 from .mqtt_entry import settings_from
-
-if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigFlow
-
-    _Base = ConfigFlow
-else:
-    _Base = object
 
 
 def broker_fields(default_port: int) -> dict[vol.Marker, Any]:
@@ -57,7 +50,7 @@ async def broker_problem(settings: MqttSettings) -> str | None:
     return None
 
 
-class MqttReauthFlowMixin(_Base):
+class MqttReauthFlowMixin(FlowMixin):
     """The broker refused the stored account: ask for a new one, check it, reload."""
 
     async def async_step_reauth_confirm(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_HOST
@@ -12,7 +12,7 @@ from homeassistant.helpers import selector
 import voluptuous as vol
 
 from ..const import CONF_KIND, DEFAULT_MQTT_PORT, KIND_FLUME
-from ..flow_fields import PASSWORD_SELECTOR, number_box
+from ..flow_fields import PASSWORD_SELECTOR, FlowMixin, number_box
 from ..mqtt_client import MqttAuthError, MqttConnectError, MqttConnection
 from ..mqtt_entry import settings_from
 from ..mqtt_flow import broker_data, broker_fields
@@ -39,13 +39,6 @@ from .messages import (
     parse_topic,
 )
 from .water import RuleSettings
-
-if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigFlow
-
-    _Base = ConfigFlow
-else:
-    _Base = object
 
 # How long the flow listens for the bridge (it publishes every ~30 s). Tests shorten it.
 LISTEN_S = 75.0
@@ -108,7 +101,7 @@ async def listen(user_input: dict[str, Any], box: Any) -> tuple[Heard | None, st
     return heard, "no_messages"
 
 
-class FlumeFlowMixin(_Base):
+class FlumeFlowMixin(FlowMixin):
     async def async_step_flume(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:

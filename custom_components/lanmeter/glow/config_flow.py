@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import errno
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_HOST, CONF_PORT
 import voluptuous as vol
 
 from ..const import CONF_KIND, DEFAULT_MQTT_PORT, KIND_GLOW
-from ..flow_fields import PORT_SELECTOR
+from ..flow_fields import PORT_SELECTOR, FlowMixin
 from ..mqtt_client import valid_topic_prefix
 from ..mqtt_entry import settings_from
 from ..mqtt_flow import broker_data, broker_fields, broker_problem
@@ -27,13 +27,6 @@ from .const import (
     allow_flow_id,
 )
 
-if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigFlow
-
-    _Base = ConfigFlow
-else:
-    _Base = object
-
 
 async def port_problem(host: str | None, port: int) -> str | None:
     """Can the receiver listen there? An error key if not (busy, or a privileged port)."""
@@ -46,7 +39,7 @@ async def port_problem(host: str | None, port: int) -> str | None:
     return None
 
 
-class GlowFlowMixin(_Base):
+class GlowFlowMixin(FlowMixin):
     """The Glow steps of LAN Meter's config flow."""
 
     _glow_allow: tuple[str, str]

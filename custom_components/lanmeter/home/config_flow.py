@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
@@ -11,7 +11,7 @@ from homeassistant.helpers import selector
 import voluptuous as vol
 
 from ..const import CONF_KIND, KIND_HOME
-from ..flow_fields import PORT_SELECTOR, number_box
+from ..flow_fields import PORT_SELECTOR, FlowMixin, number_box
 from .const import (
     CONF_DEVICES,
     CONF_EMULATE_SENSE,
@@ -22,13 +22,6 @@ from .const import (
     DEFAULT_SENSE_PORT,
     DEFAULT_THRESHOLD_W,
 )
-
-if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigFlow
-
-    _Base = ConfigFlow
-else:
-    _Base = object
 
 
 def home_schema(defaults: dict[str, Any]) -> vol.Schema:
@@ -85,7 +78,7 @@ def checked(user_input: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str
         return None, {CONF_SENSE_MONITORS: "invalid_sense_monitor"}
 
 
-class HomeFlowMixin(_Base):
+class HomeFlowMixin(FlowMixin):
     """The home step of LAN Meter's config flow (one home per Home Assistant)."""
 
     async def async_step_home(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

@@ -4,7 +4,7 @@ firmware), reconfigure, reauth, options."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
@@ -15,7 +15,7 @@ from kasa import Credentials, DeviceEncryptionType
 import voluptuous as vol
 
 from ..const import CONF_KIND, CONF_SET_CLOCK, DEFAULT_SET_CLOCK
-from ..flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, number_box
+from ..flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, FlowMixin, number_box
 from .client import DEFAULT_PORT, KasaAuthError, KasaConnectionError, KasaUnsupportedError
 from .const import (
     CONF_SCAN_INTERVAL,
@@ -25,13 +25,6 @@ from .const import (
 )
 from .discovery import Found, KasaAccountNeeded, Probe, probe, probe_any, scan
 from .entry_data import entry_connection, entry_credentials, entry_data
-
-if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigFlow
-
-    _Base = ConfigFlow
-else:
-    _Base = object
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -62,7 +55,7 @@ def _account_schema() -> vol.Schema:
     )
 
 
-class KasaFlowMixin(_Base):
+class KasaFlowMixin(FlowMixin):
     """The Kasa steps of LAN Meter's config flow."""
 
     _kasa_found: dict[str, Found]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlparse
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
@@ -13,22 +13,15 @@ from pywemo import WeMoDevice
 import voluptuous as vol
 
 from ..const import CONF_KIND, CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN, KIND_WEMO
-from ..flow_fields import PORT_SELECTOR
+from ..flow_fields import PORT_SELECTOR, FlowMixin
 from .const import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT
 from .discovery import DEVICE_ERRORS, NotAWemoError, connect
 from .registry import DEFAULT_CALLBACK_PORT
 
-if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigFlow
-
-    _Base = ConfigFlow
-else:
-    _Base = object
-
 BELKIN = "Belkin International Inc."
 
 
-class WemoFlowMixin(_Base):
+class WemoFlowMixin(FlowMixin):
     _wemo_found: tuple[str, int, str, str]  # host, port, serial, name
 
     async def _wemo_probe(self, host: str, port: int | None) -> tuple[WeMoDevice | None, str]:

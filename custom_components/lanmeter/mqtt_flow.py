@@ -3,6 +3,7 @@ MQTT, Flume): the broker form's fields, the connection check, and the reauth ste
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult
@@ -13,6 +14,8 @@ from .const import CONF_TLS
 from .flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, FlowMixin
 from .mqtt_client import MqttAuthError, MqttConnectError, MqttConnection, MqttSettings
 from .mqtt_entry import settings_from
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def broker_fields(default_port: int) -> dict[vol.Marker, Any]:
@@ -37,15 +40,24 @@ def broker_data(settings: MqttSettings) -> dict[str, Any]:
     }
 
 
+def broker_error(err: Exception) -> str:
+    """The form error for what connecting to a broker raised; anything unexpected is logged
+    with its traceback."""
+    if isinstance(err, MqttAuthError):
+        return "invalid_auth"
+    if isinstance(err, MqttConnectError):
+        return "cannot_connect"
+    _LOGGER.error("Unexpected error while connecting to an MQTT broker", exc_info=err)
+    return "unknown"
+
+
 async def broker_problem(settings: MqttSettings) -> str | None:
     """Connect once: an error key for the form, or None when the broker takes us."""
     connection = MqttConnection(settings, topics=[], on_message=lambda *args: None)
     try:
         await connection.start()
-    except MqttAuthError:
-        return "invalid_auth"
-    except MqttConnectError:
-        return "cannot_connect"
+    except Exception as err:  # every failure is a form error
+        return broker_error(err)
     await connection.stop()
     return None
 

@@ -13,9 +13,9 @@ import voluptuous as vol
 
 from ..const import CONF_KIND, DEFAULT_MQTT_PORT, KIND_FLUME
 from ..flow_fields import PASSWORD_SELECTOR, FlowMixin, number_box
-from ..mqtt_client import MqttAuthError, MqttConnectError, MqttConnection
+from ..mqtt_client import MqttConnection
 from ..mqtt_entry import settings_from
-from ..mqtt_flow import broker_data, broker_fields
+from ..mqtt_flow import broker_data, broker_error, broker_fields
 from . import TOPICS
 from .const import (
     CONF_AWAY_ENTITY,
@@ -29,12 +29,11 @@ from .const import (
     DEFAULT_LITERS_PER_PULSE,
 )
 from .messages import (
-    BRIDGE_TYPES,
     TYPE_FLOW,
     TYPE_STATUS,
     FlumeMessageError,
     decode_payload,
-    looks_like_bridge_status,
+    from_bridge,
     make_box,
     parse_topic,
 )
@@ -64,13 +63,9 @@ class Heard:
         except FlumeMessageError:
             return
         self.decrypted += 1
-        if parsed.kind == TYPE_FLOW:
-            self.sensor_id = parsed.device_id
-        elif parsed.kind in BRIDGE_TYPES or (
-            parsed.kind == TYPE_STATUS and looks_like_bridge_status(data)
-        ):
+        if from_bridge(parsed, data):
             self.bridge_id = parsed.device_id
-        elif parsed.kind == TYPE_STATUS:
+        elif parsed.kind in (TYPE_FLOW, TYPE_STATUS):
             self.sensor_id = parsed.device_id
         if self.sensor_id:
             self.done.set()
@@ -83,10 +78,8 @@ async def listen(user_input: dict[str, Any], box: Any) -> tuple[Heard | None, st
     )
     try:
         await connection.start()
-    except MqttAuthError:
-        return None, "invalid_auth"
-    except MqttConnectError:
-        return None, "cannot_connect"
+    except Exception as err:  # every failure is a form error
+        return None, broker_error(err)
     try:
         async with asyncio.timeout(LISTEN_S):
             await heard.done.wait()

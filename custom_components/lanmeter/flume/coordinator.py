@@ -39,7 +39,7 @@ from .messages import (
     SensorStatus,
     decode_payload,
     flow_samples,
-    looks_like_bridge_status,
+    from_bridge,
     make_box,
     parse_topic,
     status,
@@ -242,10 +242,8 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
             if parsed.kind == TYPE_FLOW and parsed.device_id == state.sensor_id:
                 self._apply_flow(flow_samples(data), received)
             elif parsed.kind == TYPE_STATUS:
-                from_bridge = parsed.device_id != state.sensor_id and (
-                    parsed.device_id == state.bridge_id or looks_like_bridge_status(data)
-                )
-                reading = status(data, from_bridge)
+                bridge = from_bridge(parsed, data, state.sensor_id, state.bridge_id)
+                reading = status(data, bridge)
                 if isinstance(reading, BridgeStatus):
                     state.bridge, state.bridge_id = reading, parsed.device_id
                 else:

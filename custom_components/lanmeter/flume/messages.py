@@ -150,3 +150,16 @@ def status(data: Any, from_bridge: bool) -> SensorStatus | BridgeStatus:
 def looks_like_bridge_status(data: Any) -> bool:
     """Before the ids are known: only the bridge reports Wi-Fi RSSI ("512")."""
     return isinstance(data, dict) and "512" in data
+
+
+def from_bridge(
+    topic: Topic, data: Any, sensor_id: str | None = None, bridge_id: str | None = None
+) -> bool:
+    """Whether a message is the bridge's own, else the sensor's: flow is the sensor's, logs,
+    events and identification the bridge's; a status is the sensor's when it names the known
+    sensor, else the bridge's when it names the known bridge or reads like a bridge's."""
+    if topic.kind != TYPE_STATUS:
+        return topic.kind in BRIDGE_TYPES
+    if topic.device_id == sensor_id:
+        return False
+    return topic.device_id == bridge_id or looks_like_bridge_status(data)

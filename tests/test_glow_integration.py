@@ -405,6 +405,7 @@ async def test_a_broker_that_goes_away_makes_the_cads_unavailable(
         (folder / "local_mqtt_electricitymeter.json"),
     )
     power = "sensor.glow_cad_c6a91c_power"
+    reporting = "binary_sensor.glow_cad_c6a91c_reporting"
     with running_broker(tmp_path) as port:
         result = await menu(hass, "glow_mqtt")
         result = await hass.config_entries.flow.async_configure(
@@ -417,12 +418,14 @@ async def test_a_broker_that_goes_away_makes_the_cads_unavailable(
         )
         await wait_for(hass, power)
         assert hass.states.get(power).state != STATE_UNAVAILABLE
+        assert hass.states.get(reporting).state == "on"
     connection = result["result"].runtime_data.device.mqtt
     async with asyncio.timeout(10):
         while connection.connected:  # noqa: ASYNC110 - paho notices on its own thread
             await asyncio.sleep(0.05)
     await hass.async_block_till_done()
     assert hass.states.get(power).state == STATE_UNAVAILABLE
+    assert hass.states.get(reporting).state == "off"  # its connectivity sensor says why
     assert connection.outages == 1
 
 

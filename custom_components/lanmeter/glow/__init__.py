@@ -28,14 +28,14 @@ from .const import (
     MODE_ZB02,
 )
 from .coordinator import GlowCoordinator
-from .entities import cad_sensors
+from .entities import cad_binary_sensors, cad_sensors
 from .receiver import Zb02Receiver
 
 
 class GlowDevice(KindDevice):
     """A running receiver (or MQTT subscription) and the CADs it has heard."""
 
-    platforms = (Platform.SENSOR,)
+    platforms = (Platform.SENSOR, Platform.BINARY_SENSOR)
 
     def __init__(
         self,
@@ -48,13 +48,12 @@ class GlowDevice(KindDevice):
         self.mqtt = mqtt
 
     def entities(self, platform: Platform) -> list[Entity]:
+        cads = self.coordinator.data.values()
+        if platform is Platform.BINARY_SENSOR:
+            return [e for cad in cads for e in cad_binary_sensors(self.coordinator, cad)]
         if platform is not Platform.SENSOR:
             return []
-        return [
-            e
-            for cad in self.coordinator.data.values()
-            for e in cad_sensors(self.coordinator, cad, bool(self.mqtt))
-        ]
+        return [e for cad in cads for e in cad_sensors(self.coordinator, cad, bool(self.mqtt))]
 
     def sub_devices(self) -> frozenset[str]:
         """The CADs heard so far: each has its own sensors."""

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
@@ -16,6 +17,7 @@ from homeassistant.const import (
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
+from ..binary_sensor import LanMeterBinarySensor, LanMeterBinarySensorDescription
 from ..const import DOMAIN
 from ..sensor import (
     ENERGY_TOTAL_KWH,
@@ -169,6 +171,26 @@ def cad_device_info(cad: CadSnapshot) -> DeviceInfo:
         sw_version=reading.firmware if reading else None,
         name=f"Glow CAD {cad.device_id[-6:]}",
     )
+
+
+# Whether the CAD is reporting: off after 2 minutes of silence, or at once when the MQTT broker
+# goes away.
+REPORTING: LanMeterBinarySensorDescription[Cads, str] = LanMeterBinarySensorDescription(
+    key="cad_reporting",
+    translation_key="cad_reporting",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    value_fn=lambda data, cad_id: data[cad_id].online,
+    available_fn=lambda data, cad_id: cad_id in data,
+)
+
+
+def cad_binary_sensors(
+    coordinator: GlowCoordinator, cad: CadSnapshot
+) -> list[LanMeterBinarySensor[Cads, str]]:
+    prefix = f"glow_{cad.device_id}"
+    device = cad_device_info(cad)
+    return [LanMeterBinarySensor(coordinator, REPORTING, device, prefix, cad.device_id)]
 
 
 # Only the local-MQTT feed reports the gas register in kWh; the /zb02 upload has it in m3.

@@ -39,9 +39,10 @@ TIME_READ_EVERY = timedelta(hours=1)
 OUTLET_REGISTER = RegisterLimits(max_per_s=3.68 / 3600, resolution=0.001)
 
 
-@dataclass
+@dataclass(frozen=True)
 class KasaState:
-    """What the entities read: the last poll and each outlet's never-decreasing energy total."""
+    """What the entities read: the last poll and each outlet's booked energy total. A new state
+    is published for every change (never this one mutated)."""
 
     reading: StripReading
     energy_total_kwh: list[float | None]
@@ -265,11 +266,14 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             ) from err
         # The strip confirmed (err_code 0): reflect it now rather than at the next poll, then
         # poll right away for the new power.
+        reading = self.data.reading
         if slot is None:
-            self.data.reading.info = replace(self.data.reading.info, led_on=on)
+            reading = replace(reading, info=replace(reading.info, led_on=on))
         else:
-            self.data.reading.outlets[slot].is_on = on
-        self.async_set_updated_data(self.data)
+            outlets = list(reading.outlets)
+            outlets[slot] = replace(outlets[slot], is_on=on)
+            reading = replace(reading, outlets=outlets)
+        self.async_set_updated_data(replace(self.data, reading=reading))
         await self.async_request_refresh()
 
     async def async_shutdown(self) -> None:

@@ -12,7 +12,6 @@ Glow and the home view are these.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -60,10 +59,15 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
 
     # ----- stored state ---------------------------------------------------------------------
 
-    async def async_load_stored(self) -> dict[str, Any]:
-        """What was stored last time ({} when nothing, or something that is not a record)."""
+    async def async_restore(self) -> None:
+        """Take back what was stored last time (at setup, before the first reading): each
+        record of it checked on its own (stored.py), a missing or broken one starting afresh."""
         stored = await self._store.async_load()
-        return stored if isinstance(stored, dict) else {}
+        self._restore(stored if isinstance(stored, dict) else {})
+
+    def _restore(self, stored: dict[str, Any]) -> None:
+        """The kind's part of async_restore: its state from the stored dict."""
+        raise NotImplementedError
 
     def _to_store(self) -> dict[str, Any]:
         """The state to keep across restarts."""
@@ -157,9 +161,18 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
 
 class PushCoordinator[T](StoredCoordinator[T]):
     """A stored coordinator that devices push to (no update interval: `async_set_updated_data`
-    publishes each push); it checks for silence on a timer."""
+    publishes each push). From its restore until the entry unloads, `_check_silence` runs every
+    `silence_check_every` (to notice a device gone silent), if the kind sets one."""
+
+    silence_check_every: timedelta | None = None
+
+    async def async_restore(self) -> None:
+        await super().async_restore()
+        if self.silence_check_every is not None:
+            self.config_entry.async_on_unload(
+                async_track_time_interval(self.hass, self._check_silence, self.silence_check_every)
+            )
 
     @callback
-    def async_check_every(self, interval: timedelta, check: Callable[[datetime], None]) -> None:
-        """Run `check` on a timer until the entry unloads (to notice a device gone silent)."""
-        self.config_entry.async_on_unload(async_track_time_interval(self.hass, check, interval))
+    def _check_silence(self, now: datetime) -> None:
+        """Mark what has not reported for too long as gone (the kind's rule)."""

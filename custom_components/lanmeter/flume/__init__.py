@@ -43,6 +43,6 @@ async def async_setup_flume(hass: HomeAssistant, entry: LanMeterConfigEntry) -> 
     coordinator = FlumeCoordinator(
         hass, entry, entry.data[CONF_SENSOR_ID], entry.data.get(CONF_DEVICE_KEY)
     )
-    await coordinator.async_load()
+    await coordinator.async_restore()
     connection = await async_connect(entry, TOPICS, coordinator.on_message, coordinator.on_broker)
     return FlumeDevice(coordinator, connection)

@@ -108,6 +108,8 @@ def _stored[T](stored: dict[str, Any], key: str, kind: type[T]) -> T | None:
 class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
     """One bridge and its sensor."""
 
+    silence_check_every = CHECK_EVERY
+
     def __init__(
         self, hass: HomeAssistant, entry: LanMeterConfigEntry, sensor_id: str, key: str | None
     ) -> None:
@@ -143,9 +145,8 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
 
     # ----- persistence ----------------------------------------------------------------------
 
-    async def async_load(self) -> None:
+    def _restore(self, stored: dict[str, Any]) -> None:
         """The last counter, day start and leak state survive restarts: no volume is lost."""
-        stored = await self.async_load_stored()
         state = self.state
         state.meter = load_one("Flume meter", stored.get("meter"), PulseMeter.from_dict, PulseMeter)
         state.pulses = legacy_ledger(stored.get("meter")) or load_one(
@@ -160,7 +161,6 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         state.calibration_start_pulses = _stored(stored, "calibration_start_pulses", int)
         state.bridge_id = _stored(stored, "bridge_id", str)
         self.data = self.snapshot()  # the stored totals, before the first message
-        self.async_check_every(CHECK_EVERY, self._check_connection)
 
     def _to_store(self) -> dict[str, Any]:
         state = self.state
@@ -313,7 +313,7 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
             self.async_set_updated_data(self.snapshot())
 
     @callback
-    def _check_connection(self, now: datetime) -> None:
+    def _check_silence(self, now: datetime) -> None:
         state = self.state
         if state.connected and (
             state.last_message_at is None

@@ -148,7 +148,7 @@ async def _start_mqtt(entry: LanMeterConfigEntry, coordinator: GlowCoordinator) 
 
 async def async_setup_glow(hass: HomeAssistant, entry: LanMeterConfigEntry) -> GlowDevice:
     coordinator = GlowCoordinator(hass, entry)
-    await coordinator.async_load()
+    await coordinator.async_restore()
 
     if entry.data[CONF_MODE] == MODE_ZB02:
         return GlowDevice(coordinator, await _start_receiver(hass, entry, coordinator), None)

@@ -148,6 +148,8 @@ def _cad_from_store(device_id: str, saved: Any) -> CadState:
 class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
     """The CADs of one entry and their latest state."""
 
+    silence_check_every = CHECK_EVERY
+
     def __init__(self, hass: HomeAssistant, entry: LanMeterConfigEntry) -> None:
         super().__init__(
             hass,
@@ -161,12 +163,10 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
         self.data = {}
         self._pending: dict[str, None] = {}  # CAD ids offered to the user, oldest first
 
-    async def async_load(self) -> None:
-        """Known CADs come back with their cost-so-far and energy offsets after a restart."""
-        stored = await self.async_load_stored()
+    def _restore(self, stored: dict[str, Any]) -> None:
+        """Known CADs come back with their cost-so-far and register ledgers after a restart."""
         self.cads.update(load_each("Glow CAD", stored.get("devices"), _cad_from_store))
         self.data = {i: CadSnapshot.of(cad) for i, cad in self.cads.items()}  # known CADs
-        self.async_check_every(CHECK_EVERY, self._check_stale)
 
     @callback
     def _publish(self) -> None:
@@ -342,7 +342,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
         self._publish()
 
     @callback
-    def _check_stale(self, now: datetime) -> None:
+    def _check_silence(self, now: datetime) -> None:
         changed = False
         for cad in self.cads.values():
             if cad.online and cad.last_seen and now - cad.last_seen > STALE_AFTER:

@@ -101,14 +101,17 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             return self.chosen_devices
         return async_offered_entity_ids(self.hass)
 
-    async def async_start(self) -> None:
-        stored = await self.async_load_stored()
+    def _restore(self, stored: dict[str, Any]) -> None:
         self.percentile = load_one(
             "Always On history",
             stored.get("always_on"),
             RollingPercentile.from_dict,
             RollingPercentile,
         )
+
+    async def async_start(self) -> None:
+        """Restore, then follow the mains and the devices' power sensors."""
+        await self.async_restore()
         self._subscribe()
         # Start from the mains' current level, so the first change can already be a step.
         if (mains := self.hass.states.get(self.mains)) is not None and (

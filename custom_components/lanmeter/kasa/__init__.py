@@ -138,7 +138,7 @@ async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> K
     except KasaUnsupportedError as err:  # a stored connection this python-kasa cannot speak
         raise ConfigEntryError(str(err)) from err
     coordinator = KasaCoordinator(hass, entry, client)
-    await coordinator.async_load_totals()
+    await coordinator.async_restore()
     try:
         await coordinator.async_config_entry_first_refresh()
     except ConfigEntryNotReady:

@@ -81,9 +81,8 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         # Another device answers at the strip's address (a DHCP lease moved).
         self._other_device = RepairIssue(hass, "kasa_other_device", entry.entry_id)
 
-    async def async_load_totals(self) -> None:
-        """Restore the energy offsets, so a reset while Home Assistant was down is caught."""
-        stored = await self.async_load_stored()
+    def _restore(self, stored: dict[str, Any]) -> None:
+        """The registers' ledgers, so a reset while Home Assistant was down is caught."""
         totals = load_each(
             "Kasa energy total",
             stored.get("totals"),

@@ -69,7 +69,7 @@ async def async_setup_wemo(hass: HomeAssistant, entry: LanMeterConfigEntry) -> W
         ) from err
     coordinator = WemoCoordinator(hass, entry, device, registry)
     try:
-        await coordinator.async_load_totals()
+        await coordinator.async_restore()
         await coordinator.async_config_entry_first_refresh()
         await coordinator.start_push()
         await coordinator.async_enable_long_press()

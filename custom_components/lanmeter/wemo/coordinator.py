@@ -165,10 +165,9 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
         self._total = Ledger()
         self._on_total_s: int | None = None  # the last on-time total read with the register
 
-    async def async_load_totals(self) -> None:
+    def _restore(self, stored: dict[str, Any]) -> None:
         """The energy ledger and today's start, so a glitch or a reset across a restart is
         still caught."""
-        stored = await self.async_load_stored()
         self._total = load_one("WeMo energy total", stored.get("total"), Ledger.from_dict, Ledger)
         self._today = load_one(
             "WeMo energy today", stored.get("today"), DayTotal.from_dict, DayTotal

@@ -111,7 +111,7 @@ async def test_a_reboot_to_1970_then_ntp_mid_stream_counts_every_pulse_once(
     assert total_l(hass) > before_ntp
     assert float(state(hass, "flow_rate")) == pytest.approx(0.4, rel=0.25)
     assert state(hass, "leak", "binary_sensor") == "on"  # still the same leak
-    coordinator = entry.runtime_data.device.coordinator
+    coordinator = entry.runtime_data.runtime.coordinator
     assert coordinator.clock_watch.clock.jumps == 2
     assert (coordinator.state.pulses.resets, coordinator.state.pulses.rebases) == (0, 0)
     await publish(hass, bridge.water, [(300, 0.0)])

@@ -38,7 +38,7 @@ async def test_a_keyed_entry_ignores_plaintext_forgeries(
     await publish(hass, bridge.hello)
     await publish(hass, bridge.water, [(60, 0.0)])
     before = float(state(hass, "water_total"))
-    hub = entry.runtime_data.device.coordinator
+    hub = entry.runtime_data.runtime.coordinator
 
     def forge() -> None:
         # Three hours of steady flow, in plain JSON on the sensor's own topic.
@@ -80,7 +80,7 @@ async def test_a_stamp_far_in_the_future_loses_no_water(
     assert float(state(hass, "flow_rate")) > 0
     # One stamp far off is not a clock jump (a jump lasts): the clock stays where it was, and
     # the stamp's pulse still counted.
-    clock = entry.runtime_data.device.coordinator.clock_watch.clock
+    clock = entry.runtime_data.runtime.coordinator.clock_watch.clock
     assert clock.jumps == 0
     assert abs(float(state(hass, "clock_offset"))) < 60
 
@@ -110,7 +110,7 @@ async def test_broken_numbers_and_nesting_are_counted_never_raised(
     await publish(hass, bridge.hello)
     await publish(hass, bridge.water, [(60, 6.0)])
     before = float(state(hass, "water_total"))
-    hub = entry.runtime_data.device.coordinator
+    hub = entry.runtime_data.runtime.coordinator
     kind = 1 if plain.startswith(b"[") else 2
 
     def send() -> None:

@@ -279,7 +279,7 @@ async def test_reconnects_and_resubscribes_after_a_broker_restart(
         before = float(state(hass, "water_total"))
         assert state(hass, "bridge", "binary_sensor") == "on"
         await asyncio.to_thread(sim.close)
-    connection = entry.runtime_data.device.mqtt
+    connection = entry.runtime_data.runtime.mqtt
     async with asyncio.timeout(10):
         while connection.connected:  # noqa: ASYNC110 - paho notices on its own thread
             await asyncio.sleep(0.05)

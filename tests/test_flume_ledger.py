@@ -79,7 +79,7 @@ async def test_one_bad_count_books_nothing_and_fires_nothing(
     await publish(hass, bridge.water, SHOWER)
     truth.assert_exact()
     assert "high_flow_started" not in fired
-    pulses = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.device.coordinator
+    pulses = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.runtime.coordinator
     counts = pulses.state.pulses.counts()
     assert (counts["held"], counts["glitches"], counts["resets"]) == (1, 1, 0)
 

@@ -73,13 +73,13 @@ async def test_a_flood_of_cad_ids_adopts_one_and_asks_about_at_most_ten(
     assert len(devices) == 1
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     assert {e.device_id for e in entities} == {devices[0].id}
-    assert list(entry.runtime_data.device.coordinator.data) == [ids[0]]
+    assert list(entry.runtime_data.runtime.coordinator.data) == [ids[0]]
     flows = glow_flows(hass)
     assert len(flows) == 10  # the newest ten; older questions were dropped
     asked = {f["context"]["unique_id"].rsplit(":", 1)[1] for f in flows}
     assert asked == set(ids[-10:])
     # Refused CADs leave nothing in storage.
-    await entry.runtime_data.device.coordinator.async_save_now()
+    await entry.runtime_data.runtime.coordinator.async_save_now()
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert len(diagnostics["device"]["devices"]) == 1
     assert diagnostics["device"]["counters"]["forbidden"] == 29
@@ -99,7 +99,7 @@ async def test_a_confirmed_second_cad_is_accepted(hass: HomeAssistant) -> None:
         await hass.async_block_till_done()
         assert (await cad.upload())[0] == 200
     await hass.async_block_till_done()
-    assert set(entry.runtime_data.device.coordinator.data) == {first, second}
+    assert set(entry.runtime_data.runtime.coordinator.data) == {first, second}
     assert len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)) == 2
 
 
@@ -117,7 +117,7 @@ async def test_idle_and_half_sent_heads_are_closed(
         async with asyncio.timeout(10):  # closed by the receiver, not by this bound
             assert await reader.read() == b""
         writer.close()
-    receiver = entry.runtime_data.device.receiver
+    receiver = entry.runtime_data.runtime.receiver
     assert receiver.counters["head_timeout"] == 2
     assert receiver.connections == 0
     # A real CAD still gets through.
@@ -140,7 +140,7 @@ async def test_concurrent_connections_are_capped(
             if data == b"":
                 raise ConnectionResetError("closed")
     writer.close()
-    receiver = entry.runtime_data.device.receiver
+    receiver = entry.runtime_data.runtime.receiver
     assert receiver.counters["too_many_connections"] >= 1
     for _, w in held:
         w.close()
@@ -162,7 +162,7 @@ async def test_compressed_bodies_are_refused_not_inflated(hass: HomeAssistant) -
         big = b" " * (receiver_module.BODY_LIMIT + 1)
         assert (await cad.post_raw(big))[0] == 413
         assert (await cad.upload())[0] == 200
-    counters = entry.runtime_data.device.receiver.counters
+    counters = entry.runtime_data.runtime.receiver.counters
     assert counters["content_encoding"] == 2
     assert counters["accepted"] == 1
 
@@ -202,7 +202,7 @@ async def test_absurd_values_get_a_4xx_and_change_nothing(
         await hass.async_block_till_done()
         assert (value(hass, "electricity_imported"), value(hass, "cost_today")) == before
         assert (await cad.upload())[0] == 200
-    assert entry.runtime_data.device.receiver.counters[counter] == 2
+    assert entry.runtime_data.runtime.receiver.counters[counter] == 2
     logged = [r for r in caplog.records if counter.replace("_", " ") in r.getMessage()]
     assert len([r for r in caplog.records if "Glow receiver" in r.getMessage()]) == 1, logged
 
@@ -228,7 +228,7 @@ async def test_a_register_jump_is_held_back_not_booked(
         assert (await cad.upload())[0] == 200
         await hass.async_block_till_done()
     assert float(value(hass, "electricity_imported")) == pytest.approx(before + 0.001, abs=0.01)
-    hub = entry.runtime_data.device.coordinator
+    hub = entry.runtime_data.runtime.coordinator
     assert hub.counters["implausible_reading"] == 1
     assert (hub.counters["register_held"], hub.counters["register_glitch"]) == (1, 1)
     refused = [r.getMessage() for r in caplog.records if "implausible_reading" in r.getMessage()]
@@ -285,10 +285,10 @@ async def test_new_macs_on_local_mqtt_need_confirming_too(
     )
     await wait_for(hass, "sensor.glow_cad_c6a91c_power")
     async with asyncio.timeout(10):
-        while entry.runtime_data.device.coordinator.counters.get("mqtt_forbidden", 0) < 12:  # noqa: ASYNC110
+        while entry.runtime_data.runtime.coordinator.counters.get("mqtt_forbidden", 0) < 12:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     await hass.async_block_till_done()
-    assert list(entry.runtime_data.device.coordinator.data) == [macs[0]]
+    assert list(entry.runtime_data.runtime.coordinator.data) == [macs[0]]
     assert len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)) == 1
     assert len(glow_flows(hass)) == 10
 

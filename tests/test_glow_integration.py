@@ -297,7 +297,7 @@ async def test_a_silent_cad_can_be_deleted_a_reporting_one_cannot(
     answer = await remove()
     assert answer["success"], answer
     assert device_by_identifier(hass, receiver_entry.entry_id, (DOMAIN, f"glow_{CAD_ID}")) is None
-    assert CAD_ID not in receiver_entry.runtime_data.device.coordinator.data
+    assert CAD_ID not in receiver_entry.runtime_data.runtime.coordinator.data
 
     # It posts again: it is a device with sensors again.
     async with SimulatedCad(url(receiver_entry), CAD_ID) as cad:
@@ -419,7 +419,7 @@ async def test_a_broker_that_goes_away_makes_the_cads_unavailable(
         await wait_for(hass, power)
         assert hass.states.get(power).state != STATE_UNAVAILABLE
         assert hass.states.get(reporting).state == "on"
-    connection = result["result"].runtime_data.device.mqtt
+    connection = result["result"].runtime_data.runtime.mqtt
     async with asyncio.timeout(10):
         while connection.connected:  # noqa: ASYNC110 - paho notices on its own thread
             await asyncio.sleep(0.05)

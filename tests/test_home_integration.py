@@ -167,7 +167,7 @@ async def test_default_devices_are_every_lanmeter_outlet_including_later_ones(
 
     hass.states.async_set("sensor.mains", "500", WATTS)
     entry = await add_home(hass, devices=[])
-    device = entry.runtime_data.device
+    device = entry.runtime_data.runtime
     assert device.coordinator.devices == []
     async with SimulatedKasaDevice.hs300(mac="50:C7:BF:AA:BB:01") as strip:
         strip.outlets[0].on = True
@@ -391,7 +391,7 @@ async def test_sense_bridge_answers_a_source_at_most_once_a_second(
     assert await udp_burst(port, query, ["127.0.0.1"], repeats=3) == {"127.0.0.1": 0}
     sense_clock.advance(0.6)  # Sense asks every ~2 s: it is always answered
     assert await udp_burst(port, query, ["127.0.0.1"], repeats=3) == {"127.0.0.1": 2}
-    bridge = entry.runtime_data.device.bridge
+    bridge = entry.runtime_data.runtime.bridge
     assert bridge.queries == 2
     assert bridge.refused == 14
 

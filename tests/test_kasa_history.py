@@ -310,7 +310,7 @@ async def test_a_gap_while_the_strip_was_away_is_filled_after_it_answers_again(
     await write_live(hass, before)
     entry = await add_strip(hass, strip_with_history)
     await imported(hass)
-    coordinator = entry.runtime_data.device.coordinator
+    coordinator = entry.runtime_data.runtime.coordinator
     # The imports Home Assistant's start scheduled have run: nothing to fill yet.
     async_fire_time_changed(hass, dt_util.utcnow() + dt.timedelta(hours=2))
     await imported(hass)

@@ -374,7 +374,7 @@ async def test_strips_of_one_interval_are_polled_together(
         assert len(set(devices)) == len(devices) == 14
         clock = poll_clock(hass)
         coordinators = [
-            e.runtime_data.device.coordinator for e in hass.config_entries.async_entries(DOMAIN)
+            e.runtime_data.runtime.coordinator for e in hass.config_entries.async_entries(DOMAIN)
         ]
         assert {clock.interval_of(c) for c in coordinators} == {timedelta(seconds=5)}
         before = (len(strip.requests), len(second.requests))
@@ -404,7 +404,7 @@ async def test_options_change_the_poll_interval_without_reload(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     clock = poll_clock(hass)
-    assert clock.interval_of(entry.runtime_data.device.coordinator) == timedelta(seconds=30)
+    assert clock.interval_of(entry.runtime_data.runtime.coordinator) == timedelta(seconds=30)
     strip.set_load(0, 900.0)
     await poll(hass, 6)
     assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(1500, abs=0.01)

@@ -85,7 +85,7 @@ async def test_klap_strip_asks_for_the_kasa_account(
     assert diagnostics["entry"]["data"]["username"] == "**REDACTED**"
     assert diagnostics["device"]["connection"]["encryption_type"] == "KLAP"
     # KLAP's HTTP goes through a Home Assistant session of the entry's own, closed on unload.
-    session = entry.runtime_data.device.coordinator.client.http_client
+    session = entry.runtime_data.runtime.coordinator.client.http_client
     assert session is not None and session.headers["User-Agent"].startswith("HomeAssistant")
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert session.closed

@@ -90,7 +90,7 @@ async def test_glow_cads_skip_the_bad_records(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is config_entries.ConfigEntryState.LOADED
-    assert list(entry.runtime_data.device.coordinator.data) == ["70B3D521E0DE0002"]
+    assert list(entry.runtime_data.runtime.coordinator.data) == ["70B3D521E0DE0002"]
     async with SimulatedCad(f"https://127.0.0.1:{port}/zb02", "70B3D521E0DE0002") as cad:
         assert (await cad.upload())[0] == 200
     await hass.async_block_till_done()

@@ -105,7 +105,7 @@ async def test_insight_is_added_and_pushes_its_state(
     assert entry.unique_id == "221517K0101769"
     assert entry.title == "Dryer"
     assert state(hass, "switch.dryer") == STATE_OFF
-    polls = entry.runtime_data.device.coordinator.polls
+    polls = entry.runtime_data.runtime.coordinator.polls
     # Switched at the device: the NOTIFY brings it, no poll.
     insight.load_w = 1500
     await insight.press(True)
@@ -115,7 +115,7 @@ async def test_insight_is_added_and_pushes_its_state(
     await insight.set_load(3.0)  # under the 8 W threshold: BinaryState 8
     await until(lambda: state(hass, "sensor.dryer_standby_state") == "standby")
     assert state(hass, "switch.dryer") == STATE_ON
-    assert entry.runtime_data.device.coordinator.polls == polls
+    assert entry.runtime_data.runtime.coordinator.polls == polls
     # Subscriptions work: no repair notice, even after the Insight was off for a while.
     assert not ir.async_get(hass).async_get_issue(DOMAIN, f"wemo_no_push_{entry.entry_id}")
     energy = hass.states.get("sensor.dryer_energy_total")
@@ -150,7 +150,7 @@ async def test_light_switch_long_press_is_an_event(
         # responder that lets the switch find that device runs on the callback port.
         assert sim.rules_stored == 1 and sim.rules_version == 1
         assert long_press_targets(sim.rules_db, sim.udn) == {VIRTUAL_DEVICE_UDN}
-        assert no_multicast_responder.started == [entry.runtime_data.device.registry.port]
+        assert no_multicast_responder.started == [entry.runtime_data.runtime.registry.port]
         assert state(hass, "event.hall_light_long_press") == "unknown"
         await sim.long_press()
         await until(lambda: state(hass, "event.hall_light_long_press") != "unknown")
@@ -176,7 +176,7 @@ async def test_light_switch_whose_rules_cannot_be_written(
         assert entry.state is config_entries.ConfigEntryState.LOADED
         assert "Could not write the long-press rule of Porch light" in caplog.text
         assert "Reload the entry to try again" in caplog.text
-        assert entry.runtime_data.device.coordinator.long_press_rule.startswith("failed")
+        assert entry.runtime_data.runtime.coordinator.long_press_rule.startswith("failed")
         # The switch itself still works, and no long press is sent without a rule.
         await sim.press(True)
         await until(lambda: state(hass, "switch.porch_light") == STATE_ON)
@@ -291,7 +291,7 @@ async def test_ssdp_discovery_offers_and_follows_the_device(
         await hass.async_block_till_done(wait_background_tasks=True)
         assert entry.state is config_entries.ConfigEntryState.LOADED
         # Reloaded by its update listener: it now talks to the WeMo on its new port.
-        assert entry.runtime_data.device.coordinator.device.port == moved.port
+        assert entry.runtime_data.runtime.coordinator.device.port == moved.port
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
 
@@ -373,7 +373,7 @@ async def test_two_wemos_starting_together_share_one_push_server(hass: HomeAssis
         assert await async_setup_component(hass, DOMAIN, {})
         await hass.async_block_till_done()
         assert [e.state for e in entries] == [config_entries.ConfigEntryState.LOADED] * 2
-        registries = {e.runtime_data.device.registry for e in entries}
+        registries = {e.runtime_data.runtime.registry for e in entries}
         assert len(registries) == 1
         assert registries.pop().users == 2
         # Two WeMos are two devices (Home Assistant merges devices that share a MAC).
@@ -399,7 +399,7 @@ async def test_options_move_the_push_port_of_every_wemo(
         entry = (await add(hass, insight))["result"]
         lamp_entry = (await add(hass, lamp))["result"]
         new_port = free_port()
-        coordinators = [e.runtime_data.device.coordinator for e in (entry, lamp_entry)]
+        coordinators = [e.runtime_data.runtime.coordinator for e in (entry, lamp_entry)]
         pushes = [c.pushes for c in coordinators]
         result = await hass.config_entries.options.async_init(entry.entry_id)
         assert result["type"] is FlowResultType.FORM
@@ -414,8 +414,8 @@ async def test_options_move_the_push_port_of_every_wemo(
         # reload. Setting the clock stays the Insight's own choice.
         assert entry.options == {**options, "set_clock": False}
         assert lamp_entry.options == options
-        assert entry.runtime_data.device.registry.port == new_port
-        assert lamp_entry.runtime_data.device.registry is entry.runtime_data.device.registry
+        assert entry.runtime_data.runtime.registry.port == new_port
+        assert lamp_entry.runtime_data.runtime.registry is entry.runtime_data.runtime.registry
         for sim in (insight, lamp):
             await until(
                 lambda sim=sim: any(
@@ -434,8 +434,8 @@ async def test_options_with_a_taken_port_keep_the_old_one(
     hass: HomeAssistant, insight: SimulatedWemo, caplog: pytest.LogCaptureFixture
 ) -> None:
     entry = (await add(hass, insight))["result"]
-    old_port = entry.runtime_data.device.registry.port
-    pushes = entry.runtime_data.device.coordinator.pushes
+    old_port = entry.runtime_data.runtime.registry.port
+    pushes = entry.runtime_data.runtime.coordinator.pushes
     with socket.socket() as taken:
         taken.bind(("0.0.0.0", 0))
         taken.listen()
@@ -445,7 +445,7 @@ async def test_options_with_a_taken_port_keep_the_old_one(
         )
         await hass.async_block_till_done()
     assert "Cannot receive WeMo push updates on port" in caplog.text
-    assert entry.runtime_data.device.registry.port == old_port
-    await until(lambda: entry.runtime_data.device.coordinator.pushes > pushes)
+    assert entry.runtime_data.runtime.registry.port == old_port
+    await until(lambda: entry.runtime_data.runtime.coordinator.pushes > pushes)
     await insight.press(True)
     await until(lambda: state(hass, "switch.dryer") == STATE_ON)

@@ -37,7 +37,7 @@ class Dryer:
         self.hass, self.sim, self.freezer = hass, sim, freezer
 
     def coordinator(self):
-        return self.hass.config_entries.async_entries(DOMAIN)[0].runtime_data.device.coordinator
+        return self.hass.config_entries.async_entries(DOMAIN)[0].runtime_data.runtime.coordinator
 
     async def readings(self, count: int, every: timedelta = EVERY) -> None:
         for _ in range(count):

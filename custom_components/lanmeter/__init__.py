@@ -26,7 +26,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> bool:
-    """Start the entry's device with its kind's setup, then forward the kind's platforms."""
+    """Start the entry's runtime with its kind's setup, then forward the kind's platforms."""
     kind = entry.data[CONF_KIND]
     if (spec := KINDS.get(kind)) is None:
         # An entry from a newer LAN Meter after a downgrade: keep it, do not load it.
@@ -37,10 +37,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> 
             kind,
         )
         return False
-    device = await spec.setup(hass, entry)
-    entry.runtime_data = LanMeterData(device=device)
-    await hass.config_entries.async_forward_entry_setups(entry, device.platforms)
-    device.platforms_ready()
+    runtime = await spec.setup(hass, entry)
+    entry.runtime_data = LanMeterData(runtime=runtime)
+    await hass.config_entries.async_forward_entry_setups(entry, runtime.platforms)
+    runtime.platforms_ready()
     return True
 
 
@@ -48,13 +48,13 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: LanMeterConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Let users delete a device their entry no longer hears (a Glow CAD that was replaced)."""
-    return await entry.runtime_data.device.async_remove_device(device)
+    return await entry.runtime_data.runtime.async_remove_device(device)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LanMeterConfigEntry) -> bool:
     """Unload the platforms, then stop the device's connections and listeners."""
     data = entry.runtime_data
-    unloaded = await hass.config_entries.async_unload_platforms(entry, data.device.platforms)
+    unloaded = await hass.config_entries.async_unload_platforms(entry, data.runtime.platforms)
     if unloaded:
-        await data.device.async_shutdown()
+        await data.runtime.async_shutdown()
     return unloaded

@@ -28,7 +28,7 @@ async def async_get_config_entry_diagnostics(
                 "data": dict(entry.data),
                 "options": dict(entry.options),
             },
-            "device": entry.runtime_data.device.diagnostics(),
+            "device": entry.runtime_data.runtime.diagnostics(),
         }
     )
     identifiers = _identifiers(raw) | ({entry.unique_id} if entry.unique_id else set())

@@ -15,11 +15,11 @@ def add_kind_entities(
     entry: LanMeterConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the entities the device has now; later, those of parts that appear (like core
-    tplink's children): the platform listens to the device's coordinator for them."""
-    device = entry.runtime_data.device
+    """Add the entities the entry's runtime has now; later, those of parts that appear (like
+    core tplink's children): the platform listens to the runtime's coordinator for them."""
+    runtime = entry.runtime_data.runtime
     added: set[str | None] = set()
-    known = device.sub_devices()
+    known = runtime.sub_devices()
 
     @callback
     def add(entities: list[Entity]) -> None:
@@ -31,14 +31,14 @@ def add_kind_entities(
     @callback
     def parts_changed() -> None:
         nonlocal known
-        if (now := device.sub_devices()) == known:
+        if (now := runtime.sub_devices()) == known:
             return
         known = now
-        entities = device.entities(platform)
+        entities = runtime.entities(platform)
         # A part that went away (a deleted CAD) may come back: only what exists now is added.
         added.intersection_update(e.unique_id for e in entities)
         add(entities)
 
-    add(device.entities(platform))
-    if known is not None:  # a device whose parts can appear
-        entry.async_on_unload(device.coordinator.async_add_listener(parts_changed))
+    add(runtime.entities(platform))
+    if known is not None:  # a runtime whose parts can appear
+        entry.async_on_unload(runtime.coordinator.async_add_listener(parts_changed))

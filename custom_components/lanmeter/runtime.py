@@ -23,7 +23,8 @@ class Listenable(Protocol):
 
 
 class KindRuntime(Protocol):
-    """One running device of one kind (a strip, a WeMo, a bridge, a CAD, a home)."""
+    """What runs for one entry of one kind (a strip, a WeMo, a bridge, a receiver and its CADs,
+    a home): its coordinator, entities and connections. ("Device" is the registry's word.)"""
 
     @property
     def platforms(self) -> tuple[Platform, ...]:
@@ -55,8 +56,8 @@ class KindRuntime(Protocol):
         """Counters and last payloads for the diagnostics download (redacted later)."""
 
 
-class KindDevice:
-    """Defaults a kind's device class inherits: entities fixed at setup, nothing waiting for
+class BaseRuntime:
+    """Defaults a kind's runtime inherits: entities fixed at setup, nothing waiting for
     them. A kind overrides what it needs (Glow and home grow; Kasa imports history)."""
 
     def sub_devices(self) -> frozenset[str] | None:
@@ -71,9 +72,9 @@ class KindDevice:
 
 @dataclass
 class LanMeterData:
-    """entry.runtime_data: the entry's running device (its kind is entry.data["kind"])."""
+    """entry.runtime_data: the entry's runtime (its kind is entry.data["kind"])."""
 
-    device: KindRuntime
+    runtime: KindRuntime
 
 
 type LanMeterConfigEntry = ConfigEntry[LanMeterData]

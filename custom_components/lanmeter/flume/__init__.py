@@ -10,7 +10,7 @@ from homeassistant.helpers.entity import Entity
 
 from ..mqtt_client import MqttConnection
 from ..mqtt_entry import async_connect
-from ..runtime import KindDevice, LanMeterConfigEntry
+from ..runtime import BaseRuntime, LanMeterConfigEntry
 from .const import CONF_DEVICE_KEY, CONF_SENSOR_ID
 from .coordinator import FlumeCoordinator
 from .entities import build_entities
@@ -18,7 +18,7 @@ from .entities import build_entities
 TOPICS = ["2/#"]
 
 
-class FlumeDevice(KindDevice):
+class FlumeRuntime(BaseRuntime):
     platforms = (Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT)
 
     def __init__(self, coordinator: FlumeCoordinator, mqtt: MqttConnection) -> None:
@@ -39,10 +39,10 @@ class FlumeDevice(KindDevice):
         }
 
 
-async def async_setup_flume(hass: HomeAssistant, entry: LanMeterConfigEntry) -> FlumeDevice:
+async def async_setup_flume(hass: HomeAssistant, entry: LanMeterConfigEntry) -> FlumeRuntime:
     coordinator = FlumeCoordinator(
         hass, entry, entry.data[CONF_SENSOR_ID], entry.data.get(CONF_DEVICE_KEY)
     )
     await coordinator.async_restore()
     connection = await async_connect(entry, TOPICS, coordinator.on_message, coordinator.on_broker)
-    return FlumeDevice(coordinator, connection)
+    return FlumeRuntime(coordinator, connection)

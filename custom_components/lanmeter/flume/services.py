@@ -8,7 +8,7 @@ from homeassistant.exceptions import ServiceValidationError
 import voluptuous as vol
 
 from ..const import CONF_KIND, DOMAIN, KIND_FLUME
-from . import FlumeDevice
+from . import FlumeRuntime
 from .const import CONF_LITERS_PER_PULSE, SERVICE_CALIBRATE
 
 ATTR_ENTRY = "config_entry_id"
@@ -37,8 +37,8 @@ async def _calibrate(call: ServiceCall) -> ServiceResponse:
         raise _error("flume_not_found")
     if entry.state is not ConfigEntryState.LOADED:
         raise _error("flume_not_loaded")
-    flume = entry.runtime_data.device
-    if not isinstance(flume, FlumeDevice):  # the kind was checked above: never false
+    flume = entry.runtime_data.runtime
+    if not isinstance(flume, FlumeRuntime):  # the kind was checked above: never false
         raise _error("flume_not_found")
     coordinator = flume.coordinator
     try:

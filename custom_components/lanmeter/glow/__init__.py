@@ -17,7 +17,7 @@ from homeassistant.helpers.entity import Entity
 from ..const import DOMAIN
 from ..mqtt_client import MqttConnection
 from ..mqtt_entry import async_connect
-from ..runtime import KindDevice, LanMeterConfigEntry
+from ..runtime import BaseRuntime, LanMeterConfigEntry
 from .certificate import server_context
 from .const import (
     CERT_DIR,
@@ -32,7 +32,7 @@ from .entities import cad_binary_sensors, cad_sensors
 from .receiver import Zb02Receiver
 
 
-class GlowDevice(KindDevice):
+class GlowRuntime(BaseRuntime):
     """A running receiver (or MQTT subscription) and the CADs it has heard."""
 
     platforms = (Platform.SENSOR, Platform.BINARY_SENSOR)
@@ -146,10 +146,10 @@ async def _start_mqtt(entry: LanMeterConfigEntry, coordinator: GlowCoordinator) 
     )
 
 
-async def async_setup_glow(hass: HomeAssistant, entry: LanMeterConfigEntry) -> GlowDevice:
+async def async_setup_glow(hass: HomeAssistant, entry: LanMeterConfigEntry) -> GlowRuntime:
     coordinator = GlowCoordinator(hass, entry)
     await coordinator.async_restore()
 
     if entry.data[CONF_MODE] == MODE_ZB02:
-        return GlowDevice(coordinator, await _start_receiver(hass, entry, coordinator), None)
-    return GlowDevice(coordinator, None, await _start_mqtt(entry, coordinator))
+        return GlowRuntime(coordinator, await _start_receiver(hass, entry, coordinator), None)
+    return GlowRuntime(coordinator, None, await _start_mqtt(entry, coordinator))

@@ -11,7 +11,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
-from ..runtime import KindDevice, LanMeterConfigEntry
+from ..runtime import BaseRuntime, LanMeterConfigEntry
 from .const import CONF_EMULATE_SENSE, CONF_SENSE_MONITORS, CONF_SENSE_PORT, DEFAULT_SENSE_PORT
 from .coordinator import HomeCoordinator, home_settings
 from .entities import build_entities
@@ -21,7 +21,7 @@ from .sense_bridge import MAX_PLUGS, SenseBridge, start_bridge, stop_bridge
 SENSE_LISTEN = "0.0.0.0"
 
 
-class HomeDevice(KindDevice):
+class HomeRuntime(BaseRuntime):
     platforms = (Platform.SENSOR, Platform.EVENT)
 
     def __init__(self, coordinator: HomeCoordinator) -> None:
@@ -62,7 +62,7 @@ class HomeDevice(KindDevice):
 
 
 async def _start_sense_bridge(
-    hass: HomeAssistant, entry: LanMeterConfigEntry, device: HomeDevice
+    hass: HomeAssistant, entry: LanMeterConfigEntry, device: HomeRuntime
 ) -> None:
     settings = home_settings(entry)
     port = int(settings.get(CONF_SENSE_PORT, DEFAULT_SENSE_PORT))
@@ -89,10 +89,10 @@ async def _start_sense_bridge(
     ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
-async def async_setup_home(hass: HomeAssistant, entry: LanMeterConfigEntry) -> HomeDevice:
+async def async_setup_home(hass: HomeAssistant, entry: LanMeterConfigEntry) -> HomeRuntime:
     coordinator = HomeCoordinator(hass, entry)
     await coordinator.async_start()
-    device = HomeDevice(coordinator)
+    device = HomeRuntime(coordinator)
     if home_settings(entry).get(CONF_EMULATE_SENSE):
         await _start_sense_bridge(hass, entry, device)
     entry.async_on_unload(entry.add_update_listener(_async_reload))

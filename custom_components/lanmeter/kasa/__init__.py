@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 from kasa import DeviceEncryptionType
 
 from ..power_sensors import async_offer
-from ..runtime import KindDevice, LanMeterConfigEntry, listen_for_updates
+from ..runtime import BaseRuntime, LanMeterConfigEntry, listen_for_updates
 from .client import DEFAULT_PORT, KasaStripClient, KasaUnsupportedError
 from .coordinator import KasaCoordinator, scan_interval
 from .entities import build_entities, outlet_power_sensors, strip_device_info
@@ -28,7 +28,7 @@ from .poll_clock import poll_clock
 from .statistics import async_import_history
 
 
-class KasaDevice(KindDevice):
+class KasaRuntime(BaseRuntime):
     """The running strip: its coordinator and what the platforms and diagnostics need."""
 
     platforms = (Platform.SENSOR, Platform.SWITCH)
@@ -116,7 +116,7 @@ class KasaDevice(KindDevice):
         }
 
 
-async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> KasaDevice:
+async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> KasaRuntime:
     """Connect, check the strip is the configured one, and take the first reading."""
     connection = entry_connection(entry.data)
     http_client = None
@@ -149,14 +149,14 @@ async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> K
         config_entry_id=entry.entry_id, **strip_device_info(coordinator.data.reading.info)
     )
     poll_clock(hass).add(coordinator, scan_interval(entry))
-    device = KasaDevice(coordinator)
+    device = KasaRuntime(coordinator)
     listen_for_updates(entry, device, _async_entry_updated)
     async_offer(hass, entry, outlet_power_sensors(coordinator.data.reading.info))
     return device
 
 
 async def _async_entry_updated(
-    hass: HomeAssistant, entry: LanMeterConfigEntry, device: KasaDevice
+    hass: HomeAssistant, entry: LanMeterConfigEntry, device: KasaRuntime
 ) -> None:
     """A new address (DHCP, reconfigure) or Kasa account (reauth) reloads the entry; a new poll
     interval applies at once.

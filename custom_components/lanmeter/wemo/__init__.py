@@ -11,7 +11,7 @@ from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
 from ..power_sensors import async_offer
-from ..runtime import KindDevice, LanMeterConfigEntry, listen_for_updates
+from ..runtime import BaseRuntime, LanMeterConfigEntry, listen_for_updates
 from .const import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT
 from .coordinator import WemoCoordinator
 from .discovery import DEVICE_ERRORS, NotAWemoError, connect
@@ -19,7 +19,7 @@ from .entities import build_entities, insight_power_sensors
 from .registry import DEFAULT_CALLBACK_PORT, SharedRegistry, async_acquire, async_release
 
 
-class WemoDevice(KindDevice):
+class WemoRuntime(BaseRuntime):
     platforms = (Platform.SWITCH, Platform.SENSOR, Platform.EVENT)
 
     def __init__(
@@ -41,7 +41,7 @@ class WemoDevice(KindDevice):
         return self.coordinator.diagnostics()
 
 
-async def async_setup_wemo(hass: HomeAssistant, entry: LanMeterConfigEntry) -> WemoDevice:
+async def async_setup_wemo(hass: HomeAssistant, entry: LanMeterConfigEntry) -> WemoRuntime:
     try:
         device = await hass.async_add_executor_job(
             connect, entry.data[CONF_HOST], entry.data.get(CONF_PORT)
@@ -76,14 +76,14 @@ async def async_setup_wemo(hass: HomeAssistant, entry: LanMeterConfigEntry) -> W
     except Exception:
         await async_release(hass, registry)
         raise
-    wemo = WemoDevice(coordinator, registry, (entry.data[CONF_HOST], entry.data.get(CONF_PORT)))
+    wemo = WemoRuntime(coordinator, registry, (entry.data[CONF_HOST], entry.data.get(CONF_PORT)))
     listen_for_updates(entry, wemo, _async_entry_updated)
     async_offer(hass, entry, insight_power_sensors(coordinator))
     return wemo
 
 
 async def _async_entry_updated(
-    hass: HomeAssistant, entry: LanMeterConfigEntry, device: WemoDevice
+    hass: HomeAssistant, entry: LanMeterConfigEntry, device: WemoRuntime
 ) -> None:
     """SSDP found the WeMo at a new address: reload. The push port or address changed (the
     options flow writes them to every WeMo entry): move the shared callback server, no reload.

@@ -37,6 +37,11 @@ CONFIRM_SPAN_S = 60.0
 EXPLAINED_SHARE = 0.5
 
 
+def kwh_per_s(watts: float) -> float:
+    """A power reading as the rate an energy register in kWh grows at (for `rate`)."""
+    return watts / 3.6e6
+
+
 @dataclass(frozen=True)
 class RegisterLimits:
     """What the device behind a register can physically do."""
@@ -125,12 +130,11 @@ class Ledger:
         self, raw: float, at: float, limits: RegisterLimits, rate: float | None, restarted: bool
     ) -> None:
         self.readings_held += 1
-        run = self.held_raw is not None
         if self.held_raw is not None and _continues(self.held_raw, self.held_at, raw, at, limits):
             self.held_count += 1
             self.held_restarted = self.held_restarted or restarted
         else:
-            self.glitches += run  # the run held so far went nowhere
+            self.glitches += self.held_raw is not None  # the run held so far went nowhere
             self.held_first_raw, self.held_first_at = raw, at
             self.held_count, self.held_min_rate, self.held_restarted = 1, None, restarted
         self.held_raw, self.held_at = raw, at
@@ -168,13 +172,6 @@ class Ledger:
     def _drop_held(self) -> None:
         self.held_first_raw = self.held_first_at = self.held_raw = self.held_at = None
         self.held_count, self.held_min_rate, self.held_restarted = 0, None, False
-
-    def rebase(self, raw: float, at: float) -> None:
-        """Continue from a new level without booking the step to it (a meter exchange the
-        caller knows of)."""
-        if self.last_raw is not None:
-            self.offset += self.last_raw - raw
-        self._book(raw, at)
 
     def counts(self) -> dict[str, int]:
         """For diagnostics: readings held back, glitches rejected, resets and rebases."""

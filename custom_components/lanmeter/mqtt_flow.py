@@ -3,7 +3,6 @@ MQTT, Flume): the broker form's fields, the connection check, and the reauth ste
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult
@@ -11,11 +10,9 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNA
 import voluptuous as vol
 
 from .const import CONF_TLS
-from .flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, FlowMixin
+from .flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, FlowMixin, error_key
 from .mqtt_client import MqttAuthError, MqttConnectError, MqttConnection, MqttSettings
 from .mqtt_entry import settings_from
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def broker_fields(default_port: int) -> dict[vol.Marker, Any]:
@@ -40,15 +37,15 @@ def broker_data(settings: MqttSettings) -> dict[str, Any]:
     }
 
 
+BROKER_ERRORS: dict[type[Exception], str] = {
+    MqttAuthError: "invalid_auth",
+    MqttConnectError: "cannot_connect",
+}
+
+
 def broker_error(err: Exception) -> str:
-    """The form error for what connecting to a broker raised; anything unexpected is logged
-    with its traceback."""
-    if isinstance(err, MqttAuthError):
-        return "invalid_auth"
-    if isinstance(err, MqttConnectError):
-        return "cannot_connect"
-    _LOGGER.error("Unexpected error while connecting to an MQTT broker", exc_info=err)
-    return "unknown"
+    """The form error for what connecting to a broker raised."""
+    return error_key(err, BROKER_ERRORS, "an MQTT broker")
 
 
 async def broker_problem(settings: MqttSettings) -> str | None:

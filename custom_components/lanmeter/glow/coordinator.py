@@ -20,7 +20,7 @@ from ..clock_watch import ClockWatch
 from ..const import DOMAIN
 from ..coordinator_base import PushCoordinator
 from ..device_clock import DeviceClock
-from ..ledger import Ledger, RegisterLimits
+from ..ledger import Ledger, RegisterLimits, kwh_per_s
 from ..runtime import LanMeterConfigEntry
 from ..stored import StoredRecordError, load_each
 from .const import allow_flow_id
@@ -125,11 +125,9 @@ def _rounded(total: float | None) -> float | None:
     return None if total is None else round(total, 6)
 
 
-REGISTERS = ("import_total", "export_total", "gas_kwh_total", "gas_m3_total")
-
-
 def _cad_from_store(device_id: str, saved: Any) -> CadState:
-    if not isinstance(saved, dict) or set(saved) - {"cost", *REGISTERS} or "cost" not in saved:
+    registers = CadState(device_id).registers()
+    if not isinstance(saved, dict) or set(saved) - {"cost", *registers} or "cost" not in saved:
         raise StoredRecordError(f"not a CAD record: {str(saved)[:60]}")
     cad = CadState(
         device_id,
@@ -302,7 +300,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
 
     def _book_registers(self, cad: CadState, reading: GlowReading) -> None:
         """Each register into its ledger; the import's rate is the CAD's power reading."""
-        import_rate = None if reading.power_w is None else max(reading.power_w, 0.0) / 3.6e6
+        import_rate = None if reading.power_w is None else kwh_per_s(max(reading.power_w, 0.0))
         for ledger, name, raw, limits, rate in (
             (cad.import_total, "import", reading.import_kwh, ELECTRICITY_REGISTER, import_rate),
             (cad.export_total, "export", reading.export_kwh, ELECTRICITY_REGISTER, None),

@@ -3,7 +3,6 @@ firmware), reconfigure, reauth, options."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
@@ -15,7 +14,7 @@ from kasa import Credentials, DeviceEncryptionType
 import voluptuous as vol
 
 from ..const import CONF_KIND, CONF_SET_CLOCK, DEFAULT_SET_CLOCK
-from ..flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, FlowMixin, number_box
+from ..flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, FlowMixin, error_key, number_box
 from .client import DEFAULT_PORT, KasaAuthError, KasaConnectionError, KasaUnsupportedError
 from .const import (
     CONF_SCAN_INTERVAL,
@@ -26,22 +25,19 @@ from .const import (
 from .discovery import Found, KasaAccountNeeded, Probe, probe, probe_any, scan
 from .entry_data import entry_connection, entry_credentials, entry_data
 
-_LOGGER = logging.getLogger(__name__)
-
 CONF_DEVICE = "device"
 
 
+# What probing raised, as a form error (KasaAccountNeeded is a KasaAuthError).
+PROBE_ERRORS: dict[type[Exception], str] = {
+    KasaAuthError: "invalid_auth",
+    KasaConnectionError: "cannot_connect",
+    KasaUnsupportedError: "unsupported_device",
+}
+
+
 def _error_key(err: Exception) -> str:
-    """The form error (or abort reason) for what connecting raised; anything unexpected is
-    logged with its traceback."""
-    if isinstance(err, KasaAuthError):
-        return "invalid_auth"
-    if isinstance(err, KasaConnectionError):
-        return "cannot_connect"
-    if isinstance(err, KasaUnsupportedError):
-        return "unsupported_device"
-    _LOGGER.error("Unexpected error while connecting to a Kasa device", exc_info=err)
-    return "unknown"
+    return error_key(err, PROBE_ERRORS, "a Kasa device")
 
 
 def _account_schema() -> vol.Schema:

@@ -18,7 +18,7 @@ from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
 from ..coordinator_base import StoredCoordinator
 from ..counters import DayTotal
 from ..device_clock import ClockSetting, DeviceClock
-from ..ledger import Ledger, RegisterLimits
+from ..ledger import Ledger, RegisterLimits, kwh_per_s
 from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_each, load_one
@@ -207,7 +207,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
                 f"{self.name} outlet {reading.info.outlets[slot].alias!r} energy (kWh)",
                 outlet.realtime.total_kwh,
                 OUTLET_REGISTER,
-                rate=outlet.realtime.power_w / 1000 / 3600,
+                rate=kwh_per_s(outlet.realtime.power_w),
             )
             totals.append(None if total.value is None else round(total.value, 3))
         return KasaState(

@@ -35,7 +35,7 @@ from ..coordinator_base import StoredCoordinator
 from ..counters import DayTotal
 from ..device_clock import DeviceClock
 from ..event_source import EventSource
-from ..ledger import Ledger, RegisterLimits
+from ..ledger import Ledger, RegisterLimits, kwh_per_s
 from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
@@ -283,7 +283,7 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
             f"{self.name} energy (kWh)",
             state.total_kwh,
             INSIGHT_REGISTER,
-            rate=None if state.power_w is None else state.power_w / 3.6e6,
+            rate=None if state.power_w is None else kwh_per_s(state.power_w),
             restarted=restarted,
         )
         return round(self._total.value or 0.0, 6)

@@ -4,7 +4,6 @@ still seen, the offset is shown, and a clock wrong for over an hour raises a rep
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from homeassistant.core import HomeAssistant
@@ -15,8 +14,8 @@ from tests.conftest import clock_repair
 from tests.mosquitto import mqtt_broker  # noqa: F401
 from tests.simulators.flume_bridge import RUNNING_TOILET, SimulatedFlumeBridge
 from tests.test_flume_integration import (  # noqa: F401
-    KEY,
     add_calibrated,
+    bridge,
     publish,
     short_listen,
     state,
@@ -32,24 +31,11 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-async def bridge(
-    mqtt_broker: int,  # noqa: F811
-    ticking: Callable[[float], None],  # noqa: F811
-) -> AsyncIterator[SimulatedFlumeBridge]:
-    import asyncio
-
-    sim = SimulatedFlumeBridge(mqtt_broker, KEY, advance=ticking)
-    await asyncio.to_thread(sim.connect)
-    yield sim
-    await asyncio.to_thread(sim.close)
-
-
 def total_l(hass: HomeAssistant) -> float:
     return float(state(hass, "water_total"))
 
 
-def exact(bridge: SimulatedFlumeBridge) -> float:
+def exact(bridge: SimulatedFlumeBridge) -> float:  # noqa: F811
     """The bridge's counter in liters: what the total must read, to the pulse."""
     return pytest.approx(bridge.counter * bridge.liters_per_pulse, abs=1e-3)
 
@@ -58,7 +44,9 @@ def exact(bridge: SimulatedFlumeBridge) -> float:
     "error", [timedelta(hours=2), timedelta(days=-1)], ids=["2h-ahead", "a-day-behind"]
 )
 async def test_a_wrong_clock_loses_no_water_and_still_sees_the_leak(
-    hass: HomeAssistant, bridge: SimulatedFlumeBridge, error: timedelta
+    hass: HomeAssistant,
+    bridge: SimulatedFlumeBridge,  # noqa: F811
+    error: timedelta,
 ) -> None:
     bridge.set_clock_error(error)
     entry = await add_calibrated(hass, bridge)
@@ -91,7 +79,8 @@ async def test_a_wrong_clock_loses_no_water_and_still_sees_the_leak(
 
 
 async def test_a_reboot_to_1970_then_ntp_mid_stream_counts_every_pulse_once(
-    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+    hass: HomeAssistant,
+    bridge: SimulatedFlumeBridge,  # noqa: F811
 ) -> None:
     entry = await add_calibrated(hass, bridge)
     fired = water_events(hass)
@@ -120,7 +109,8 @@ async def test_a_reboot_to_1970_then_ntp_mid_stream_counts_every_pulse_once(
 
 
 async def test_the_clock_survives_a_restart(
-    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+    hass: HomeAssistant,
+    bridge: SimulatedFlumeBridge,  # noqa: F811
 ) -> None:
     """Stored with the counter: after a reload, a bridge still two hours ahead is placed the
     same, and a jump while Home Assistant was down is still seen as one."""

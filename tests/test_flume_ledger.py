@@ -5,8 +5,6 @@ glitch and the recovery changes nothing."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from homeassistant.core import HomeAssistant
@@ -16,8 +14,8 @@ from custom_components.lanmeter.const import DOMAIN
 from tests.mosquitto import mqtt_broker  # noqa: F401
 from tests.simulators.flume_bridge import SimulatedFlumeBridge
 from tests.test_flume_integration import (  # noqa: F401
-    KEY,
     add_calibrated,
+    bridge,
     publish,
     short_listen,
     state,
@@ -33,20 +31,8 @@ pytestmark = [
 SHOWER = [(300, 8.0)]  # five minutes at 8 L/min
 
 
-@pytest.fixture
-async def bridge(
-    mqtt_broker: int,  # noqa: F811
-    ticking: Callable[[float], None],  # noqa: F811
-) -> AsyncIterator[SimulatedFlumeBridge]:
-    sim = SimulatedFlumeBridge(mqtt_broker, KEY, advance=ticking)
-    sim.liters = 400.0  # a young counter, so a restarted one soon passes half of it
-    await asyncio.to_thread(sim.connect)
-    yield sim
-    await asyncio.to_thread(sim.close)
-
-
 class Truth:
-    def __init__(self, hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> None:
+    def __init__(self, hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> None:  # noqa: F811
         self.hass, self.bridge = hass, bridge
         self.booked, self.used = self.total(), bridge.liters
 
@@ -60,7 +46,8 @@ class Truth:
         )
 
 
-async def started(hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> Truth:
+async def started(hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> Truth:  # noqa: F811
+    bridge.liters = 400.0  # a young counter, so a restarted one soon passes half of it
     await add_calibrated(hass, bridge)
     await publish(hass, bridge.water, SHOWER)
     return Truth(hass, bridge)
@@ -68,7 +55,9 @@ async def started(hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> Truth:
 
 @pytest.mark.parametrize("bad", [0, 10**7], ids=["zero", "spike"])
 async def test_one_bad_count_books_nothing_and_fires_nothing(
-    hass: HomeAssistant, bridge: SimulatedFlumeBridge, bad: int
+    hass: HomeAssistant,
+    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bad: int,
 ) -> None:
     truth = await started(hass, bridge)
     fired = water_events(hass)
@@ -85,7 +74,8 @@ async def test_one_bad_count_books_nothing_and_fires_nothing(
 
 
 async def test_a_counter_restarted_from_zero_loses_nothing(
-    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+    hass: HomeAssistant,
+    bridge: SimulatedFlumeBridge,  # noqa: F811
 ) -> None:
     truth = await started(hass, bridge)
     bridge.restart_counter()
@@ -94,7 +84,9 @@ async def test_a_counter_restarted_from_zero_loses_nothing(
 
 
 async def test_a_restart_read_after_the_bridge_was_away_loses_nothing(
-    hass: HomeAssistant, bridge: SimulatedFlumeBridge, freezer
+    hass: HomeAssistant,
+    bridge: SimulatedFlumeBridge,  # noqa: F811
+    freezer,
 ) -> None:
     """The battery is changed and 300 L run before the bridge is heard again: the new count
     is above half of the old one."""
@@ -108,7 +100,8 @@ async def test_a_restart_read_after_the_bridge_was_away_loses_nothing(
 
 
 async def test_a_restart_between_a_glitch_and_the_recovery_changes_nothing(
-    hass: HomeAssistant, bridge: SimulatedFlumeBridge
+    hass: HomeAssistant,
+    bridge: SimulatedFlumeBridge,  # noqa: F811
 ) -> None:
     truth = await started(hass, bridge)
     await publish(hass, bridge.water, [(25, 8.0)])

@@ -29,10 +29,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from custom_components.lanmeter.flume.messages import decode_payload, flow_samples, make_box
 from custom_components.lanmeter.flume.water import PulseMeter
-from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import bench_configuration, home_assistant, link_integration, pin_to_cpu
-from tests.simulators.flume_bridge import SimulatedFlumeBridge
-from tests.simulators.mosquitto_broker import free_port, running_broker
+from devkit.ha_client import HomeAssistantClient
+from devkit.ha_process import bench_configuration, home_assistant, link_integration, pin_to_cpu
+from devkit.simulators.flume_bridge import SimulatedFlumeBridge
+from devkit.simulators.mosquitto_broker import free_port, running_broker
 
 KEY = bytes.fromhex("5e" * 16 + "a7" * 16)
 ENTITY = "sensor.flume_a3c0de_last_report"

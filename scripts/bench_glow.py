@@ -26,16 +26,16 @@ import time
 
 import aiohttp
 
-from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import (
+from devkit.ha_client import HomeAssistantClient
+from devkit.ha_process import (
     REPO,
     bench_configuration,
     home_assistant,
     link_integration,
     pin_to_cpu,
 )
-from tests.simulators.glow_cad import ScriptedMeter, upload_body
-from tests.simulators.mosquitto_broker import free_port
+from devkit.simulators.glow_cad import ScriptedMeter, upload_body
+from devkit.simulators.mosquitto_broker import free_port
 
 USERNAME, PASSWORD = "bench", "bench-lanmeter"
 CADS = 8

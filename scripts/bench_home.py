@@ -24,8 +24,8 @@ import time
 
 import aiohttp
 
-from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import (
+from devkit.ha_client import HomeAssistantClient
+from devkit.ha_process import (
     REPO,
     bench_configuration,
     cpu_seconds,
@@ -33,8 +33,8 @@ from scripts.ha_process import (
     link_integration,
     pin_to_cpu,
 )
-from tests.simulators.kasa_device import encrypt
-from tests.simulators.mosquitto_broker import free_port
+from devkit.simulators.kasa_device import encrypt
+from devkit.simulators.mosquitto_broker import free_port
 
 DEVICES = 50
 UPDATES = 1000

@@ -28,11 +28,11 @@ import time
 
 import aiohttp
 
-from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import bench_configuration, cpu_seconds, home_assistant, link_integration
-from tests.simulators.kasa_device import SimulatedKasaDevice
-from tests.simulators.kasa_klap import SimulatedKlapDevice
-from tests.simulators.mosquitto_broker import free_port
+from devkit.ha_client import HomeAssistantClient
+from devkit.ha_process import bench_configuration, cpu_seconds, home_assistant, link_integration
+from devkit.simulators.kasa_device import SimulatedKasaDevice
+from devkit.simulators.kasa_klap import SimulatedKlapDevice
+from devkit.simulators.mosquitto_broker import free_port
 
 BASE_W = 100.0
 SAMPLE_EVERY_S = 5.0

@@ -19,10 +19,10 @@ import time
 
 import aiohttp
 
-from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import bench_configuration, home_assistant, link_integration
-from tests.simulators.mosquitto_broker import free_port
-from tests.simulators.wemo_device import SimulatedWemo
+from devkit.ha_client import HomeAssistantClient
+from devkit.ha_process import bench_configuration, home_assistant, link_integration
+from devkit.simulators.mosquitto_broker import free_port
+from devkit.simulators.wemo_device import SimulatedWemo
 
 
 async def run(toggles: int) -> dict[str, float]:

@@ -15,18 +15,16 @@ import sys
 
 import aiohttp
 
-from scripts.demo_devices import DEMO_DEVICES, DEMO_TIME_ZONE, DemoDevice
-from scripts.demo_history import DAYS as DEMO_HISTORY_DAYS
-from scripts.ha_client import HomeAssistantClient
-from scripts.ha_process import REPO, home_assistant, link_integration
+from devkit.demo_devices import DEMO_DEVICES, DEMO_TIME_ZONE, PASSWORD, USERNAME, DemoDevice
+from devkit.demo_history import DAYS as DEMO_HISTORY_DAYS
+from devkit.ha_client import HomeAssistantClient
+from devkit.ha_process import REPO, home_assistant, link_integration
 
 DEMO_NOTE = (
     "*Demo:* every device here is a simulator. The Kasa strips' history comes from their own "
     f"meters (imported as for a real strip); the smart meter's and water's first "
     f"{DEMO_HISTORY_DAYS} days are generated demo data."
 )
-USERNAME = "demo"
-PASSWORD = "demo-lanmeter"
 
 CONFIGURATION_YAML = f"""\
 # Written by scripts/demo. Delete .demo/ to start the demo from scratch.

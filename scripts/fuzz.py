@@ -1,4 +1,4 @@
-"""Fuzz every LAN parser (tests/fuzz_targets.py) with many generated inputs; print per parser the
+"""Fuzz every LAN parser (devkit/fuzz_targets.py) with many generated inputs; print per parser the
 inputs tried and the exceptions that escaped (must be 0). Exit 1 if any escaped."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 
 from hypothesis import HealthCheck, given, settings
 
-from tests.fuzz_targets import TARGETS, Target
+from devkit.fuzz_targets import TARGETS, Target
 
 
 def fuzz(target: Target, examples: int) -> tuple[int, Counter[str], str | None]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.simulators.mosquitto_broker import free_port, mosquitto_binary, running_broker
+from devkit.simulators.mosquitto_broker import free_port, mosquitto_binary, running_broker
 
 __all__ = ["free_port", "mosquitto_binary", "mqtt_broker", "running_broker"]
 

@@ -1,4 +1,4 @@
-"""The demo's generated history and its home page (scripts/demo_history.py, demo_dashboard.py)."""
+"""The demo's generated history and its home page (devkit/demo_history.py, demo_dashboard.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scripts.demo_dashboard import README_EXAMPLE, lanmeter_dashboard, readme_yaml
-from scripts.demo_history import DEMO_SERIES, WATER, demo_rows
+from devkit.demo_dashboard import README_EXAMPLE, lanmeter_dashboard, readme_yaml
+from devkit.demo_history import DEMO_SERIES, WATER, demo_rows
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -64,4 +64,4 @@ def test_the_home_page_shows_every_kind_and_leaves_out_what_is_missing() -> None
 def test_readme_shows_the_dashboard_the_builder_makes() -> None:
     block = re.search(r"Dashboard view \(YAML\).*?```yaml\n(.*?)```", README.read_text(), re.S)
     assert block is not None, "README lost its dashboard YAML"
-    assert block.group(1) == readme_yaml(), "update README: python -m scripts.demo_dashboard"
+    assert block.group(1) == readme_yaml(), "update README: python -m devkit.demo_dashboard"

@@ -10,9 +10,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
 
+from devkit.simulators.flume_bridge import RUNNING_TOILET, SimulatedFlumeBridge
 from tests.conftest import clock_repair
 from tests.mosquitto import mqtt_broker  # noqa: F401
-from tests.simulators.flume_bridge import RUNNING_TOILET, SimulatedFlumeBridge
 from tests.test_flume_integration import (  # noqa: F401
     add_calibrated,
     bridge,

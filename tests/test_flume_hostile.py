@@ -10,8 +10,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 
+from devkit.simulators.flume_bridge import SimulatedFlumeBridge
 from tests.mosquitto import mqtt_broker  # noqa: F401
-from tests.simulators.flume_bridge import SimulatedFlumeBridge
 from tests.test_flume_integration import (  # noqa: F401
     add_flume,
     bridge,

@@ -22,14 +22,15 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 
 from custom_components.lanmeter.const import DOMAIN
-from custom_components.lanmeter.flume import config_flow as flume_flow
-from tests.mosquitto import mqtt_broker, running_broker  # noqa: F401
-from tests.simulators.flume_bridge import (
+from custom_components.lanmeter.flume.config_flow import FlumeFlowMixin
+from devkit.simulators.flume_bridge import (
     BURST_PIPE,
     RUNNING_TOILET,
     TAP,
     SimulatedFlumeBridge,
 )
+from tests.mosquitto import mqtt_broker, running_broker  # noqa: F401
+from tests.polling import until
 
 # The test moves Home Assistant's clock as the bridge publishes; it also ticks on by itself,
 # so the event loop's own waits (which read the same clock) still end.
@@ -45,7 +46,7 @@ NAME = "flume_a3c0de"  # "Flume" + the sensor id's last six characters
 
 @pytest.fixture(autouse=True)
 def short_listen(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(flume_flow, "LISTEN_S", 2.0)
+    monkeypatch.setattr(FlumeFlowMixin, "flume_listen_s", 2.0)
 
 
 @pytest.fixture
@@ -86,9 +87,10 @@ async def configure(hass: HomeAssistant, port: int, key: str | None, publish=Non
     task = asyncio.ensure_future(
         hass.config_entries.flow.async_configure(result["flow_id"], answers)
     )
-    await asyncio.sleep(0.3)  # the flow is connected and listening
-    if publish:
+    # Like a bridge (it repeats every ~30 s): publish until the listening flow has heard it.
+    while publish and not task.done():
         await asyncio.to_thread(publish)
+        await asyncio.wait([task], timeout=0.2)
     result = await task
     await hass.async_block_till_done()
     return result
@@ -285,7 +287,18 @@ async def test_reconnects_and_resubscribes_after_a_broker_restart(
             await asyncio.sleep(0.05)
     await hass.async_block_till_done()
     assert state(hass, "bridge", "binary_sensor") == "off"
-    await asyncio.sleep(2.5)  # paho retries meanwhile (1 s, then 2 s): no line per attempt
+    # While it is away, paho retries (1 s, then 2 s): count its attempts at the port, with no
+    # log line for each.
+    attempts = 0
+
+    def refuse(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal attempts
+        attempts += 1
+        writer.close()
+
+    stand_in = await asyncio.start_server(refuse, "127.0.0.1", port)
+    async with stand_in:
+        await until(lambda: attempts >= 2, seconds=20)
     with running_broker(tmp_path / "b", port=port):  # same address, fresh broker
         sim.client = SimulatedFlumeBridge(port, KEY).client
         await asyncio.to_thread(sim.connect)

@@ -11,8 +11,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.lanmeter.const import DOMAIN
+from devkit.simulators.flume_bridge import SimulatedFlumeBridge
 from tests.mosquitto import mqtt_broker  # noqa: F401
-from tests.simulators.flume_bridge import SimulatedFlumeBridge
 from tests.test_flume_integration import (  # noqa: F401
     add_calibrated,
     bridge,

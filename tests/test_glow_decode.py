@@ -17,8 +17,8 @@ from custom_components.lanmeter.glow.zigbee import (
     decode_upload,
     signed,
 )
+from devkit.simulators.glow_cad import ScriptedMeter, tariff_text, upload_body
 from tests.conftest import captures_dir
-from tests.simulators.glow_cad import ScriptedMeter, tariff_text, upload_body
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

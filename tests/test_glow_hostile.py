@@ -24,9 +24,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.glow import certificate
 from custom_components.lanmeter.glow import receiver as receiver_module
+from devkit.simulators.glow_cad import ScriptedMeter, SimulatedCad, upload_body
 from tests.conftest import captures_dir
 from tests.mosquitto import free_port, mqtt_broker  # noqa: F401
-from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad, upload_body
+from tests.polling import until
 from tests.test_glow_integration import (
     CAD_ID,
     add_receiver,
@@ -131,8 +132,9 @@ async def test_concurrent_connections_are_capped(
     monkeypatch.setattr(receiver_module, "MAX_CONNECTIONS", 3)
     entry = await add_receiver(hass, free_port())
     port = entry.data["port"]
+    receiver = entry.runtime_data.runtime.receiver
     held = [await asyncio.open_connection("127.0.0.1", port, ssl=tls()) for _ in range(3)]
-    await asyncio.sleep(0.1)  # the server side accepts them
+    await until(lambda: receiver.connections == 3)  # the server side has taken them
     reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=tls())
     async with asyncio.timeout(5):
         with pytest.raises((ConnectionResetError, ssl.SSLError, asyncio.IncompleteReadError)):
@@ -140,11 +142,10 @@ async def test_concurrent_connections_are_capped(
             if data == b"":
                 raise ConnectionResetError("closed")
     writer.close()
-    receiver = entry.runtime_data.runtime.receiver
     assert receiver.counters["too_many_connections"] >= 1
     for _, w in held:
         w.close()
-    await asyncio.sleep(0.1)
+    await until(lambda: receiver.connections == 0)
     async with SimulatedCad(url(entry), CAD_ID) as cad:
         assert (await cad.upload())[0] == 200
 

@@ -29,10 +29,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from custom_components.lanmeter.compat import device_by_identifier
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.glow import receiver as receiver_module
+from devkit.simulators.clock import DeviceClock
+from devkit.simulators.glow_cad import ScriptedMeter, SimulatedCad, upload_body
 from tests.conftest import captures_dir, clock_repair
 from tests.mosquitto import free_port, mqtt_broker, running_broker  # noqa: F401
-from tests.simulators.clock import DeviceClock
-from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad, upload_body
 
 pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
 

@@ -18,8 +18,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from devkit.simulators.glow_cad import ScriptedMeter, SimulatedCad
 from tests.mosquitto import free_port
-from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad
 from tests.test_glow_integration import CAD_ID, add_receiver, url, value
 
 pytestmark = [

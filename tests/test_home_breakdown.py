@@ -27,8 +27,9 @@ def test_always_on_is_unknown_until_an_hour_then_the_time_weighted_first_percent
     window.add(150.0, t)
     assert window.value() is None  # half an hour: not enough
     # Two more hours: mostly 150 W, with a 2 kW kettle for ten minutes and a 60 W dip for 30 s.
+    rng = random.Random(150)
     for _ in range(12):
-        window.add(150.0 + random.uniform(0, 4), t)
+        window.add(150.0 + rng.uniform(0, 4), t)
         t += 600
     window.add(2000.0, t)
     t += 600

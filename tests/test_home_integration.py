@@ -18,11 +18,10 @@ from kasa import Discover
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.lanmeter import home as home_module
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.home import sense_bridge
 from custom_components.lanmeter.home.sense_bridge import MAX_PLUGS, mac_for
-from tests.simulators.kasa_device import decrypt, encrypt
+from devkit.simulators.kasa_device import decrypt, encrypt
 
 pytestmark = pytest.mark.time_sensitive
 WATTS = {"unit_of_measurement": "W", "device_class": "power"}
@@ -162,7 +161,7 @@ async def test_kilowatts_and_unavailable_inputs(hass: HomeAssistant, freezer) ->
 async def test_default_devices_are_every_lanmeter_outlet_including_later_ones(
     hass: HomeAssistant, socket_enabled
 ) -> None:
-    from tests.simulators.kasa_device import SimulatedKasaDevice
+    from devkit.simulators.kasa_device import SimulatedKasaDevice
     from tests.test_kasa_integration import add_strip
 
     hass.states.async_set("sensor.mains", "500", WATTS)
@@ -211,14 +210,13 @@ def sense_clock(monkeypatch: pytest.MonkeyPatch) -> SenseClock:
 async def test_sense_bridge_answers_like_hs110_plugs(
     hass: HomeAssistant, socket_enabled, monkeypatch, sense_clock: SenseClock
 ) -> None:
-    monkeypatch.setattr(home_module, "SENSE_LISTEN", "127.0.0.1")
     port = free_udp_port()
     hass.states.async_set("sensor.mains", "2300", WATTS)
     hass.states.async_set("sensor.kettle_power", "2000", WATTS | {"friendly_name": "Kettle"})
     hass.states.async_set("sensor.fridge_power", "120", WATTS | {"friendly_name": "Fridge"})
     await add_home(hass, emulate_sense=True, sense_port=port)
 
-    answers = await udp_exchange(port, encrypt(SENSE_QUERY_BYTES), expect=2)
+    answers = await udp_exchange(hass, port, encrypt(SENSE_QUERY_BYTES))
     plugs = {a["system"]["get_sysinfo"]["alias"]: a for a in answers}
     assert set(plugs) == {"Kettle", "Fridge"}
     kettle = plugs["Kettle"]
@@ -238,31 +236,29 @@ async def test_sense_bridge_answers_like_hs110_plugs(
 
     # Answers (non-empty realtime) and write requests get no reply: read-only, no loops.
     sense_clock.advance()
-    assert await udp_exchange(port, encrypt(json.dumps(kettle).encode()), expect=0) == []
+    assert await udp_exchange(hass, port, encrypt(json.dumps(kettle).encode())) == []
     switch = {"system": {"set_relay_state": {"state": 0}, "get_sysinfo": {}}}
-    assert await udp_exchange(port, encrypt(json.dumps(switch).encode()), expect=0) == []
-    assert await udp_exchange(port, b"\x00garbage", expect=0) == []
+    assert await udp_exchange(hass, port, encrypt(json.dumps(switch).encode())) == []
+    assert await udp_exchange(hass, port, b"\x00garbage") == []
     assert hass.states.get("sensor.kettle_power").state == "2000"
 
 
 async def test_sense_bridge_serves_at_most_the_plug_limit(
     hass: HomeAssistant, socket_enabled, monkeypatch
 ) -> None:
-    monkeypatch.setattr(home_module, "SENSE_LISTEN", "127.0.0.1")
     port = free_udp_port()
     hass.states.async_set("sensor.mains", "3000", WATTS)
     names = [f"sensor.plug_{n}_power" for n in range(MAX_PLUGS + 5)]
     for name in names:
         hass.states.async_set(name, "10", WATTS)
     await add_home(hass, devices=names, emulate_sense=True, sense_port=port)
-    answers = await udp_exchange(port, encrypt(SENSE_QUERY_BYTES), expect=MAX_PLUGS + 5)
+    answers = await udp_exchange(hass, port, encrypt(SENSE_QUERY_BYTES))
     assert len(answers) == MAX_PLUGS
 
 
 async def test_sense_port_in_use_is_a_repair_issue_not_a_failure(
     hass: HomeAssistant, socket_enabled, monkeypatch
 ) -> None:
-    monkeypatch.setattr(home_module, "SENSE_LISTEN", "127.0.0.1")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
         busy.bind(("127.0.0.1", 0))
         port = busy.getsockname()[1]
@@ -315,8 +311,31 @@ def free_udp_port() -> int:
         return sock.getsockname()[1]
 
 
-async def udp_exchange(port: int, datagram: bytes, expect: int) -> list[dict[str, Any]]:
-    """Send one datagram as Sense would; collect the unicast answers for a short while."""
+def sense_bridge_of(hass: HomeAssistant) -> sense_bridge.SenseBridge:
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    return entry.runtime_data.runtime.bridge
+
+
+def bridge_counts(bridge: sense_bridge.SenseBridge) -> tuple[int, int]:
+    """(datagrams the bridge has taken, answers it has sent)."""
+    return bridge.queries + bridge.ignored + bridge.refused, bridge.answers
+
+
+async def until_all_answered(
+    bridge: sense_bridge.SenseBridge, before: tuple[int, int], sent: int, received
+) -> None:
+    """A UDP peer: wait until the bridge has taken every datagram sent since `before` and each
+    answer it sent has arrived (`received()` counts them), instead of guessing a time."""
+    async with asyncio.timeout(10):
+        while True:
+            taken, answers = bridge_counts(bridge)
+            if taken >= before[0] + sent and received() >= answers - before[1]:
+                return
+            await asyncio.sleep(0.02)
+
+
+async def udp_exchange(hass: HomeAssistant, port: int, datagram: bytes) -> list[dict[str, Any]]:
+    """Send one datagram as Sense would; collect the unicast answers."""
     loop = asyncio.get_running_loop()
     answers: list[dict[str, Any]] = []
 
@@ -325,20 +344,18 @@ async def udp_exchange(port: int, datagram: bytes, expect: int) -> list[dict[str
             answers.append(json.loads(decrypt(data)))
 
     transport, _ = await loop.create_datagram_endpoint(Collector, local_addr=("127.0.0.1", 0))
+    bridge = sense_bridge_of(hass)
+    before = bridge_counts(bridge)
     try:
         transport.sendto(datagram, ("127.0.0.1", port))
-        async with asyncio.timeout(1 if expect else 0.3):
-            while len(answers) < expect or not expect:  # noqa: ASYNC110 - a UDP peer
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        pass
+        await until_all_answered(bridge, before, 1, lambda: len(answers))
     finally:
         transport.close()
     return answers
 
 
 async def udp_burst(
-    port: int, datagram: bytes, sources: list[str], repeats: int = 1
+    hass: HomeAssistant, port: int, datagram: bytes, sources: list[str], repeats: int = 1
 ) -> dict[str, int]:
     """Send the datagram `repeats` times from each source address (loopback aliases); count the
     answers each source gets."""
@@ -358,11 +375,15 @@ async def udp_burst(
             lambda source=source: Counter(source), local_addr=(source, 0)
         )
         transports.append(transport)
+    bridge = sense_bridge_of(hass)
+    before = bridge_counts(bridge)
     try:
         for _ in range(repeats):
             for transport in transports:
                 transport.sendto(datagram, ("127.0.0.1", port))
-        await asyncio.sleep(0.3)  # a UDP peer: answers come when they come
+        await until_all_answered(
+            bridge, before, repeats * len(sources), lambda: sum(counts.values())
+        )
     finally:
         for transport in transports:
             transport.close()
@@ -370,7 +391,6 @@ async def udp_burst(
 
 
 async def home_with_bridge(hass: HomeAssistant, monkeypatch, **options: Any):
-    monkeypatch.setattr(home_module, "SENSE_LISTEN", "127.0.0.1")
     port = free_udp_port()
     hass.states.async_set("sensor.mains", "2300", WATTS)
     hass.states.async_set("sensor.kettle_power", "2000", WATTS)
@@ -386,11 +406,11 @@ async def test_sense_bridge_answers_a_source_at_most_once_a_second(
     address gets one round a second, not one per query."""
     entry, port = await home_with_bridge(hass, monkeypatch)
     query = encrypt(SENSE_QUERY_BYTES)
-    assert await udp_burst(port, query, ["127.0.0.1"], repeats=10) == {"127.0.0.1": 2}
+    assert await udp_burst(hass, port, query, ["127.0.0.1"], repeats=10) == {"127.0.0.1": 2}
     sense_clock.advance(0.5)
-    assert await udp_burst(port, query, ["127.0.0.1"], repeats=3) == {"127.0.0.1": 0}
+    assert await udp_burst(hass, port, query, ["127.0.0.1"], repeats=3) == {"127.0.0.1": 0}
     sense_clock.advance(0.6)  # Sense asks every ~2 s: it is always answered
-    assert await udp_burst(port, query, ["127.0.0.1"], repeats=3) == {"127.0.0.1": 2}
+    assert await udp_burst(hass, port, query, ["127.0.0.1"], repeats=3) == {"127.0.0.1": 2}
     bridge = entry.runtime_data.runtime.bridge
     assert bridge.queries == 2
     assert bridge.refused == 14
@@ -402,10 +422,10 @@ async def test_sense_bridge_caps_all_sources_together(
     """Spoofed sources cannot multiply the output: at most GLOBAL_ROUNDS_PER_S rounds a second."""
     _entry, port = await home_with_bridge(hass, monkeypatch)
     sources = [f"127.0.0.{n}" for n in range(2, 2 + sense_bridge.GLOBAL_ROUNDS_PER_S + 5)]
-    counts = await udp_burst(port, encrypt(SENSE_QUERY_BYTES), sources)
+    counts = await udp_burst(hass, port, encrypt(SENSE_QUERY_BYTES), sources)
     assert sum(counts.values()) == 2 * sense_bridge.GLOBAL_ROUNDS_PER_S
     sense_clock.advance()
-    counts = await udp_burst(port, encrypt(SENSE_QUERY_BYTES), sources[-5:])
+    counts = await udp_burst(hass, port, encrypt(SENSE_QUERY_BYTES), sources[-5:])
     assert counts == dict.fromkeys(sources[-5:], 2)
 
 
@@ -414,7 +434,7 @@ async def test_sense_bridge_answers_only_the_named_monitors_and_again_after_a_re
 ) -> None:
     entry, port = await home_with_bridge(hass, monkeypatch, sense_monitors="192.0.2.40")
     query = encrypt(SENSE_QUERY_BYTES)
-    assert await udp_burst(port, query, ["127.0.0.1"]) == {"127.0.0.1": 0}
+    assert await udp_burst(hass, port, query, ["127.0.0.1"]) == {"127.0.0.1": 0}
 
     # Every options change reloads the entry: the bridge must bind its port again at once.
     result = await hass.config_entries.options.async_init(entry.entry_id)
@@ -427,7 +447,7 @@ async def test_sense_bridge_answers_only_the_named_monitors_and_again_after_a_re
     assert entry.state is config_entries.ConfigEntryState.LOADED
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"sense_port_{entry.entry_id}") is None
     sense_clock.advance()
-    assert await udp_burst(port, query, ["127.0.0.1", "127.0.0.3"]) == {
+    assert await udp_burst(hass, port, query, ["127.0.0.1", "127.0.0.3"]) == {
         "127.0.0.1": 2,
         "127.0.0.3": 0,
     }
@@ -436,7 +456,7 @@ async def test_sense_bridge_answers_only_the_named_monitors_and_again_after_a_re
         assert await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
         sense_clock.advance()
-        assert await udp_burst(port, query, ["127.0.0.1"]) == {"127.0.0.1": 2}
+        assert await udp_burst(hass, port, query, ["127.0.0.1"]) == {"127.0.0.1": 2}
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"sense_port_{entry.entry_id}") is None
 
 

@@ -11,8 +11,8 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.lanmeter.const import DOMAIN
+from devkit.simulators.clock import DeviceClock
 from tests.conftest import clock_repair
-from tests.simulators.clock import DeviceClock
 from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 
 # 03:00 in Home Assistant's zone (US/Pacific) on an ordinary day; the clock ticks on by itself

@@ -29,10 +29,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.kasa import client as kasa_client
 from custom_components.lanmeter.kasa import const as kasa_const
-from custom_components.lanmeter.kasa import discovery as kasa_discovery
+from custom_components.lanmeter.kasa.config_flow import KasaFlowMixin
 from custom_components.lanmeter.kasa.poll_clock import poll_clock
+from devkit.simulators.kasa_device import SimulatedKasaDevice
 from tests.conftest import captures_dir
-from tests.simulators.kasa_device import SimulatedKasaDevice
 
 pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
 
@@ -317,8 +317,8 @@ async def test_scan_lists_strips_found_by_discovery(
     hass: HomeAssistant, strip: SimulatedKasaDevice, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A broadcast cannot reach a simulator on 127.0.0.1; send the same query there instead.
-    monkeypatch.setattr(kasa_discovery, "DISCOVERY_TARGET", "127.0.0.1")
-    monkeypatch.setattr(kasa_discovery, "DISCOVERY_PORT", strip.port)
+    monkeypatch.setattr(KasaFlowMixin, "kasa_scan_target", "127.0.0.1")
+    monkeypatch.setattr(KasaFlowMixin, "kasa_scan_port", strip.port)
     monkeypatch.setattr(kasa_const, "DISCOVERY_TIMEOUT_S", 1)
     result = await start_flow(hass, "kasa_scan")
     assert result["type"] is FlowResultType.FORM

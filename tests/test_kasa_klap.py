@@ -5,6 +5,7 @@ KLAP, a changed password starts reauth."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import socket
 
 from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
@@ -19,10 +20,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.kasa import const as kasa_const
-from custom_components.lanmeter.kasa import discovery as kasa_discovery
+from custom_components.lanmeter.kasa.config_flow import KasaFlowMixin
+from devkit.simulators.kasa_device import SimulatedKasaDevice
+from devkit.simulators.kasa_klap import SimulatedKlapDevice
 from tests.mosquitto import free_port
-from tests.simulators.kasa_device import SimulatedKasaDevice
-from tests.simulators.kasa_klap import SimulatedKlapDevice
 from tests.test_kasa_integration import poll, start_flow
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -42,6 +43,14 @@ async def klap_strip(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Simulated
         monkeypatch.setattr(Discover, "DISCOVERY_PORT_2", sim.discovery_port)
         monkeypatch.setattr(kasa_const, "DISCOVERY_TIMEOUT_S", 2)
         yield sim
+
+
+@pytest.fixture
+def port_9999_closed(socket_enabled: None) -> None:
+    """The flow tries 127.0.0.1:9999 before KLAP, as it would a real KLAP strip's closed port."""
+    with socket.socket() as probe:
+        refused = probe.connect_ex(("127.0.0.1", 9999)) != 0
+    assert refused, "something listens on 127.0.0.1:9999 (./scripts/demo?): stop it first"
 
 
 def closed_port() -> int:
@@ -155,19 +164,17 @@ async def test_changed_password_starts_reauth(
     assert hass.states.get("switch.outlet_1").state == "on"
 
 
+@pytest.mark.usefixtures("port_9999_closed")
 async def test_scan_offers_klap_strips_with_the_account_step(
     hass: HomeAssistant, klap_strip: SimulatedKlapDevice, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(kasa_discovery, "DISCOVERY_TARGET", "127.0.0.1")
-    monkeypatch.setattr(kasa_discovery, "DISCOVERY_PORT", closed_port())
+    monkeypatch.setattr(KasaFlowMixin, "kasa_scan_target", "127.0.0.1")
+    monkeypatch.setattr(KasaFlowMixin, "kasa_scan_port", closed_port())
     monkeypatch.setattr(kasa_const, "DISCOVERY_TIMEOUT_S", 1)
     result = await start_flow(hass, "kasa_scan")
     options = result["data_schema"].schema["device"].config["options"]
-    assert options == [
-        {"value": "127.0.0.1", "label": "HS300(US), 127.0.0.1, needs your Kasa account"}
-    ]
+    assert options == [{"value": "127.0.0.1", "label": "HS300(US) (127.0.0.1) \N{KEY}"}]
     # The scanned strip's port 9999 is closed too: discovery leads to the account step.
-    monkeypatch.setattr(kasa_discovery, "DEFAULT_PORT", closed_port())
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"device": "127.0.0.1"}
     )
@@ -202,10 +209,10 @@ async def test_python_kasa_accepts_the_klap_simulator(login_version: int) -> Non
             await strip.disconnect()
 
 
+@pytest.mark.usefixtures("port_9999_closed")
 async def test_dhcp_offers_a_new_klap_strip_with_the_account_step(
-    hass: HomeAssistant, klap_strip: SimulatedKlapDevice, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, klap_strip: SimulatedKlapDevice
 ) -> None:
-    monkeypatch.setattr(kasa_discovery, "DEFAULT_PORT", closed_port())  # its port 9999 is closed
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": config_entries.SOURCE_DHCP},

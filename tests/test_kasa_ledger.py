@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.lanmeter.const import DOMAIN
-from tests.simulators.kasa_device import SimulatedKasaDevice
+from devkit.simulators.kasa_device import SimulatedKasaDevice
 from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 
 pytestmark = [

@@ -8,8 +8,8 @@ from kasa import Device, DeviceConfig, Discover
 from kasa.iot import IotPlug, IotStrip
 import pytest
 
+from devkit.simulators.kasa_device import SimulatedKasaDevice, decrypt, encrypt, hs300_template
 from tests.conftest import captures_dir
-from tests.simulators.kasa_device import SimulatedKasaDevice, decrypt, encrypt, hs300_template
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -1,4 +1,4 @@
-"""The release a version tag would publish (scripts/release.py, run by the release workflow):
+"""The release a version tag would publish (devkit/release.py, run by the release workflow):
 license, versions that agree, and the zip HACS installs."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from scripts import release
+from devkit import release
 
 pytestmark = pytest.mark.repo_check
 REPO = release.REPO

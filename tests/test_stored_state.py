@@ -10,9 +10,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lanmeter.const import DOMAIN
+from devkit.simulators.glow_cad import SimulatedCad
+from devkit.simulators.kasa_device import SimulatedKasaDevice
 from tests.mosquitto import free_port
-from tests.simulators.glow_cad import SimulatedCad
-from tests.simulators.kasa_device import SimulatedKasaDevice
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -11,8 +11,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
 
-from tests.simulators.clock import DeviceClock
-from tests.simulators.wemo_device import SimulatedWemo
+from devkit.simulators.clock import DeviceClock
+from devkit.simulators.wemo_device import SimulatedWemo
 from tests.test_wemo_integration import (  # noqa: F401
     add,
     any_callback_port,
@@ -123,8 +123,8 @@ def test_the_simulators_timesync_service_is_the_real_ones(capture: str) -> None:
 
     import yaml
 
+    from devkit.simulators.wemo_device import TIMESYNC_SCPD
     from tests.conftest import captures_dir
-    from tests.simulators.wemo_device import TIMESYNC_SCPD
 
     interactions = yaml.safe_load((captures_dir("wemo") / capture).read_text())["interactions"]
     bodies = {i["request"]["uri"].rsplit("/", 1)[-1]: i["response"]["body"]["string"]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 import re
 import socket
@@ -32,13 +31,14 @@ from pywemo.ouimeaux_device.api.service import Action, Session
 import urllib3
 import yaml
 
-from custom_components.lanmeter import wemo as wemo_kind
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.wemo import coordinator as wemo_coordinator
+from custom_components.lanmeter.wemo import registry as wemo_registry
+from devkit.simulators.wemo_device import SimulatedWemo
+from devkit.simulators.wemo_rules import long_press_targets
 from tests.conftest import RecordingDiscoveryResponder, captures_dir
 from tests.mosquitto import free_port
-from tests.simulators.wemo_device import SimulatedWemo
-from tests.simulators.wemo_rules import long_press_targets
+from tests.polling import until
 
 pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
 
@@ -46,7 +46,7 @@ pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensit
 @pytest.fixture(autouse=True)
 def any_callback_port(monkeypatch: pytest.MonkeyPatch, socket_enabled: None) -> None:
     """pywemo's callback server on a free port instead of 8989."""
-    monkeypatch.setattr(wemo_kind, "DEFAULT_CALLBACK_PORT", free_port())
+    monkeypatch.setattr(wemo_registry, "DEFAULT_CALLBACK_PORT", free_port())
 
 
 @pytest.fixture(autouse=True)
@@ -85,12 +85,6 @@ async def add(
         services = 2 if sim.has_insight else 1
         await until(lambda: len(sim.subscribers) >= services and sim.notifies_sent >= services)
     return result
-
-
-async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110 - pywemo's threads do the work
-            await asyncio.sleep(0.05)
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -335,9 +329,15 @@ async def test_bad_pushes_and_broken_descriptions_never_crash(
     insight.load_w = 800
     await insight.press(True)
     await until(lambda: state(hass, "sensor.dryer_power") == "800.0")
+    coordinator = entry.runtime_data.runtime.coordinator
+
+    def handled() -> int:  # every push either applied or counted as malformed
+        return coordinator.pushes + coordinator.problems.counts["malformed_event"]
+
+    before = handled()
     await insight.notify("insight", {"InsightParams": "garbage|1|2"})
     await insight.notify("basicevent", {"BinaryState": "not-a-number"})
-    await asyncio.sleep(0.3)
+    await until(lambda: handled() >= before + 2)
     await hass.async_block_till_done()
     assert state(hass, "sensor.dryer_power") == "800.0"  # kept, not replaced by nonsense
     assert entry.state is config_entries.ConfigEntryState.LOADED

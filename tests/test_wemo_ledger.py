@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.lanmeter.const import DOMAIN
-from tests.simulators.wemo_device import SimulatedWemo
+from devkit.simulators.wemo_device import SimulatedWemo
 from tests.test_wemo_integration import (  # noqa: F401
     add,
     any_callback_port,

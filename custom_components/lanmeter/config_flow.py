@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import types
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
 
 from .const import CONF_KIND, DOMAIN
-from .flume.config_flow import FlumeFlowMixin
-from .glow.config_flow import GlowFlowMixin
-from .home.config_flow import HomeFlowMixin
-from .kasa.config_flow import KasaFlowMixin
 from .kinds import KINDS
 from .mqtt_flow import MqttReauthFlowMixin
-from .wemo.config_flow import WemoFlowMixin
 
 
 def options_flow_for(entry: ConfigEntry) -> type[OptionsFlow] | None:
@@ -24,17 +20,9 @@ def options_flow_for(entry: ConfigEntry) -> type[OptionsFlow] | None:
     return spec.options_flow(entry) if spec else None
 
 
-class LanMeterConfigFlow(
-    KasaFlowMixin,
-    WemoFlowMixin,
-    GlowFlowMixin,
-    FlumeFlowMixin,
-    HomeFlowMixin,
-    MqttReauthFlowMixin,
-    ConfigFlow,
-    domain=DOMAIN,
-):
-    """Add one device of one kind."""
+class LanMeterFlowBase(MqttReauthFlowMixin, ConfigFlow):
+    """Add one device of one kind: the menu, and the steps every kind dispatches through its
+    spec. LanMeterConfigFlow below adds each kind's own steps."""
 
     VERSION = 1
     MINOR_VERSION = 1
@@ -71,3 +59,14 @@ class LanMeterConfigFlow(
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
         return options_flow_for(config_entry) is not None
+
+
+# The flow Home Assistant runs: the base plus every listed kind's flow mixin (its
+# `async_step_<kind>` and the steps after it), so a new kind needs only its spec in KINDS.
+# Passing `domain` registers it as the integration's config flow.
+LanMeterConfigFlow: type[LanMeterFlowBase] = types.new_class(
+    "LanMeterConfigFlow",
+    (*(spec.flow for spec in KINDS.values()), LanMeterFlowBase),
+    {"domain": DOMAIN},
+    lambda namespace: namespace.update(__module__=__name__, __doc__=LanMeterFlowBase.__doc__),
+)

@@ -188,3 +188,10 @@ def _stop_client(client: mqtt.Client) -> None:
     if client.disconnect() not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
         _LOGGER.debug("MQTT disconnect was not clean")
     client.loop_stop()
+
+
+async def check_broker(settings: MqttSettings) -> None:
+    """Connect once and leave. Raises MqttAuthError or MqttConnectError as start() does."""
+    connection = MqttConnection(settings, topics=[], on_message=lambda *args: None)
+    await connection.start()
+    await connection.stop()

@@ -11,7 +11,7 @@ import voluptuous as vol
 
 from .const import CONF_TLS
 from .flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, FlowMixin, error_key
-from .mqtt_client import MqttAuthError, MqttConnectError, MqttConnection, MqttSettings
+from .mqtt_client import MqttAuthError, MqttConnectError, MqttSettings, check_broker
 from .mqtt_entry import settings_from
 
 
@@ -48,17 +48,6 @@ def broker_error(err: Exception) -> str:
     return error_key(err, BROKER_ERRORS, "an MQTT broker")
 
 
-async def broker_problem(settings: MqttSettings) -> str | None:
-    """Connect once: an error key for the form, or None when the broker takes us."""
-    connection = MqttConnection(settings, topics=[], on_message=lambda *args: None)
-    try:
-        await connection.start()
-    except Exception as err:  # every failure is a form error
-        return broker_error(err)
-    await connection.stop()
-    return None
-
-
 class MqttReauthFlowMixin(FlowMixin):
     """The broker refused the stored account: ask for a new one, check it, reload."""
 
@@ -73,9 +62,12 @@ class MqttReauthFlowMixin(FlowMixin):
                 CONF_USERNAME: user_input.get(CONF_USERNAME) or None,
                 CONF_PASSWORD: user_input.get(CONF_PASSWORD) or None,
             }
-            if (problem := await broker_problem(settings_from(data))) is None:
+            try:
+                await check_broker(settings_from(data))
+            except Exception as err:  # every failure is a form error
+                errors["base"] = broker_error(err)
+            else:
                 return self.async_update_reload_and_abort(entry, data=data)
-            errors["base"] = problem
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vol.Schema(

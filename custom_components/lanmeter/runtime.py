@@ -109,7 +109,8 @@ class KindSpec:
     """Everything the shared code needs of one kind; each kind exports one (its spec.py) and
     kinds.py builds the dispatch from them.
 
-    `flow` is the kind's config-flow mixin: LanMeterConfigFlow inherits it, and its first step
+    `flow` is the kind's config-flow mixin: config_flow.py makes LanMeterConfigFlow inherit it
+    (with every other listed kind's), and its first step
     is `async_step_<kind>` (the menu entry). `reconfigure` and `reauth` are its steps for those
     sources, if it has them.
     """

@@ -25,9 +25,9 @@ import socket
 import aiohttp
 import pytest
 
-from scripts.demo_runner import PASSWORD, USERNAME
-from scripts.ha_client import DASHBOARD_URL_PATH, HomeAssistantClient
-from tests.simulators.kasa_device import SimulatedKasaDevice
+from devkit.demo_devices import PASSWORD, USERNAME
+from devkit.ha_client import DASHBOARD_URL_PATH, HomeAssistantClient
+from devkit.simulators.kasa_device import SimulatedKasaDevice
 
 playwright = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 

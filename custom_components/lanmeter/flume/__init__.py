@@ -14,8 +14,7 @@ from ..runtime import BaseRuntime, LanMeterConfigEntry
 from .const import CONF_DEVICE_KEY, CONF_SENSOR_ID
 from .coordinator import FlumeCoordinator
 from .entities import build_entities
-
-TOPICS = ["2/#"]
+from .messages import TOPICS
 
 
 class FlumeRuntime(BaseRuntime):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_HOST
@@ -12,11 +10,10 @@ from homeassistant.helpers import selector
 import voluptuous as vol
 
 from ..const import CONF_KIND, DEFAULT_MQTT_PORT, KIND_FLUME
-from ..flow_fields import PASSWORD_SELECTOR, FlowMixin, number_box
-from ..mqtt_client import MqttConnection
+from ..flow_fields import PASSWORD_SELECTOR, FlowMixin, error_key, number_box
 from ..mqtt_entry import settings_from
-from ..mqtt_flow import broker_data, broker_error, broker_fields
-from . import TOPICS
+from ..mqtt_flow import BROKER_ERRORS, broker_data, broker_fields
+from .bridge_probe import LISTEN_S, KeyDoesNotOpen, SensorNotHeard, listen_for_sensor
 from .const import (
     CONF_AWAY_ENTITY,
     CONF_CONTINUOUS_MIN,
@@ -28,73 +25,21 @@ from .const import (
     CONF_SENSOR_ID,
     DEFAULT_LITERS_PER_PULSE,
 )
-from .messages import (
-    TYPE_FLOW,
-    TYPE_STATUS,
-    FlumeMessageError,
-    decode_payload,
-    from_bridge,
-    make_box,
-    parse_topic,
-)
+from .messages import make_box
 from .water import RuleSettings
 
-# How long the flow listens for the bridge (it publishes every ~30 s). Tests shorten it.
-LISTEN_S = 75.0
-
-
-@dataclass
-class Heard:
-    """What the flow learned from the broker while listening."""
-
-    messages: int = 0
-    decrypted: int = 0
-    sensor_id: str | None = None
-    bridge_id: str | None = None
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def add(self, topic: str, payload: bytes, box: Any) -> None:
-        parsed = parse_topic(topic)
-        if parsed is None:
-            return
-        self.messages += 1
-        try:
-            data = decode_payload(payload, box)
-        except FlumeMessageError:
-            return
-        self.decrypted += 1
-        if from_bridge(parsed, data):
-            self.bridge_id = parsed.device_id
-        elif parsed.kind in (TYPE_FLOW, TYPE_STATUS):
-            self.sensor_id = parsed.device_id
-        if self.sensor_id:
-            self.done.set()
-
-
-async def listen(user_input: dict[str, Any], box: Any) -> tuple[Heard | None, str | None]:
-    heard = Heard()
-    connection = MqttConnection(
-        settings_from(user_input), TOPICS, lambda t, p, _r: heard.add(t, p, box)
-    )
-    try:
-        await connection.start()
-    except Exception as err:  # every failure is a form error
-        return None, broker_error(err)
-    try:
-        async with asyncio.timeout(LISTEN_S):
-            await heard.done.wait()
-    except TimeoutError:
-        pass
-    finally:
-        await connection.stop()
-    if heard.sensor_id:
-        return heard, None
-    if heard.messages and not heard.decrypted:
-        return heard, "invalid_key"
-    return heard, "no_messages"
+# What listening for the sensor raised, as form errors (the broker's own, then the sensor's).
+LISTEN_ERRORS: dict[type[Exception], str] = {
+    **BROKER_ERRORS,
+    KeyDoesNotOpen: "invalid_key",
+    SensorNotHeard: "no_messages",
+}
 
 
 class FlumeFlowMixin(FlowMixin):
+    # How long the flow waits for the sensor (a class setting, so tests can shorten it).
+    flume_listen_s: ClassVar[float] = LISTEN_S
+
     async def async_step_flume(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -104,22 +49,26 @@ class FlumeFlowMixin(FlowMixin):
             except ValueError:
                 errors[CONF_DEVICE_KEY] = "invalid_key_format"
             else:
-                heard, error = await listen(user_input, box)
-                if error is None and heard and heard.sensor_id:
-                    await self.async_set_unique_id(heard.sensor_id)
+                try:
+                    sensor_id = await listen_for_sensor(
+                        settings_from(user_input), box, self.flume_listen_s
+                    )
+                except Exception as err:  # every failure is a form error
+                    errors["base"] = error_key(err, LISTEN_ERRORS, "an MQTT broker")
+                else:
+                    await self.async_set_unique_id(sensor_id)
                     self._abort_if_unique_id_configured(updates={CONF_HOST: user_input[CONF_HOST]})
                     return self.async_create_entry(
-                        title=f"Flume {heard.sensor_id[-6:]}",
+                        title=f"Flume {sensor_id[-6:]}",
                         data={
                             CONF_KIND: KIND_FLUME,
                             **broker_data(settings_from(user_input)),
                             CONF_HOST: user_input[CONF_HOST],  # as typed (the old entries too)
                             CONF_DEVICE_KEY: key,
-                            CONF_SENSOR_ID: heard.sensor_id,
+                            CONF_SENSOR_ID: sensor_id,
                         },
                         options={CONF_LITERS_PER_PULSE: DEFAULT_LITERS_PER_PULSE},
                     )
-                errors["base"] = error or "no_messages"
         schema = vol.Schema(
             {**broker_fields(DEFAULT_MQTT_PORT), vol.Optional(CONF_DEVICE_KEY): PASSWORD_SELECTOR}
         )
@@ -127,7 +76,7 @@ class FlumeFlowMixin(FlowMixin):
             step_id="flume",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
-            description_placeholders={"seconds": str(int(LISTEN_S))},
+            description_placeholders={"seconds": str(int(self.flume_listen_s))},
         )
 
 

@@ -21,6 +21,9 @@ KEY_HEX = re.compile(r"^[0-9A-Fa-f]{64}$")
 MAX_COUNTER = 2**40  # a pulse counter past this is not a water meter's (decades at full flow)
 MAX_STATUS = 2**31  # status values are small numbers (dBm, mV)
 
+# What LAN Meter subscribes to: every message of the bridge's protocol version 2.
+TOPICS = ["2/#"]
+
 TYPE_FLOW = 1
 TYPE_STATUS = 2
 TYPE_IDENTIFY = 7

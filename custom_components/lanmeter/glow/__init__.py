@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from .const import (
 )
 from .coordinator import GlowCoordinator
 from .entities import cad_binary_sensors, cad_sensors
-from .receiver import Zb02Receiver
+from .receiver import ListenPortError, PortDenied, Zb02Receiver
 
 
 class GlowRuntime(BaseRuntime):
@@ -116,8 +115,8 @@ async def _start_receiver(
     )
     try:
         await receiver.start()
-    except OSError as err:
-        denied = err.errno in (errno.EACCES, errno.EPERM)
+    except ListenPortError as err:
+        denied = isinstance(err, PortDenied)
         ir.async_create_issue(
             hass,
             DOMAIN,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import errno
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
@@ -11,10 +9,10 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 import voluptuous as vol
 
 from ..const import CONF_KIND, DEFAULT_MQTT_PORT, KIND_GLOW
-from ..flow_fields import PORT_SELECTOR, FlowMixin
-from ..mqtt_client import valid_topic_prefix
+from ..flow_fields import PORT_SELECTOR, FlowMixin, error_key
+from ..mqtt_client import check_broker, valid_topic_prefix
 from ..mqtt_entry import settings_from
-from ..mqtt_flow import broker_data, broker_fields, broker_problem
+from ..mqtt_flow import broker_data, broker_error, broker_fields
 from .const import (
     CONF_ALLOWED,
     CONF_LISTEN,
@@ -26,17 +24,10 @@ from .const import (
     MODE_ZB02,
     allow_flow_id,
 )
+from .receiver import PortDenied, PortInUse, check_port
 
-
-async def port_problem(host: str | None, port: int) -> str | None:
-    """Can the receiver listen there? An error key if not (busy, or a privileged port)."""
-    try:
-        server = await asyncio.start_server(lambda r, w: None, host or None, port)
-    except OSError as err:
-        return "port_denied" if err.errno in (errno.EACCES, errno.EPERM) else "port_in_use"
-    server.close()
-    await server.wait_closed()
-    return None
+# Why the receiver cannot listen where the form says, as form errors.
+PORT_ERRORS: dict[type[Exception], str] = {PortDenied: "port_denied", PortInUse: "port_in_use"}
 
 
 class GlowFlowMixin(FlowMixin):
@@ -56,7 +47,11 @@ class GlowFlowMixin(FlowMixin):
             listen = (user_input.get(CONF_LISTEN) or "").strip()
             await self.async_set_unique_id(f"zb02:{port}")
             self._abort_if_unique_id_configured()
-            if (problem := await port_problem(listen, port)) is None:
+            try:
+                await check_port(listen or None, port)
+            except Exception as err:  # every failure is a form error
+                errors[CONF_PORT] = error_key(err, PORT_ERRORS, f"port {port}")
+            else:
                 return self.async_create_entry(
                     title=f"Glow receiver (port {port})",
                     data={
@@ -67,7 +62,6 @@ class GlowFlowMixin(FlowMixin):
                     },
                     options={CONF_ALLOWED: []},
                 )
-            errors[CONF_PORT] = problem
         schema = vol.Schema(
             {
                 vol.Required(CONF_PORT, default=DEFAULT_ZB02_PORT): PORT_SELECTOR,
@@ -94,7 +88,11 @@ class GlowFlowMixin(FlowMixin):
             await self.async_set_unique_id(f"mqtt:{host}:{port}:{prefix}")
             self._abort_if_unique_id_configured()
             settings = settings_from({**user_input, CONF_HOST: host})
-            if (problem := await broker_problem(settings)) is None:
+            try:
+                await check_broker(settings)
+            except Exception as err:  # every failure is a form error
+                errors["base"] = broker_error(err)
+            else:
                 return self.async_create_entry(
                     title=f"Glow via MQTT ({host}, {prefix}/#)",
                     data={
@@ -104,7 +102,6 @@ class GlowFlowMixin(FlowMixin):
                         CONF_PREFIX: prefix,
                     },
                 )
-            errors["base"] = problem
         return self._glow_mqtt_form(user_input, errors)
 
     def _glow_mqtt_form(

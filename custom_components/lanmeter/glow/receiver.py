@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+import errno
 import json
 import logging
 import re
@@ -25,6 +26,34 @@ from .tariff import Tariff, TariffError, decode_tariff, is_tariff_text
 from .zigbee import GlowPayloadError, GlowValueError, decode_upload
 
 _LOGGER = logging.getLogger(__name__)
+
+
+class ListenPortError(OSError):
+    """The receiver cannot listen on its address and port."""
+
+
+class PortDenied(ListenPortError):
+    """Listening there needs privileges Home Assistant usually lacks (ports below 1024)."""
+
+
+class PortInUse(ListenPortError):
+    """Something else listens there already (or the address is not this machine's)."""
+
+
+def _port_error(err: OSError) -> ListenPortError:
+    kind = PortDenied if err.errno in (errno.EACCES, errno.EPERM) else PortInUse
+    return kind(err.errno, err.strerror)
+
+
+async def check_port(host: str | None, port: int) -> None:
+    """Raises PortDenied or PortInUse when a receiver could not listen there now."""
+    try:
+        server = await asyncio.start_server(lambda r, w: None, host, port)
+    except OSError as err:
+        raise _port_error(err) from err
+    server.close()
+    await server.wait_closed()
+
 
 PATH = "/zb02"
 BODY_LIMIT = 64 * 1024  # a real upload is ~1 KiB; the limit holds on the bytes received
@@ -173,7 +202,7 @@ class Zb02Receiver:
         self._deadlines: dict[asyncio.BaseTransport, asyncio.TimerHandle] = {}
 
     async def start(self) -> None:
-        """Listen; raises OSError (port busy, permission denied) for the caller to report."""
+        """Listen; raises PortInUse or PortDenied for the caller to report."""
         app = web.Application(client_max_size=BODY_LIMIT)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # lingering_time: after refusing a body, wait at most 1 s (not aiohttp's 10 s) for its rest.
@@ -199,9 +228,9 @@ class Zb02Receiver:
                 ssl_handshake_timeout=HEAD_TIMEOUT_S if self._ssl else None,
                 reuse_address=True,
             )
-        except OSError:
+        except OSError as err:
             await runner.cleanup()
-            raise
+            raise _port_error(err) from err
         self._runner = runner
         if self.port == 0:  # tests ask for any free port
             self.port = self._server.sockets[0].getsockname()[1]

@@ -17,9 +17,6 @@ from .coordinator import HomeCoordinator, home_settings
 from .entities import build_entities
 from .sense_bridge import MAX_PLUGS, SenseBridge, start_bridge, stop_bridge
 
-# Sense broadcasts, so the bridge listens on every address (tests use 127.0.0.1).
-SENSE_LISTEN = "0.0.0.0"
-
 
 class HomeRuntime(BaseRuntime):
     platforms = (Platform.SENSOR, Platform.EVENT)
@@ -52,6 +49,7 @@ class HomeRuntime(BaseRuntime):
             "events_fired": self.coordinator.events_fired,
             "sense_bridge": {
                 "queries": self.bridge.queries,
+                "answers": self.bridge.answers,
                 "ignored": self.bridge.ignored,
                 "refused": self.bridge.refused,
                 "plugs": len(self.coordinator.sense_plugs()[:MAX_PLUGS]),
@@ -69,7 +67,6 @@ async def _start_sense_bridge(
     issue_id = f"sense_port_{entry.entry_id}"
     try:
         device._transport, device.bridge = await start_bridge(
-            SENSE_LISTEN,
             port,
             device.coordinator.sense_plugs,
             frozenset(settings.get(CONF_SENSE_MONITORS, [])),

@@ -146,6 +146,7 @@ class SenseBridge(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.queries = 0
+        self.answers = 0  # datagrams sent: one per plug per answered query
         self.ignored = 0
         self.refused = 0  # queries from a source that may not be answered (now)
 
@@ -191,13 +192,14 @@ class SenseBridge(asyncio.DatagramProtocol):
         self.queries += 1
         for plug in self._plugs()[:MAX_PLUGS]:
             self.transport.sendto(encrypt(json.dumps(plug_answer(plug)).encode()), addr)
+            self.answers += 1
 
 
 async def start_bridge(
-    host: str,
     port: int,
     plugs: Callable[[], list[PlugReading]],
     monitors: frozenset[str] = frozenset(),
+    host: str = "0.0.0.0",  # Sense broadcasts: only a socket on every address receives that
 ) -> tuple[asyncio.DatagramTransport, SenseBridge]:
     """Bind the UDP port (raises OSError when it is taken) and serve."""
     loop = asyncio.get_running_loop()

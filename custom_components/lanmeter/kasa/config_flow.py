@@ -3,7 +3,7 @@ firmware), reconfigure, reauth, options."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
@@ -22,7 +22,7 @@ from .const import (
     MAX_SCAN_INTERVAL_S,
     MIN_SCAN_INTERVAL_S,
 )
-from .discovery import Found, KasaAccountNeeded, Probe, probe, probe_any, scan
+from .discovery import BROADCAST, Found, KasaAccountNeeded, Probe, probe, probe_any, scan
 from .entry_data import entry_connection, entry_credentials, entry_data
 
 CONF_DEVICE = "device"
@@ -51,10 +51,21 @@ def _account_schema() -> vol.Schema:
     )
 
 
+def _scan_label(device: Found) -> str:
+    """Names, model and address only, so nothing in it needs translating; the step's
+    description says what the key marks."""
+    if device.needs_account:
+        return f"{device.model} ({device.ip}) \N{KEY}"
+    return f"{device.alias} ({device.model}, {device.ip})"
+
+
 class KasaFlowMixin(FlowMixin):
     """The Kasa steps of LAN Meter's config flow."""
 
     _kasa_found: dict[str, Found]
+    # Where the scan sends its query (class settings, so tests can aim it at a simulator).
+    kasa_scan_target: ClassVar[str] = BROADCAST
+    kasa_scan_port: ClassVar[int | None] = None
     _kasa_discovered: Probe
     _kasa_host: str
     _kasa_needs_account: KasaAccountNeeded
@@ -124,7 +135,7 @@ class KasaFlowMixin(FlowMixin):
         """List the strips that answered a discovery broadcast and are not set up yet."""
         if user_input is None:
             configured = self._async_current_ids(include_ignore=False)
-            found = await scan()
+            found = await scan(self.kasa_scan_target, self.kasa_scan_port)
             self._kasa_found = {
                 ip: device
                 for ip, device in found.items()
@@ -133,7 +144,7 @@ class KasaFlowMixin(FlowMixin):
             if not self._kasa_found:
                 return self.async_abort(reason="kasa_none_found")
             options = [
-                selector.SelectOptionDict(value=ip, label=device.label)
+                selector.SelectOptionDict(value=ip, label=_scan_label(device))
                 for ip, device in sorted(self._kasa_found.items())
             ]
             return self.async_show_form(

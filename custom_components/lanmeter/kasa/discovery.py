@@ -25,9 +25,8 @@ from .readings import KasaAnswerError, SysInfo, parse_sysinfo
 
 _LOGGER = logging.getLogger(__name__)
 
-# Where the scan sends its broadcast. Tests point it at a simulator on 127.0.0.1.
-DISCOVERY_TARGET = "255.255.255.255"
-DISCOVERY_PORT: int | None = None  # python-kasa's default, 9999
+# Where the scan sends its query: every device on the local network, at python-kasa's ports.
+BROADCAST = "255.255.255.255"
 # KLAP firmware serves HTTP on port 80 unless its discovery answer names another.
 KLAP_DEFAULT_PORT = 80
 
@@ -87,38 +86,48 @@ async def probe_any(
     return await probe(host, connection.http_port or KLAP_DEFAULT_PORT, connection, credentials)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Found:
-    """A device that answered the discovery broadcast."""
+    """A device that answered the discovery broadcast. Newer (KLAP) firmware tells only its
+    model before the owner's account logs in: no alias, and `port` None (9999 is tried first,
+    then KLAP, as for an address typed in)."""
 
-    label: str
+    ip: str
     mac: str
-    port: int
+    model: str
+    alias: str | None = None
+    port: int | None = None
+
+    @property
+    def needs_account(self) -> bool:
+        return self.alias is None
 
 
-async def scan() -> dict[str, Found]:
-    """Broadcast a discovery query; return the plugs and strips that answered, by IP: legacy
-    firmware answers with its sysinfo (UDP 9999), KLAP firmware with a summary (UDP 20002)."""
+async def scan(
+    target: str = BROADCAST,
+    port: int | None = None,
+) -> dict[str, Found]:
+    """Send a discovery query to `target` (a broadcast address, or one host) and return the
+    plugs and strips that answered, by IP: legacy firmware answers with its sysinfo (UDP 9999,
+    or `port`), KLAP firmware with a summary (UDP 20002)."""
     found: dict[str, Found] = {}
 
     def on_raw(raw: DiscoveredRaw) -> None:
         meta = raw.get("meta", {})
         response = raw.get("discovery_response", {})
         with contextlib.suppress(KasaAnswerError, KeyError, TypeError, AttributeError):
+            ip = str(meta["ip"])
             if "result" in response:  # newer firmware: no sysinfo before logging in
                 result = response["result"]
-                if not str(result["device_type"]).startswith("IOT.SMARTPLUG"):
-                    return
-                label = f"{result['device_model']}, {meta['ip']}, needs your Kasa account"
-                found[meta["ip"]] = Found(label, result["mac"], DEFAULT_PORT)
+                if str(result["device_type"]).startswith("IOT.SMARTPLUG"):
+                    found[ip] = Found(ip, str(result["mac"]), str(result["device_model"]))
                 return
             info = parse_sysinfo(response["system"]["get_sysinfo"])
-            label = f"{info.alias} ({info.model}, {meta['ip']})"
-            found[meta["ip"]] = Found(label, info.mac, DISCOVERY_PORT or DEFAULT_PORT)
+            found[ip] = Found(ip, info.mac, info.model, info.alias, port or DEFAULT_PORT)
 
     devices = await Discover.discover(
-        target=DISCOVERY_TARGET,
-        port=DISCOVERY_PORT,
+        target=target,
+        port=port,
         discovery_timeout=kasa_const.DISCOVERY_TIMEOUT_S,
         on_discovered_raw=on_raw,
     )

@@ -12,11 +12,11 @@ from homeassistant.helpers.entity import Entity
 from ..const import DOMAIN
 from ..power_sensors import async_offer
 from ..runtime import BaseRuntime, LanMeterConfigEntry, listen_for_updates
-from .const import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT
+from .const import CONF_CALLBACK_ADDRESS
 from .coordinator import WemoCoordinator
 from .discovery import DEVICE_ERRORS, NotAWemoError, connect
 from .entities import build_entities, insight_power_sensors
-from .registry import DEFAULT_CALLBACK_PORT, SharedRegistry, async_acquire, async_release
+from .registry import SharedRegistry, async_acquire, async_release, callback_port
 
 
 class WemoRuntime(BaseRuntime):
@@ -56,16 +56,14 @@ async def async_setup_wemo(hass: HomeAssistant, entry: LanMeterConfigEntry) -> W
             translation_key="wemo_unreachable",
             translation_placeholders={"name": entry.title, "error": error},
         )
-    callback_port = int(entry.options.get(CONF_CALLBACK_PORT, DEFAULT_CALLBACK_PORT))
+    port = callback_port(entry.options)
     try:
-        registry = await async_acquire(
-            hass, callback_port, entry.options.get(CONF_CALLBACK_ADDRESS) or None
-        )
+        registry = await async_acquire(hass, port, entry.options.get(CONF_CALLBACK_ADDRESS) or None)
     except OSError as err:  # another program holds the push port: retry later, say which
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="wemo_callback_port",
-            translation_placeholders={"port": str(callback_port), "error": str(err)},
+            translation_placeholders={"port": str(port), "error": str(err)},
         ) from err
     coordinator = WemoCoordinator(hass, entry, device, registry)
     try:
@@ -94,6 +92,6 @@ async def _async_entry_updated(
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return
     await device.registry.async_apply(
-        int(entry.options.get(CONF_CALLBACK_PORT, DEFAULT_CALLBACK_PORT)),
+        callback_port(entry.options),
         entry.options.get(CONF_CALLBACK_ADDRESS) or None,
     )

@@ -16,7 +16,7 @@ from ..const import CONF_KIND, CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN, KIND_W
 from ..flow_fields import PORT_SELECTOR, FlowMixin
 from .const import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT
 from .discovery import DEVICE_ERRORS, NotAWemoError, connect
-from .registry import DEFAULT_CALLBACK_PORT
+from .registry import callback_port
 
 BELKIN = "Belkin International Inc."
 
@@ -120,7 +120,7 @@ class WemoOptionsFlow(OptionsFlow):
                 {
                     vol.Required(
                         CONF_CALLBACK_PORT,
-                        default=current.get(CONF_CALLBACK_PORT, DEFAULT_CALLBACK_PORT),
+                        default=callback_port(current),
                     ): PORT_SELECTOR,
                     vol.Optional(
                         CONF_CALLBACK_ADDRESS, default=current.get(CONF_CALLBACK_ADDRESS, "")

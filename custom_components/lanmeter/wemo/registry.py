@@ -6,9 +6,10 @@ Started by the first WeMo entry, stopped with the last; kept in hass.data[WEMO_R
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 import logging
 import os
+from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
@@ -17,12 +18,18 @@ from pywemo import SubscriptionRegistry, WeMoDevice
 from pywemo.ssdp import DiscoveryResponder
 
 from ..const import DOMAIN
+from .const import CONF_CALLBACK_PORT
 
 _LOGGER = logging.getLogger(__name__)
 
 WEMO_REGISTRY: HassKey[SharedRegistry] = HassKey(f"{DOMAIN}_wemo_registry")
 WEMO_REGISTRY_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_wemo_registry_lock")
 DEFAULT_CALLBACK_PORT = 8989
+
+
+def callback_port(options: Mapping[str, Any]) -> int:
+    """The port pywemo's callback server listens on: the entry's option, else 8989."""
+    return int(options.get(CONF_CALLBACK_PORT, DEFAULT_CALLBACK_PORT))
 
 
 class SharedRegistry:

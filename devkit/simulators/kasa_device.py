@@ -132,6 +132,7 @@ class SimulatedKasaDevice:
         self.sysinfo["mac"] = mac
         self.realtime_style = realtime_style  # "milli" (HS300, KP115) or "unit" (HS110 v1)
         self.voltage_v = voltage_v
+        self._noise = random.Random(mac)  # seeded: a run repeats exactly
         device_id = hashlib.sha1(mac.encode()).hexdigest().upper()
         self.sysinfo["deviceId"] = device_id
         self.has_meter = "ENE" in self.sysinfo.get("feature", "")
@@ -246,7 +247,7 @@ class SimulatedKasaDevice:
         power = outlet.power_w()
         if self.load_fn is not None and outlet.on:
             power = self.load_fn(slot, time.monotonic())
-        voltage = self.voltage_v + random.uniform(-0.5, 0.5)
+        voltage = self.voltage_v + self._noise.uniform(-0.5, 0.5)
         current = power / voltage
         if self.realtime_style == "unit":
             return {

@@ -2,7 +2,7 @@
 
 Run by `scripts/bench home --trace` (pytest drives a real in-process Home Assistant with its
 test harness, so a day of 5 s readings takes seconds instead of a day). Each trace
-(scripts/home_traces.py, seeded) is set as the mains sensor's states, reading by reading, with
+(devkit/home_traces.py, seeded) is set as the mains sensor's states, reading by reading, with
 the reading's own timestamp; the home entry's `appliance_on` / `appliance_off` events are
 scored against the known truth. The detector LAN Meter used before runs on the same traces as
 the reference (side by side).
@@ -20,7 +20,7 @@ import pytest
 
 from custom_components.lanmeter.home import coordinator as home_coordinator
 from custom_components.lanmeter.home.breakdown import StepDetector
-from scripts.home_traces import Detected, LegacyStepDetector, Score, Trace, make_trace, score
+from devkit.home_traces import Detected, LegacyStepDetector, Score, Trace, make_trace, score
 from tests.test_home_integration import add_home
 
 WATTS = {"unit_of_measurement": "W", "device_class": "power"}

@@ -38,8 +38,8 @@ from custom_components.lanmeter.kasa.readings import (
     parse_realtime,
     parse_sysinfo,
 )
-from tests.simulators.glow_cad import ScriptedMeter, tariff_text, upload_body
-from tests.simulators.kasa_device import hs300_template
+from devkit.simulators.glow_cad import ScriptedMeter, tariff_text, upload_body
+from devkit.simulators.kasa_device import hs300_template
 
 RECEIVED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 FLUME_KEY = bytes(range(32))

@@ -1,8 +1,8 @@
 """Releases: the zip HACS installs, and the checks a version tag must pass.
 
-    python -m scripts.release check v0.2.0     tag == manifest version == newest changelog entry
-    python -m scripts.release notes 0.2.0      that entry's text (the GitHub release's notes)
-    python -m scripts.release zip dist/        dist/lanmeter.zip from custom_components/lanmeter/
+    python -m devkit.release check v0.2.0     tag == manifest version == newest changelog entry
+    python -m devkit.release notes 0.2.0      that entry's text (the GitHub release's notes)
+    python -m devkit.release zip dist/        dist/lanmeter.zip from custom_components/lanmeter/
 
 The release workflow (.github/workflows/release.yml) runs these; the floor leg's tests run the
 same functions (tests/test_release.py), so what the workflow would publish is checked here.
@@ -100,7 +100,7 @@ def build_zip(out_dir: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.release", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devkit.release", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check").add_argument("tag", nargs="?")
     sub.add_parser("notes").add_argument("version")

@@ -11,19 +11,22 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scripts.ha_process import REPO
-from tests.simulators.clock import DeviceClock
-from tests.simulators.flume_bridge import SimulatedFlumeBridge
-from tests.simulators.glow_cad import ScriptedMeter, SimulatedCad
-from tests.simulators.kasa_device import SimulatedKasaDevice
-from tests.simulators.kasa_klap import SimulatedKlapDevice
-from tests.simulators.kasa_loads import KITCHEN, LIVING_ROOM, OFFICE, drive, name_outlets
-from tests.simulators.mosquitto_broker import running_broker
-from tests.simulators.wemo_device import SimulatedWemo
+from devkit.ha_process import REPO
+from devkit.simulators.clock import DeviceClock
+from devkit.simulators.flume_bridge import SimulatedFlumeBridge
+from devkit.simulators.glow_cad import ScriptedMeter, SimulatedCad
+from devkit.simulators.kasa_device import SimulatedKasaDevice
+from devkit.simulators.kasa_klap import SimulatedKlapDevice
+from devkit.simulators.kasa_loads import KITCHEN, LIVING_ROOM, OFFICE, drive, name_outlets
+from devkit.simulators.mosquitto_broker import running_broker
+from devkit.simulators.wemo_device import SimulatedWemo
 
 # The demo's Home Assistant runs in this zone (demo_runner's configuration.yaml); its devices
 # keep the wall clock there, in real time.
 DEMO_TIME_ZONE = "Europe/London"
+# The demo's Home Assistant login (README, the runner's banner and the browser test).
+USERNAME = "demo"
+PASSWORD = "demo-lanmeter"
 
 
 def demo_clock() -> DeviceClock:

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from scripts.demo_dashboard import lanmeter_dashboard
-from scripts.demo_history import import_demo_history
+from devkit.demo_dashboard import lanmeter_dashboard
+from devkit.demo_history import import_demo_history
 
 DASHBOARD_URL_PATH = "lanmeter-demo"
 
@@ -264,7 +264,7 @@ class HomeAssistantClient:
         await self._ws({"type": "energy/save_prefs", **prefs})
 
     async def save_lanmeter_dashboard(self, note: str | None = None) -> None:
-        """The "LAN Meter" dashboard (scripts/demo_dashboard.py), rebuilt on every start."""
+        """The "LAN Meter" dashboard (devkit/demo_dashboard.py), rebuilt on every start."""
         entities = await self._lanmeter_entities()
         (dashboards,) = await self._ws({"type": "lovelace/dashboards/list"})
         config = lanmeter_dashboard(((e["entity_id"], e["unique_id"]) for e in entities), note)

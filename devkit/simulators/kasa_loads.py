@@ -7,7 +7,7 @@ import math
 import random
 import time
 
-from tests.simulators.kasa_device import SimulatedKasaDevice
+from devkit.simulators.kasa_device import SimulatedKasaDevice
 
 # (name, watts when running, seconds on, seconds off); 0 seconds off means always on.
 KITCHEN = [
@@ -47,7 +47,8 @@ def name_outlets(sim: SimulatedKasaDevice, alias: str, appliances: list) -> None
 
 async def drive(sim: SimulatedKasaDevice, appliances: list, period_s: float = 2.0) -> None:
     """Each appliance draws its power while 'running' (with a little noise), else standby."""
-    start = time.monotonic() - random.uniform(0, 100)
+    # Strips start at different points of their cycles, the same ones every run.
+    start = time.monotonic() - random.Random(sim.mac).uniform(0, 100)
     while True:
         now = time.monotonic() - start
         for slot, (_name, watts, on_s, off_s) in enumerate(appliances):

@@ -549,3 +549,20 @@ async def test_spikes_make_no_event_and_close_steps_make_two(
         ("appliance_on", 2000),
         ("appliance_on", 900),
     ]
+
+
+async def test_a_level_held_at_exactly_the_same_watts_still_confirms_the_step(
+    hass: HomeAssistant, freezer, events: list[dict[str, Any]]
+) -> None:
+    """A meter reading 2300 W exactly, again and again, after a step: Home Assistant writes each
+    as a report, not a change, and each is still a reading that confirms the step."""
+    trace = Trace(hass, freezer)
+    await trace.at(0, mains=300, kettle_power=0, fridge_power=0)
+    await add_home(hass)
+    for _ in range(24):  # two minutes of an exactly steady base load
+        await trace.at(5, mains=300)
+    assert events == []
+    for _ in range(24):  # the kettle: the same 2300 W for two minutes
+        await trace.at(5, mains=2300)
+    assert [e["event_type"] for e in events] == ["appliance_on"]
+    assert events[0]["step_w"] == pytest.approx(2000, abs=50)

@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import UnknownHandler
 
 from .const import CONF_KIND, DOMAIN
 from .kinds import KINDS
@@ -51,8 +52,8 @@ class LanMeterFlowBase(MqttReauthFlowMixin, ConfigFlow):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        flow = options_flow_for(config_entry)
-        assert flow is not None
+        if (flow := options_flow_for(config_entry)) is None:
+            raise UnknownHandler  # Home Assistant asks only after async_supports_options_flow
         return flow()
 
     @classmethod

@@ -9,9 +9,19 @@ import logging
 from typing import Any
 
 from homeassistant.const import ATTR_FRIENDLY_NAME, ATTR_UNIT_OF_MEASUREMENT, UnitOfPower
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    EventStateReportedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.helpers.event import (
+    async_track_state_change_event,
+    async_track_state_report_event,
+)
 
 from ..coordinator_base import PushCoordinator
 from ..event_source import EventSource
@@ -136,9 +146,18 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         if self._unsubscribe:
             self._unsubscribe()
         self.devices = self._find_devices()
-        self._unsubscribe = async_track_state_change_event(
+        changes = async_track_state_change_event(
             self.hass, [self.mains, *self.devices], self._state_changed
         )
+        # A meter that reads exactly the same watts again is written as a report, not a change:
+        # still a reading (a level held after a step confirms it).
+        reports = async_track_state_report_event(self.hass, [self.mains], self._mains_reported)
+
+        def unsubscribe() -> None:
+            changes()
+            reports()
+
+        self._unsubscribe = unsubscribe
 
     def _to_store(self) -> dict[str, Any]:
         return {"always_on": self.percentile.as_dict()}
@@ -156,16 +175,25 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         entity_id = event.data["entity_id"]
         now = (new.last_updated if new else event.time_fired).timestamp()
         if entity_id == self.mains:
-            home = watts(new)
-            self.percentile.add(home, now)
-            self.async_schedule_save()
-            if home is not None and (step := self.detector.add(home, now)) is not None:
-                self._on_step(step)
+            self._mains_reading(watts(new), now)
         else:
             before, after = watts(old), watts(new)
             if before is not None and after is not None and after != before:
                 self.changes.add(entity_id, after - before, now)
         self._recompute()
+
+    @callback
+    def _mains_reported(self, event: Event[EventStateReportedData]) -> None:
+        new = event.data["new_state"]
+        if new is not None:
+            self._mains_reading(watts(new), new.last_reported.timestamp())
+            self._recompute()  # Always On and Other move with time, too
+
+    def _mains_reading(self, home: float | None, now: float) -> None:
+        self.percentile.add(home, now)
+        self.async_schedule_save()
+        if home is not None and (step := self.detector.add(home, now)) is not None:
+            self._on_step(step)
 
     def _on_step(self, step: Step) -> None:
         device = self.changes.match(step)

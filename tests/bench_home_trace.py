@@ -18,7 +18,7 @@ import os
 from homeassistant.core import Event, HomeAssistant
 import pytest
 
-from custom_components.lanmeter.home import coordinator as home_coordinator
+from custom_components.lanmeter.home import breakdown
 from custom_components.lanmeter.home.breakdown import StepDetector
 from devkit.home_traces import Detected, LegacyStepDetector, Score, Trace, make_trace, score
 from tests.test_home_integration import add_home
@@ -105,7 +105,7 @@ async def test_trace_benchmark(
             for seed in SEEDS
         ]
         for detector, factory in DETECTORS.items():
-            monkeypatch.setattr(home_coordinator, "StepDetector", factory)
+            monkeypatch.setattr(breakdown, "StepDetector", factory)
             total = Score(0, 0, 0, [])
             for trace in traces:
                 total = total + score(trace.truth, await run_through_home_assistant(hass, trace))

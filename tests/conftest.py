@@ -105,10 +105,10 @@ class RecordingDiscoveryResponder:
 
 @pytest.fixture(autouse=True)
 def no_multicast_responder(monkeypatch: pytest.MonkeyPatch) -> type[RecordingDiscoveryResponder]:
-    from custom_components.lanmeter.wemo import registry
+    import pywemo.ssdp
 
     RecordingDiscoveryResponder.started = []
-    monkeypatch.setattr(registry, "DiscoveryResponder", RecordingDiscoveryResponder)
+    monkeypatch.setattr(pywemo.ssdp, "DiscoveryResponder", RecordingDiscoveryResponder)
     return RecordingDiscoveryResponder
 
 

@@ -28,14 +28,8 @@ from ..event_source import EventSource
 from ..power_sensors import async_offered_entity_ids
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
-from .breakdown import (
-    DeviceChanges,
-    RollingPercentile,
-    Step,
-    StepDetector,
-    StepPairer,
-    other_power,
-)
+from . import breakdown
+from .breakdown import DeviceChanges, RollingPercentile, Step, StepPairer, other_power
 from .const import CONF_DEVICES, CONF_MAINS, CONF_THRESHOLD, DEFAULT_THRESHOLD_W
 from .sense_bridge import PlugReading
 
@@ -95,7 +89,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         self.chosen_devices: list[str] = list(settings.get(CONF_DEVICES) or [])
         threshold = float(settings.get(CONF_THRESHOLD, DEFAULT_THRESHOLD_W))
         self.percentile = RollingPercentile()
-        self.detector = StepDetector(threshold)
+        self.detector = breakdown.StepDetector(threshold)
         self.pairer = StepPairer()
         self.changes = DeviceChanges()
         self.data = HomeState()

@@ -14,8 +14,7 @@ from typing import Any
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.util.hass_dict import HassKey
-from pywemo import SubscriptionRegistry, WeMoDevice
-from pywemo.ssdp import DiscoveryResponder
+from pywemo import SubscriptionRegistry, WeMoDevice, ssdp
 
 from ..const import DOMAIN
 from .const import CONF_CALLBACK_PORT
@@ -42,7 +41,7 @@ class SharedRegistry:
         self._followed: dict[WeMoDevice, Callable[[WeMoDevice, str, str], None]] = {}
         # Every WeMo entry's options listener calls async_apply with the same settings.
         self._apply_lock = asyncio.Lock()
-        self._responder: DiscoveryResponder | None = None
+        self._responder: ssdp.DiscoveryResponder | None = None
 
     @property
     def port(self) -> int:
@@ -63,7 +62,7 @@ class SharedRegistry:
         server): a Light Switch finds it there and sends it its long presses. Only started
         once a switch with long press is set up."""
         if self._responder is None and self._registry is not None:
-            self._responder = DiscoveryResponder(self._registry.port)
+            self._responder = ssdp.DiscoveryResponder(self._registry.port)
             await self.hass.async_add_executor_job(self._responder.start)
 
     async def async_stop(self) -> None:

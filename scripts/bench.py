@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from scripts import bench_flume, bench_glow, bench_home, bench_kasa, bench_wemo
+from scripts import bench_cycles, bench_flume, bench_glow, bench_home, bench_kasa, bench_wemo
 
 BENCHES = {
     "kasa": bench_kasa.run,
@@ -12,6 +12,7 @@ BENCHES = {
     "home": bench_home.main,
     "flume": bench_flume.main,
     "wemo": bench_wemo.main,
+    "cycles": bench_cycles.main,
 }
 
 

@@ -23,6 +23,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .cycle_watch import CycleWatch
 from .ledger import Ledger, RegisterLimits, Verdict
 from .problems import Problems
 from .runtime import LanMeterConfigEntry
@@ -56,6 +57,8 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{storage_name}.{entry.entry_id}"
         )
+        self.cycles: dict[str, CycleWatch] = {}
+        self._stored_cycles: dict[str, Any] = {}
 
     # ----- stored state ---------------------------------------------------------------------
 
@@ -63,7 +66,10 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         """Take back what was stored last time (at setup, before the first reading): each
         record of it checked on its own (stored.py), a missing or broken one starting afresh."""
         stored = await self._store.async_load()
-        self._restore(stored if isinstance(stored, dict) else {})
+        stored = stored if isinstance(stored, dict) else {}
+        cycles = stored.pop("cycles", None)
+        self._stored_cycles = cycles if isinstance(cycles, dict) else {}
+        self._restore(stored)
 
     def _restore(self, stored: dict[str, Any]) -> None:
         """The kind's part of async_restore: its state from the stored dict."""
@@ -73,20 +79,41 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         """The state to keep across restarts."""
         raise NotImplementedError
 
+    def _stored_state(self) -> dict[str, Any]:
+        state = self._to_store()
+        # A device not read yet since the restart keeps what was stored for it.
+        cycles = {**self._stored_cycles, **{k: w.as_dict() for k, w in self.cycles.items()}}
+        if cycles:
+            state["cycles"] = cycles
+        return state
+
     @callback
     def async_schedule_save(self, delay_s: float | None = None) -> None:
         """Save a while from now (changes in between are saved together)."""
         self._store.async_delay_save(
-            self._to_store, self._save_delay_s if delay_s is None else delay_s
+            self._stored_state, self._save_delay_s if delay_s is None else delay_s
         )
 
     async def async_save_now(self) -> None:
-        await self._store.async_save(self._to_store())
+        await self._store.async_save(self._stored_state())
 
     async def async_shutdown(self) -> None:
         """Stop, and keep the latest state (a delayed save would be lost at unload)."""
+        for watch in self.cycles.values():
+            watch.shutdown()
         await super().async_shutdown()
         await self.async_save_now()
+
+    # ----- appliance cycles -----------------------------------------------------------------
+
+    def cycle(self, key: str, name: str) -> CycleWatch:
+        """The cycles of one of this coordinator's devices (`key`: an outlet's slot, or
+        "device"), made at its first reading with what was stored for it."""
+        if (watch := self.cycles.get(key)) is None:
+            watch = self.cycles[key] = CycleWatch(self.hass, name, self.async_schedule_save)
+            if (stored := self._stored_cycles.pop(key, None)) is not None:
+                watch.restore(stored)
+        return watch
 
     # ----- problems -------------------------------------------------------------------------
 

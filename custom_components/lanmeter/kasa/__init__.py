@@ -31,7 +31,13 @@ from .statistics import async_import_history
 class KasaRuntime(BaseRuntime):
     """The running strip: its coordinator and what the platforms and diagnostics need."""
 
-    platforms = (Platform.SENSOR, Platform.SWITCH)
+    platforms = (
+        Platform.SENSOR,
+        Platform.SWITCH,
+        Platform.BINARY_SENSOR,
+        Platform.EVENT,
+        Platform.NUMBER,
+    )
 
     def __init__(self, coordinator: KasaCoordinator) -> None:
         self.coordinator = coordinator

@@ -17,6 +17,7 @@ from ..clock_watch import ClockWatch
 from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
 from ..coordinator_base import StoredCoordinator
 from ..counters import DayTotal
+from ..cycle_watch import CycleWatch
 from ..device_clock import ClockSetting, DeviceClock
 from ..ledger import Ledger, RegisterLimits, kwh_per_s
 from ..repair_issue import RepairIssue
@@ -126,6 +127,10 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             self._may_set_clock = True
             self._time_due = None  # at the next poll
 
+    def outlet_cycle(self, slot: int) -> CycleWatch:
+        """The appliance cycles of a metered outlet."""
+        return self.cycle(str(slot), f"{self.name} outlet {slot + 1}")
+
     def register_diagnostics(self) -> dict[str, Any]:
         """Per outlet: its ledger's counts (held back, glitches, resets, new baselines)."""
         return {
@@ -210,6 +215,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
                 rate=kwh_per_s(outlet.realtime.power_w),
             )
             totals.append(None if total.value is None else round(total.value, 3))
+            self.outlet_cycle(slot).add(outlet.realtime.power_w, now)
         return KasaState(
             reading, totals, self._energy_today(now, reading, totals), self.clock_watch.offset_s
         )

@@ -20,6 +20,7 @@ from homeassistant.helpers.entity import Entity
 
 from ..compat import via_device
 from ..const import DOMAIN
+from ..cycle_entities import cycle_entities
 from ..power_sensors import DevicePower
 from ..sensor import (
     ENERGY_TOTAL_KWH,
@@ -195,6 +196,9 @@ def build_entities(coordinator: KasaCoordinator, platform: Platform) -> list[Ent
                 LanMeterSensor(coordinator, description, device, prefix, slot)
                 for description in OUTLET_SENSORS
             )
+        if info.has_meter:
+            watch = coordinator.outlet_cycle(slot)
+            entities += cycle_entities(platform, coordinator, watch, device, prefix)
     if platform is Platform.SWITCH:
         entities.append(LanMeterSwitch(coordinator, LED_SWITCH, strip, mac, None))
     elif platform is Platform.SENSOR:

@@ -115,12 +115,14 @@ async def run_for(hass: HomeAssistant, freezer, minutes: float) -> None:
         await poll(hass)
 
 
-def cycle_events(hass: HomeAssistant) -> list[dict[str, Any]]:
+def cycle_events(
+    hass: HomeAssistant, entity_id: str = "event.washer_cycle"
+) -> list[dict[str, Any]]:
     fired: list[dict[str, Any]] = []
 
     def on_change(event: Event) -> None:
         new, old = event.data["new_state"], event.data["old_state"]
-        if event.data["entity_id"] != "event.washer_cycle" or new is None or old is None:
+        if event.data["entity_id"] != entity_id or new is None or old is None:
             return
         # A reload shows the last event again (restored, from unavailable): not a new one.
         if old.state != "unavailable" and new.state not in (old.state, "unavailable"):

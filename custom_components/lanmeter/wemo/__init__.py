@@ -20,7 +20,13 @@ from .registry import SharedRegistry, async_acquire, async_release, callback_por
 
 
 class WemoRuntime(BaseRuntime):
-    platforms = (Platform.SWITCH, Platform.SENSOR, Platform.EVENT)
+    platforms = (
+        Platform.SWITCH,
+        Platform.SENSOR,
+        Platform.EVENT,
+        Platform.BINARY_SENSOR,
+        Platform.NUMBER,
+    )
 
     def __init__(
         self, coordinator: WemoCoordinator, registry: SharedRegistry, address: tuple[str, Any]

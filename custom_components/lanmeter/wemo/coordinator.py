@@ -33,6 +33,7 @@ from ..clock_watch import ClockWatch
 from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
 from ..coordinator_base import StoredCoordinator
 from ..counters import DayTotal
+from ..cycle_watch import CycleWatch
 from ..device_clock import DeviceClock
 from ..event_source import EventSource
 from ..ledger import Ledger, RegisterLimits, kwh_per_s
@@ -261,12 +262,18 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
             # Its clock (and so its day) is unknown until the Insight reports while on.
             own = state.today_kwh if self.clock_watch.keeps_our_day(if_unknown=False) else None
             today = round(self._today.update(now.date().isoformat(), total, own), 6)
+        if state.power_w is not None:
+            self.insight_cycle().add(state.power_w, now)
         return replace(
             state,
             energy_total_kwh=total,
             energy_today_kwh=today,
             clock_offset_s=self.clock_watch.offset_s,
         )
+
+    def insight_cycle(self) -> CycleWatch:
+        """The appliance cycles of what the Insight powers."""
+        return self.cycle("device", self.name)
 
     @callback
     def _booked_total(self, state: WemoState, fresh_params: bool) -> float:

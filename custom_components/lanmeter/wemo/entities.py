@@ -13,6 +13,7 @@ from homeassistant.helpers.entity import Entity
 from pywemo import Insight
 
 from ..const import DOMAIN
+from ..cycle_entities import cycle_entities
 from ..event import LanMeterEvent
 from ..power_sensors import DevicePower
 from ..sensor import (
@@ -109,10 +110,16 @@ def insight_power_sensors(coordinator: WemoCoordinator) -> list[DevicePower]:
 def build_entities(coordinator: WemoCoordinator, platform: Platform) -> list[Entity]:
     device = device_info(coordinator)
     prefix = f"wemo_{coordinator.device.serial_number}"
+    entities: list[Entity] = []
+    if isinstance(coordinator.device, Insight):
+        watch = coordinator.insight_cycle()
+        entities += cycle_entities(platform, coordinator, watch, device, prefix)
     if platform is Platform.SWITCH:
-        return [LanMeterSwitch(coordinator, SWITCH, device, prefix, None)]
+        entities.append(LanMeterSwitch(coordinator, SWITCH, device, prefix, None))
     if platform is Platform.SENSOR and isinstance(coordinator.device, Insight):
-        return [LanMeterSensor(coordinator, d, device, prefix, None) for d in INSIGHT_SENSORS]
+        entities += [LanMeterSensor(coordinator, d, device, prefix, None) for d in INSIGHT_SENSORS]
     if platform is Platform.EVENT and coordinator.supports_long_press:
-        return [LanMeterEvent(LONG_PRESS, device, f"{prefix}_long_press", coordinator.events)]
-    return []
+        entities.append(
+            LanMeterEvent(LONG_PRESS, device, f"{prefix}_long_press", coordinator.events)
+        )
+    return entities

@@ -94,6 +94,39 @@ class RollingPercentile:
         return cls(slots, data.get("last_value"), data.get("last_time"))
 
 
+@dataclass
+class DailyLevels:
+    """Always On as it stood at the end of each of the last days, for "higher than usual": the
+    median of the 7 days before today (None until 3 days are known)."""
+
+    days: dict[str, float] = field(default_factory=dict)  # ISO date -> last value that day
+
+    DAYS_KEPT = 8
+    DAYS_NEEDED = 3
+
+    def record(self, day: str, value: float) -> None:
+        self.days[day] = value
+        for old in sorted(self.days)[: -self.DAYS_KEPT]:
+            del self.days[old]
+
+    def typical(self, today: str) -> float | None:
+        before = [value for day, value in sorted(self.days.items()) if day < today][-7:]
+        if len(before) < self.DAYS_NEEDED:
+            return None
+        return round(statistics.median(before), 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"days": dict(self.days)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> DailyLevels:
+        """From storage; ValueError, TypeError or KeyError for a malformed record."""
+        days = {str(day): float(value) for day, value in dict(data["days"]).items()}
+        if any(not math.isfinite(v) for v in days.values()):
+            raise ValueError("a day's level is not a number")
+        return cls(days)
+
+
 def other_power(home_w: float, tracked_w: float, always_on_w: float | None) -> float:
     """What neither known devices nor the always-on base explain; never below zero."""
     return max(0.0, home_w - tracked_w - (always_on_w or 0.0))

@@ -22,6 +22,7 @@ from homeassistant.helpers.event import (
     async_track_state_change_event,
     async_track_state_report_event,
 )
+from homeassistant.util import dt as dt_util
 
 from ..coordinator_base import PushCoordinator
 from ..event_source import EventSource
@@ -29,7 +30,14 @@ from ..power_sensors import async_offered_entity_ids
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
 from . import breakdown
-from .breakdown import DeviceChanges, RollingPercentile, Step, StepPairer, other_power
+from .breakdown import (
+    DailyLevels,
+    DeviceChanges,
+    RollingPercentile,
+    Step,
+    StepPairer,
+    other_power,
+)
 from .const import CONF_DEVICES, CONF_MAINS, CONF_THRESHOLD, DEFAULT_THRESHOLD_W
 from .sense_bridge import PlugReading
 
@@ -62,6 +70,7 @@ class HomeState:
     home_w: float | None = None
     tracked_w: float = 0.0
     always_on_w: float | None = None
+    always_on_typical_w: float | None = None  # the median of the last 7 days' Always On
     other_w: float | None = None
     device_w: Mapping[str, float | None] = field(default_factory=dict)
     unavailable: tuple[str, ...] = ()
@@ -89,6 +98,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         self.chosen_devices: list[str] = list(settings.get(CONF_DEVICES) or [])
         threshold = float(settings.get(CONF_THRESHOLD, DEFAULT_THRESHOLD_W))
         self.percentile = RollingPercentile()
+        self.daily = DailyLevels()
         self.detector = breakdown.StepDetector(threshold)
         self.pairer = StepPairer()
         self.changes = DeviceChanges()
@@ -111,6 +121,9 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             stored.get("always_on"),
             RollingPercentile.from_dict,
             RollingPercentile,
+        )
+        self.daily = load_one(
+            "Always On by day", stored.get("always_on_days"), DailyLevels.from_dict, DailyLevels
         )
 
     async def async_start(self) -> None:
@@ -154,7 +167,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         self._unsubscribe = unsubscribe
 
     def _to_store(self) -> dict[str, Any]:
-        return {"always_on": self.percentile.as_dict()}
+        return {"always_on": self.percentile.as_dict(), "always_on_days": self.daily.as_dict()}
 
     async def async_shutdown(self) -> None:
         """Stop following the sensors; the base saves the Always On history."""
@@ -215,9 +228,20 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         unavailable += [entity_id for entity_id, value in device_w.items() if value is None]
         tracked_w = round(sum(v for v in device_w.values() if v is not None), 1)
         always_on_w = self.percentile.value()
+        today = dt_util.now().date().isoformat()  # Home Assistant's day
+        if always_on_w is not None:
+            self.daily.record(today, always_on_w)
         other_w = None if home_w is None else round(other_power(home_w, tracked_w, always_on_w), 1)
         self.async_set_updated_data(
-            HomeState(home_w, tracked_w, always_on_w, other_w, device_w, tuple(unavailable))
+            HomeState(
+                home_w,
+                tracked_w,
+                always_on_w,
+                self.daily.typical(today),
+                other_w,
+                device_w,
+                tuple(unavailable),
+            )
         )
 
     def sense_plugs(self) -> list[PlugReading]:

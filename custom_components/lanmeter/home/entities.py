@@ -61,6 +61,16 @@ class BreakdownSensor(LanMeterSensor[HomeState, None]):
         return {"unavailable_inputs": list(self.coordinator.data.unavailable)}
 
 
+class AlwaysOnSensor(BreakdownSensor):
+    """Also shows what is usual: the median of the last 7 days' Always On (`typical_w`), for
+    "higher than usual" automations (the blueprint compares the two)."""
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        typical = self.coordinator.data.always_on_typical_w
+        return super().extra_state_attributes | {"typical_w": typical}
+
+
 def home_device() -> DeviceInfo:
     return DeviceInfo(
         identifiers={(DOMAIN, "home")},
@@ -83,7 +93,10 @@ def build_entities(coordinator: HomeCoordinator, platform: Platform) -> list[Ent
     if platform is not Platform.SENSOR:
         return []
     entities: list[Entity] = [
-        BreakdownSensor(coordinator, description, device, "home", None) for description in SENSORS
+        (AlwaysOnSensor if description.key == "always_on" else BreakdownSensor)(
+            coordinator, description, device, "home", None
+        )
+        for description in SENSORS
     ]
     entities.extend(share_sensors(coordinator, coordinator.devices))
     return entities

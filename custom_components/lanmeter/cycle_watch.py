@@ -1,9 +1,10 @@
 """Home Assistant's side of appliance cycles (cycles.py): one CycleWatch per device with power.
 
 Its coordinator feeds it each power reading on Home Assistant's clock; it fires `cycle_started`
-and `cycle_finished` (with duration, energy and, when the Energy dashboard has a grid price,
-cost) through its EventSource, runs the timer that finishes a cycle when no reading comes, and
-tells its *Running* sensor. Its tracker and quiet period are stored with the coordinator's state.
+and `cycle_finished` (with duration, energy and, when a price is known, cost: the Energy
+dashboard's grid price, else a Glow CAD's unit rate) through its EventSource, runs the timer
+that finishes a cycle when no reading comes, and tells its *Running* sensor. Its tracker and
+quiet period are stored with the coordinator's state.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
+from .const import DOMAIN
 from .cycles import FINISHED, QUIET_S, CycleEvent, CycleTracker
 from .event_source import EventSource
 from .stored import load_one
@@ -45,6 +48,33 @@ async def grid_price(hass: HomeAssistant) -> float | None:
             if (price := _price_of(hass, flow)) is not None:
                 return price
     return None
+
+
+def glow_unit_rate(hass: HomeAssistant) -> tuple[float, str] | None:
+    """A LAN Meter Glow CAD's electricity unit rate (the meter's own tariff, in its currency per
+    kWh), or None when no CAD reports one."""
+    for entry in er.async_get(hass).entities.values():
+        if entry.platform != DOMAIN or entry.domain != "sensor":
+            continue
+        if entry.translation_key != "unit_rate":
+            continue
+        state = hass.states.get(entry.entity_id)
+        if state is None or state.state in (STATE_UNKNOWN, STATE_UNAVAILABLE):
+            continue
+        unit = str(state.attributes.get("unit_of_measurement", ""))
+        try:
+            return float(state.state), unit.partition("/")[0]
+        except ValueError:
+            continue
+    return None
+
+
+async def energy_price(hass: HomeAssistant) -> tuple[float, str] | None:
+    """What a kWh costs, and in which currency: the Energy dashboard's grid price (the user's
+    own choice) first, else a Glow CAD's unit rate."""
+    if (price := await grid_price(hass)) is not None:
+        return price, hass.config.currency
+    return glow_unit_rate(hass)
 
 
 def _price_of(hass: HomeAssistant, flow: dict[str, Any]) -> float | None:
@@ -121,13 +151,13 @@ class CycleWatch:
     async def _fire_with_cost(self, event: CycleEvent) -> None:
         attributes = dict(event.attributes)
         try:
-            price = await grid_price(self.hass)
+            price = await energy_price(self.hass)
         except Exception:  # the Energy dashboard's data is not ours: never lose the event
-            _LOGGER.debug("%s: no grid price for the cycle's cost", self.name, exc_info=True)
+            _LOGGER.debug("%s: no energy price for the cycle's cost", self.name, exc_info=True)
             price = None
         if price is not None:
-            attributes["cost"] = round(attributes["energy_kwh"] * price, 2)
-            attributes["currency"] = self.hass.config.currency
+            attributes["cost"] = round(attributes["energy_kwh"] * price[0], 2)
+            attributes["currency"] = price[1]
         self.events.fire(event.event_type, attributes)
 
     # ----- stored with the coordinator -----------------------------------------------------------

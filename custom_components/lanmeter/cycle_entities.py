@@ -1,9 +1,11 @@
 """A device's cycle entities: *Running* (binary sensor), *Cycle* (event entity: started,
 finished) and *Cycle quiet period* (a setting, minutes). Any kind with a power reading offers
-them through its CycleWatch; Kasa outlets and the WeMo Insight do."""
+them through its CycleWatch; Kasa outlets and the WeMo Insight do, and the home view for power
+sensors of other integrations (on its Home device, named after the appliance)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
@@ -35,11 +37,13 @@ class CycleRunningSensor(CoordinatorEntity[DataUpdateCoordinator[Any]], BinarySe
         watch: CycleWatch,
         device_info: DeviceInfo,
         unique_prefix: str,
+        appliance: str | None = None,
     ) -> None:
         super().__init__(coordinator)
         self._watch = watch
         self._attr_device_info = device_info
         self._attr_unique_id = f"{unique_prefix}_running"
+        _name_after(self, appliance)
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
@@ -66,10 +70,17 @@ class CycleQuietNumber(NumberEntity):
     _attr_native_step = 1
     _attr_mode = NumberMode.BOX
 
-    def __init__(self, watch: CycleWatch, device_info: DeviceInfo, unique_prefix: str) -> None:
+    def __init__(
+        self,
+        watch: CycleWatch,
+        device_info: DeviceInfo,
+        unique_prefix: str,
+        appliance: str | None = None,
+    ) -> None:
         self._watch = watch
         self._attr_device_info = device_info
         self._attr_unique_id = f"{unique_prefix}_cycle_quiet"
+        _name_after(self, appliance)
 
     @property
     def native_value(self) -> float:
@@ -80,18 +91,34 @@ class CycleQuietNumber(NumberEntity):
         self.async_write_ha_state()
 
 
+def _name_after(entity: Entity, appliance: str | None) -> None:
+    """On a device shared by several appliances (the home view's), each entity's name says
+    whose it is: "Dishwasher running" (translation keys appliance_<key>)."""
+    if appliance is not None:
+        entity._attr_translation_key = f"appliance_{entity._attr_translation_key}"
+        entity._attr_translation_placeholders = {"appliance": appliance}
+
+
 def cycle_entities(
     platform: Platform,
     coordinator: DataUpdateCoordinator[Any],
     watch: CycleWatch,
     device_info: DeviceInfo,
     unique_prefix: str,
+    appliance: str | None = None,
 ) -> list[Entity]:
-    """The device's cycle entities on one platform."""
+    """The device's cycle entities on one platform; with `appliance`, named after it."""
     if platform is Platform.BINARY_SENSOR:
-        return [CycleRunningSensor(coordinator, watch, device_info, unique_prefix)]
+        return [CycleRunningSensor(coordinator, watch, device_info, unique_prefix, appliance)]
     if platform is Platform.EVENT:
-        return [LanMeterEvent(CYCLE_EVENT, device_info, f"{unique_prefix}_cycle", watch.events)]
+        description = CYCLE_EVENT
+        if appliance is not None:
+            description = replace(
+                CYCLE_EVENT,
+                translation_key="appliance_cycle",
+                translation_placeholders={"appliance": appliance},
+            )
+        return [LanMeterEvent(description, device_info, f"{unique_prefix}_cycle", watch.events)]
     if platform is Platform.NUMBER:
-        return [CycleQuietNumber(watch, device_info, unique_prefix)]
+        return [CycleQuietNumber(watch, device_info, unique_prefix, appliance)]
     return []

@@ -19,7 +19,7 @@ from .sense_bridge import MAX_PLUGS, SenseBridge, start_bridge, stop_bridge
 
 
 class HomeRuntime(BaseRuntime):
-    platforms = (Platform.SENSOR, Platform.EVENT)
+    platforms = (Platform.SENSOR, Platform.EVENT, Platform.BINARY_SENSOR, Platform.NUMBER)
 
     def __init__(self, coordinator: HomeCoordinator) -> None:
         self.coordinator = coordinator

@@ -24,7 +24,9 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
+from ..const import DOMAIN
 from ..coordinator_base import PushCoordinator
+from ..cycle_watch import CycleWatch
 from ..event_source import EventSource
 from ..power_sensors import async_offered_entity_ids
 from ..runtime import LanMeterConfigEntry
@@ -115,6 +117,20 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             return self.chosen_devices
         return async_offered_entity_ids(self.hass)
 
+    def appliances(self) -> list[str]:
+        """The chosen power sensors of other integrations (a Shelly plug, a template sensor):
+        the home view watches their appliance cycles. LAN Meter's own outlets and Insights
+        have theirs on their own devices."""
+        registry = er.async_get(self.hass)
+        return [
+            entity_id
+            for entity_id in self.chosen_devices
+            if (known := registry.async_get(entity_id)) is None or known.platform != DOMAIN
+        ]
+
+    def appliance_cycle(self, entity_id: str) -> CycleWatch:
+        return self.cycle(entity_id, f"{self.name} {entity_id}")
+
     def _restore(self, stored: dict[str, Any]) -> None:
         self.percentile = load_one(
             "Always On history",
@@ -158,7 +174,9 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         )
         # A meter that reads exactly the same watts again is written as a report, not a change:
         # still a reading (a level held after a step confirms it).
-        reports = async_track_state_report_event(self.hass, [self.mains], self._mains_reported)
+        reports = async_track_state_report_event(
+            self.hass, [self.mains, *self.appliances()], self._reported
+        )
 
         def unsubscribe() -> None:
             changes()
@@ -187,12 +205,18 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             before, after = watts(old), watts(new)
             if before is not None and after is not None and after != before:
                 self.changes.add(entity_id, after - before, now)
+            if entity_id in self.cycles and new is not None:
+                self.cycles[entity_id].add(after, new.last_updated)
         self._recompute()
 
     @callback
-    def _mains_reported(self, event: Event[EventStateReportedData]) -> None:
-        new = event.data["new_state"]
-        if new is not None:
+    def _reported(self, event: Event[EventStateReportedData]) -> None:
+        new, entity_id = event.data["new_state"], event.data["entity_id"]
+        if new is None:
+            return
+        if entity_id in self.cycles:
+            self.cycles[entity_id].add(watts(new), new.last_reported)
+        if entity_id == self.mains:
             self._mains_reading(watts(new), new.last_reported.timestamp())
             self._recompute()  # Always On and Other move with time, too
 

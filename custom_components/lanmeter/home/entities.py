@@ -12,6 +12,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
+from ..cycle_entities import cycle_entities
 from ..event import LanMeterEvent
 from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
 from .const import EVENT_TYPES
@@ -88,11 +89,20 @@ APPLIANCE_EVENT = EventEntityDescription(
 
 def build_entities(coordinator: HomeCoordinator, platform: Platform) -> list[Entity]:
     device = home_device()
+    entities: list[Entity] = []
+    for entity_id in coordinator.appliances():
+        watch = coordinator.appliance_cycle(entity_id)
+        appliance = appliance_name(entity_id)
+        entities += cycle_entities(
+            platform, coordinator, watch, device, f"home_{entity_id}", appliance
+        )
     if platform is Platform.EVENT:
-        return [LanMeterEvent(APPLIANCE_EVENT, device, "home_appliance", coordinator.events)]
+        entities.append(
+            LanMeterEvent(APPLIANCE_EVENT, device, "home_appliance", coordinator.events)
+        )
     if platform is not Platform.SENSOR:
-        return []
-    entities: list[Entity] = [
+        return entities
+    entities += [
         (AlwaysOnSensor if description.key == "always_on" else BreakdownSensor)(
             coordinator, description, device, "home", None
         )
@@ -100,6 +110,18 @@ def build_entities(coordinator: HomeCoordinator, platform: Platform) -> list[Ent
     ]
     entities.extend(share_sensors(coordinator, coordinator.devices))
     return entities
+
+
+def sensor_words(entity_id: str) -> str:
+    """A power sensor's entity id in words ("dishwasher plug power"): its name can change or
+    be unknown at setup, its id is what the user chose."""
+    return entity_id.split(".", 1)[-1].replace("_", " ")
+
+
+def appliance_name(entity_id: str) -> str:
+    """The appliance behind a power sensor: "dishwasher plug" for sensor.dishwasher_plug_power."""
+    words = sensor_words(entity_id)
+    return words.removesuffix(" power") or words
 
 
 def share_sensors(coordinator: HomeCoordinator, entity_ids: list[str]) -> list[Entity]:
@@ -110,7 +132,7 @@ def share_sensors(coordinator: HomeCoordinator, entity_ids: list[str]) -> list[E
         description = LanMeterSensorDescription(
             key=f"share_{entity_id}",
             translation_key="device_share",
-            translation_placeholders={"device": entity_id.split(".", 1)[-1].replace("_", " ")},
+            translation_placeholders={"device": sensor_words(entity_id)},
             native_unit_of_measurement=PERCENTAGE,
             state_class=SensorStateClass.MEASUREMENT,
             suggested_display_precision=0,

@@ -14,6 +14,7 @@ import aiohttp
 
 from devkit.demo_dashboard import lanmeter_dashboard
 from devkit.demo_history import import_demo_history
+from devkit.energy_prefs import energy_prefs
 
 DASHBOARD_URL_PATH = "lanmeter-demo"
 
@@ -217,51 +218,32 @@ class HomeAssistantClient:
         )
 
     async def fill_energy_dashboard(self) -> None:
-        """Energy dashboard: Glow grid and gas, Flume water, Kasa outlets as devices."""
+        """Energy dashboard: Glow grid and gas, Flume water, outlets and Insights as devices,
+        each with its live power or flow for the *Now* tab (devkit/energy_prefs.py)."""
         ids = [e["entity_id"] for e in await self._lanmeter_entities()]
+        async with self.session.get(f"{self.base_url}/api/config", headers=self._auth) as reply:
+            version = (await reply.json())["version"]
+        await self._ws({"type": "energy/save_prefs", **energy_prefs(ids, version)})
 
-        def ending(suffix: str) -> list[str]:
-            return [i for i in ids if i.startswith("sensor.") and i.endswith(suffix)]
-
-        prefs: dict[str, Any] = {
-            "device_consumption": [{"stat_consumption": i} for i in ending("_energy_total")],
-            "energy_sources": [],
-        }
-        for imported in ending("_electricity_imported"):
-            exported = imported.replace("_electricity_imported", "_electricity_exported")
-            # Home Assistant 2026.11's grid source: one connection with import and export.
-            grid: dict[str, Any] = {
-                "type": "grid",
-                "stat_energy_from": imported,
-                "stat_energy_to": exported,
-                "entity_energy_price": imported.replace("_electricity_imported", "_unit_rate"),
-                "cost_adjustment_day": 0,
-            }
-            power = imported.replace("_electricity_imported", "_power")
-            if power in ids:
-                grid["stat_rate"] = power
-            prefs["energy_sources"].append(grid)
-        prefs["energy_sources"] += [
-            {
-                "type": "gas",
-                "stat_energy_from": gas,
-                "stat_cost": None,
-                "entity_energy_price": None,
-                "number_energy_price": None,
-            }
-            for gas in ending("_gas_volume")
-        ]
-        prefs["energy_sources"] += [
-            {
-                "type": "water",
-                "stat_energy_from": water,
-                "stat_cost": None,
-                "entity_energy_price": None,
-                "number_energy_price": None,
-            }
-            for water in ending("_water_total")
-        ]
-        await self._ws({"type": "energy/save_prefs", **prefs})
+    async def automation_from_device_triggers(
+        self, alias: str, wanted: dict[str, list[str]]
+    ) -> str:
+        """An automation as the editor saves one, triggered by devices' triggers as the editor
+        lists them (`wanted`: device name -> trigger types); returns its id."""
+        (devices,) = await self._ws({"type": "config/device_registry/list"})
+        triggers: list[dict[str, Any]] = []
+        for name, types in wanted.items():
+            device_id = next(d["id"] for d in devices if (d["name_by_user"] or d["name"]) == name)
+            (listed,) = await self._ws(
+                {"type": "device_automation/trigger/list", "device_id": device_id}
+            )
+            triggers += [t for t in listed if t["domain"] == "lanmeter" and t["type"] in types]
+        automation_id = "lanmeter_" + "_".join(alias.lower().split())
+        await self._post(
+            f"/api/config/automation/config/{automation_id}",
+            {"id": automation_id, "alias": alias, "triggers": triggers, "actions": []},
+        )
+        return automation_id
 
     async def save_lanmeter_dashboard(self, note: str | None = None) -> None:
         """The "LAN Meter" dashboard (devkit/demo_dashboard.py), rebuilt on every start."""

@@ -2,7 +2,8 @@
 
 Starts the demo (Home Assistant 2026.11 with every simulator, in its own config folder and port),
 logs in, adds one more Kasa strip through the UI (the integration's menu -> Kasa -> address form
--> finish), then opens the strip's device page, the LAN Meter dashboard and the Energy dashboard
+-> finish), opens an automation made of the Hall light's and Home's device triggers in the editor,
+then the strip's device page, the LAN Meter dashboard and the Energy dashboard
 and checks what is on screen. Screenshots go to LANMETER_SCREENSHOTS (default .cache/screenshots);
 README's pictures are copies of them.
 
@@ -149,6 +150,26 @@ async def glow_mqtt_help_reads_as_written(page: playwright.Page, shots: Path) ->
     await page.get_by_text("Read its local MQTT messages").first.wait_for(state="hidden")
 
 
+async def device_triggers_read_as_words(page: playwright.Page, base_url: str, shots: Path) -> None:
+    """The automation editor with the triggers it lists for the Hall light (core WeMo's long
+    press) and for Home (an appliance turning on or off), as a person picks them."""
+    async with aiohttp.ClientSession() as session:
+        client = HomeAssistantClient(session, base_url)
+        await client.onboard_or_login(USERNAME, PASSWORD)
+        automation_id = await client.automation_from_device_triggers(
+            "Hall light long press and appliances",
+            {"Hall light": ["LongPress"], "Home": ["appliance_on", "appliance_off"]},
+        )
+    await open_page(page, f"{base_url}/config/automation/edit/{automation_id}")
+    for words in (
+        "WeMo button was pressed for 2 seconds",
+        "An appliance turned on",
+        "An appliance turned off",
+    ):
+        await page.get_by_text(words).first.wait_for()
+    await page.screenshot(path=shots / "automation-triggers.png")
+
+
 @pytest.fixture
 def shots() -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -192,6 +213,7 @@ async def test_a_person_adds_a_strip_and_sees_it_on_the_dashboards(
             await finish.wait_for(state="hidden")  # the dialog closes (and the page may move on)
 
             await glow_mqtt_help_reads_as_written(page, shots)
+            await device_triggers_read_as_words(page, base_url, shots)
 
             # Its device page: the outlets by name and the strip's power (92 W + 38 W), then
             # one outlet's own page with its power.

@@ -89,7 +89,12 @@ def make_trace(
     *,
     fluctuating_washer: bool = True,
     lamps_near_threshold: bool = True,
+    household: int | None = None,
+    start_s: float = 0.0,
 ) -> Trace:
+    """A trace of `hours` from `start_s`. `household` fixes the appliances' sizes (one home's
+    kettle is always the same kettle: days of one household share it); without it the seed
+    draws them."""
     rng = random.Random(seed)
     loads = [
         _Load("fridge", 120.0, inrush=3.0),
@@ -103,6 +108,13 @@ def make_trace(
         _Load("lamp", 60.0),
     ]
     by_name = {load.name: load for load in loads}
+    if household is not None:
+        sizes = random.Random(household)
+        for name, low, high in (
+            ("kettle", 1900, 2300), ("toaster", 800, 1000), ("microwave", 1100, 1300),
+            ("oven", 2200, 2600), ("tv", 90, 140),
+        ):  # fmt: skip
+            by_name[name].watts = sizes.uniform(low, high)
     # The fridge cycles all day; the others run a few times.
     period = rng.uniform(45, 60) * 60
     start = rng.uniform(0, period)
@@ -161,6 +173,9 @@ def make_trace(
         ),
         key=lambda e: e.time,
     )
+    if start_s:
+        readings = [(t + start_s, watts) for t, watts in readings]
+        truth = [TrueEvent(e.time + start_s, e.size_w, e.device) for e in truth]
     return Trace(interval_s, readings, truth)
 
 

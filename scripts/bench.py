@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from scripts import bench_cycles, bench_flume, bench_glow, bench_home, bench_kasa, bench_wemo
+from scripts import (
+    bench_appliances,
+    bench_cycles,
+    bench_flume,
+    bench_glow,
+    bench_home,
+    bench_kasa,
+    bench_wemo,
+)
 
 BENCHES = {
     "kasa": bench_kasa.run,
@@ -13,6 +21,7 @@ BENCHES = {
     "flume": bench_flume.main,
     "wemo": bench_wemo.main,
     "cycles": bench_cycles.main,
+    "appliances": bench_appliances.main,
 }
 
 

@@ -1,0 +1,165 @@
+"""Learning the appliances hiding in "Other" from the home power's paired on/off steps.
+
+Each on/off pair the step pairer explains with no known device (no Kasa outlet or Insight
+changed with it) is a *run*: its size, how long it lasted, when it started. Runs of about the
+same size (Hart's pairing tolerance, as the pairer uses) are one *signature*; a signature seen
+MIN_RUNS times within WINDOW_S becomes a candidate the user can name or ignore. Signatures keep
+their identity once offered (a stable key and size), so a candidate ignored is never offered
+again, and a named appliance's later runs are its own. Pure Python (no Home Assistant).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+import math
+import statistics
+from typing import Any
+
+from .breakdown import steps_match
+
+WINDOW_S = 14 * 86400.0
+MIN_RUNS = 5
+MIN_SIZE_W = 100.0  # smaller steps are lamps and chargers: too many alike to tell apart
+MAX_RUNS_KEPT = 2000  # a bound on what is stored, whatever the household does
+
+OFFERED, IGNORED, NAMED = "offered", "ignored", "named"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One on/off of an appliance no known device explains."""
+
+    started: float  # epoch seconds
+    size_w: float
+    duration_s: float
+    hour: int  # the local hour it started in (0-23): "mostly around 7:00"
+
+
+@dataclass
+class Signature:
+    """A learned appliance: offered to the user, ignored, or named."""
+
+    key: str
+    size_w: float
+    longest_s: float = math.inf  # a run longer than this is no run of it (a mispaired step)
+    status: str = OFFERED
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the discovery flow says about a signature ("about 2.1 kW, 6 runs, ~3 min, ~7:00")."""
+
+    key: str
+    size_w: float
+    runs: int
+    duration_s: float
+    hour: int
+
+
+@dataclass
+class ApplianceLearner:
+    runs: list[Run] = field(default_factory=list)
+    signatures: dict[str, Signature] = field(default_factory=dict)
+
+    def add(self, run: Run) -> None:
+        if abs(run.size_w) < MIN_SIZE_W or run.duration_s <= 0:
+            return
+        self.runs.append(Run(run.started, abs(run.size_w), run.duration_s, run.hour))
+        cutoff = run.started - WINDOW_S
+        self.runs = [r for r in self.runs if r.started >= cutoff][-MAX_RUNS_KEPT:]
+
+    def signature_of(self, size_w: float, duration_s: float = 0.0) -> Signature | None:
+        """The learned signature a step of this size (and a run this long) belongs to, the
+        closest in size, if any."""
+        matching = [
+            s
+            for s in self.signatures.values()
+            if steps_match(s.size_w, size_w) and duration_s <= s.longest_s
+        ]
+        return min(matching, key=lambda s: abs(s.size_w - abs(size_w)), default=None)
+
+    def new_candidates(self) -> list[Candidate]:
+        """Signatures seen often enough that were never offered, ignored or named; each is
+        recorded as offered (its key is stable from now on)."""
+        found = []
+        for group in self._groups():
+            size = statistics.median(r.size_w for r in group)
+            if len(group) < MIN_RUNS or self.signature_of(size) is not None:
+                continue
+            key = f"appliance_{len(self.signatures) + 1}_{round(size)}w"
+            self.signatures[key] = Signature(key, size, longest_s=_longest(group))
+            found.append(self._describe(key, group))
+        return found
+
+    def describe(self, key: str) -> Candidate:
+        """A signature's runs in the window as the flow tells them."""
+        size = self.signatures[key].size_w
+        return self._describe(key, [r for r in self.runs if steps_match(r.size_w, size)])
+
+    def ignore(self, key: str) -> None:
+        self.signatures[key].status = IGNORED
+
+    def name(self, key: str, name: str) -> None:
+        signature = self.signatures[key]
+        signature.status, signature.name = NAMED, name
+
+    def forget(self, key: str) -> None:
+        """A deleted appliance: forgotten with its runs, so it may be found again."""
+        signature = self.signatures.pop(key)
+        self.runs = [r for r in self.runs if not steps_match(r.size_w, signature.size_w)]
+
+    def merge(self, keep: str, into_it: str) -> None:
+        """Two signatures that are one appliance: `into_it` joins `keep` (its size the mean)."""
+        kept, merged = self.signatures[keep], self.signatures.pop(into_it)
+        kept.size_w = (kept.size_w + merged.size_w) / 2
+
+    def named(self) -> list[Signature]:
+        return [s for s in self.signatures.values() if s.status == NAMED]
+
+    def _groups(self) -> list[list[Run]]:
+        """Runs by size: sorted, a new group wherever a run does not match its group's median
+        (so a group never spans more than one tolerance)."""
+        groups: list[list[Run]] = []
+        for run in sorted(self.runs, key=lambda r: r.size_w):
+            if groups and steps_match(statistics.median(r.size_w for r in groups[-1]), run.size_w):
+                groups[-1].append(run)
+            else:
+                groups.append([run])
+        return groups
+
+    def _describe(self, key: str, runs: list[Run]) -> Candidate:
+        hours = [r.hour for r in runs] or [0]
+        return Candidate(
+            key=key,
+            size_w=round(self.signatures[key].size_w),
+            runs=len(runs),
+            duration_s=round(statistics.median(r.duration_s for r in runs)) if runs else 0,
+            hour=statistics.mode(hours),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "runs": [asdict(r) for r in self.runs],
+            "signatures": [asdict(s) for s in self.signatures.values()],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ApplianceLearner:
+        """Stored state back; anything malformed raises (the loader starts afresh)."""
+        runs = [Run(**r) for r in data.get("runs", [])]
+        signatures = [Signature(**s) for s in data.get("signatures", [])]
+        numbers = [n for r in runs for n in (r.started, r.size_w, r.duration_s)]
+        numbers += [n for s in signatures for n in (s.size_w, s.longest_s)]
+        if not all(isinstance(n, int | float) and not math.isnan(n) for n in numbers):
+            raise ValueError("a stored appliance is not a number")
+        if any(s.status not in (OFFERED, IGNORED, NAMED) for s in signatures):
+            raise ValueError("a stored appliance has an unknown status")
+        return cls(runs, {s.key: s for s in signatures})
+
+
+def _longest(runs: list[Run]) -> float:
+    """How long a run of this signature may last: three times its median length (a kettle's
+    3 minutes allow 9; a washer's heater at the same size, 15 minutes, is not the kettle). The
+    median, as a few mispaired steps (an on paired with a much later off) are long."""
+    return 3.0 * statistics.median(r.duration_s for r in runs)

@@ -99,26 +99,30 @@ async def add_valve_switch(hass: HomeAssistant) -> None:
     assert await async_setup_component(
         hass, "input_boolean", {"input_boolean": {"main_valve_open": {"initial": True}}}
     )
+    # The `template:` form (Home Assistant 2025.2+): the legacy `switch: platform: template`
+    # sets up no entity on 2026.10 (seen in the current leg).
     assert await async_setup_component(
         hass,
-        "switch",
+        "template",
         {
-            "switch": {
-                "platform": "template",
-                "switches": {
-                    "main_valve": {
-                        "value_template": "{{ is_state('input_boolean.main_valve_open', 'on') }}",
-                        "turn_on": {
-                            "action": "input_boolean.turn_on",
-                            "target": {"entity_id": "input_boolean.main_valve_open"},
-                        },
-                        "turn_off": {
-                            "action": "input_boolean.turn_off",
-                            "target": {"entity_id": "input_boolean.main_valve_open"},
-                        },
-                    }
-                },
-            }
+            "template": [
+                {
+                    "switch": [
+                        {
+                            "name": "Main valve",
+                            "state": "{{ is_state('input_boolean.main_valve_open', 'on') }}",
+                            "turn_on": {
+                                "action": "input_boolean.turn_on",
+                                "target": {"entity_id": "input_boolean.main_valve_open"},
+                            },
+                            "turn_off": {
+                                "action": "input_boolean.turn_off",
+                                "target": {"entity_id": "input_boolean.main_valve_open"},
+                            },
+                        }
+                    ]
+                }
+            ]
         },
     )
     await hass.async_block_till_done()

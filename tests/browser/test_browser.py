@@ -152,19 +152,26 @@ async def glow_mqtt_help_reads_as_written(page: playwright.Page, shots: Path) ->
 
 async def device_triggers_read_as_words(page: playwright.Page, base_url: str, shots: Path) -> None:
     """The automation editor with the triggers it lists for the Hall light (core WeMo's long
-    press) and for Home (an appliance turning on or off), as a person picks them."""
+    press), for Home (an appliance turning on or off) and for the dishwasher's outlet (its cycle
+    finished), as a person picks them."""
     async with aiohttp.ClientSession() as session:
         client = HomeAssistantClient(session, base_url)
         await client.onboard_or_login(USERNAME, PASSWORD)
         automation_id = await client.automation_from_device_triggers(
             "Hall light long press and appliances",
-            {"Hall light": ["LongPress"], "Home": ["appliance_on", "appliance_off"]},
+            {
+                "Hall light": ["LongPress"],
+                "Home": ["appliance_on", "appliance_off"],
+                "Dishwasher": ["cycle_finished"],
+            },
         )
     await open_page(page, f"{base_url}/config/automation/edit/{automation_id}")
     for words in (
         "WeMo button was pressed for 2 seconds",
         "An appliance turned on",
         "An appliance turned off",
+        # named after its event entity: several appliances can share a device (Home)
+        re.compile("Dishwasher cycle finished", re.I),
     ):
         await page.get_by_text(words).first.wait_for()
     await page.screenshot(path=shots / "automation-triggers.png")

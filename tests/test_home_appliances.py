@@ -4,8 +4,10 @@ survives a restart. Households from devkit/home_traces.py (seeds the benchmark d
 
 from __future__ import annotations
 
+from homeassistant.core import HomeAssistant
 import pytest
 
+from custom_components.lanmeter.diagnostics import async_get_config_entry_diagnostics
 from custom_components.lanmeter.home.appliances import (
     IGNORED,
     MIN_RUNS,
@@ -13,6 +15,7 @@ from custom_components.lanmeter.home.appliances import (
     Run,
 )
 from devkit.household_weeks import DAY_S, owner, paired_runs, true_runs, week
+from tests.test_home_integration import Trace, add_home
 
 HOUR_S = 3600.0
 
@@ -99,3 +102,31 @@ def test_a_households_week_offers_its_kettle_toaster_microwave_and_oven(househol
         found.add(max(set(owners), key=owners.count))
     assert {"kettle", "toaster", "microwave", "oven"} <= found, candidates
     assert "none" not in found  # no candidate that is no appliance
+
+
+@pytest.mark.time_sensitive
+async def test_the_home_view_learns_an_unexplained_kettle_and_keeps_it_across_a_restart(
+    hass: HomeAssistant, freezer
+) -> None:
+    """Through Home Assistant: a kettle on no known plug, boiled six times on the mains, is
+    one candidate in the diagnostics (learning only: naming it is not built yet). Diagnostics
+    are read directly: hours of moved clock expire the test client's token."""
+    trace = Trace(hass, freezer)
+    await trace.at(0, mains=300, kettle_power=0, fridge_power=0)
+    entry = await add_home(hass)
+    for _ in range(6):
+        for _ in range(12):
+            await trace.at(60, mains=300)
+        for _ in range(36):  # 3 minutes at 5 s
+            await trace.at(5, mains=2400)
+        for _ in range(6):
+            await trace.at(5, mains=300)
+    learned = (await async_get_config_entry_diagnostics(hass, entry))["device"]
+    (candidate,) = learned["appliances"]["candidates"]
+    assert candidate["size_w"] == pytest.approx(2100, abs=50)
+    assert candidate["runs"] == 6
+    assert candidate["duration_s"] == pytest.approx(180, abs=15)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    restarted = (await async_get_config_entry_diagnostics(hass, entry))["device"]
+    assert restarted["appliances"] == learned["appliances"]

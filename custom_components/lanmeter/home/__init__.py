@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import Any
 
 from homeassistant.const import Platform
@@ -47,6 +48,11 @@ class HomeRuntime(BaseRuntime):
             "always_on_coverage_s": self.coordinator.percentile.coverage_s,
             "open_runs": len(self.coordinator.pairer.open),
             "events_fired": self.coordinator.events_fired,
+            # Learning only, so far: the candidates are not offered to name yet.
+            "appliances": {
+                "runs_learned": len(self.coordinator.learner.runs),
+                "candidates": [asdict(c) for c in self.coordinator.learner.pending()],
+            },
             "sense_bridge": {
                 "queries": self.bridge.queries,
                 "answers": self.bridge.answers,

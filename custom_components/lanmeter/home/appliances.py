@@ -79,9 +79,17 @@ class ApplianceLearner:
         ]
         return min(matching, key=lambda s: abs(s.size_w - abs(size_w)), default=None)
 
+    def pending(self) -> list[Candidate]:
+        """Signatures seen often enough that are not offered, ignored or named yet."""
+        found = []
+        for group in self._groups():
+            size = statistics.median(r.size_w for r in group)
+            if len(group) >= MIN_RUNS and self.signature_of(size) is None:
+                found.append(_candidate(f"{round(size)}w", size, group))
+        return found
+
     def new_candidates(self) -> list[Candidate]:
-        """Signatures seen often enough that were never offered, ignored or named; each is
-        recorded as offered (its key is stable from now on)."""
+        """The pending candidates, each recorded as offered (its key is stable from now on)."""
         found = []
         for group in self._groups():
             size = statistics.median(r.size_w for r in group)
@@ -89,13 +97,13 @@ class ApplianceLearner:
                 continue
             key = f"appliance_{len(self.signatures) + 1}_{round(size)}w"
             self.signatures[key] = Signature(key, size, longest_s=_longest(group))
-            found.append(self._describe(key, group))
+            found.append(_candidate(key, size, group))
         return found
 
     def describe(self, key: str) -> Candidate:
         """A signature's runs in the window as the flow tells them."""
         size = self.signatures[key].size_w
-        return self._describe(key, [r for r in self.runs if steps_match(r.size_w, size)])
+        return _candidate(key, size, [r for r in self.runs if steps_match(r.size_w, size)])
 
     def ignore(self, key: str) -> None:
         self.signatures[key].status = IGNORED
@@ -128,16 +136,6 @@ class ApplianceLearner:
                 groups.append([run])
         return groups
 
-    def _describe(self, key: str, runs: list[Run]) -> Candidate:
-        hours = [r.hour for r in runs] or [0]
-        return Candidate(
-            key=key,
-            size_w=round(self.signatures[key].size_w),
-            runs=len(runs),
-            duration_s=round(statistics.median(r.duration_s for r in runs)) if runs else 0,
-            hour=statistics.mode(hours),
-        )
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "runs": [asdict(r) for r in self.runs],
@@ -163,3 +161,13 @@ def _longest(runs: list[Run]) -> float:
     3 minutes allow 9; a washer's heater at the same size, 15 minutes, is not the kettle). The
     median, as a few mispaired steps (an on paired with a much later off) are long."""
     return 3.0 * statistics.median(r.duration_s for r in runs)
+
+
+def _candidate(key: str, size_w: float, runs: list[Run]) -> Candidate:
+    return Candidate(
+        key=key,
+        size_w=round(size_w),
+        runs=len(runs),
+        duration_s=round(statistics.median(r.duration_s for r in runs)) if runs else 0,
+        hour=statistics.mode([r.hour for r in runs] or [0]),
+    )

@@ -32,6 +32,7 @@ from ..power_sensors import async_offered_entity_ids
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
 from . import breakdown
+from .appliances import ApplianceLearner, Run
 from .breakdown import (
     DailyLevels,
     DeviceChanges,
@@ -106,6 +107,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         self.changes = DeviceChanges()
         self.data = HomeState()
         self.events = EventSource()  # appliance on/off; the appliance event entity subscribes
+        self.learner = ApplianceLearner()  # the appliances in Other, from unexplained runs
         self.events_fired = 0
         self._unsubscribe: Callable[[], None] | None = None
         self.devices: list[str] = []
@@ -140,6 +142,12 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         )
         self.daily = load_one(
             "Always On by day", stored.get("always_on_days"), DailyLevels.from_dict, DailyLevels
+        )
+        self.learner = load_one(
+            "appliances learned",
+            stored.get("appliances"),
+            ApplianceLearner.from_dict,
+            ApplianceLearner,
         )
 
     async def async_start(self) -> None:
@@ -185,7 +193,11 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         self._unsubscribe = unsubscribe
 
     def _to_store(self) -> dict[str, Any]:
-        return {"always_on": self.percentile.as_dict(), "always_on_days": self.daily.as_dict()}
+        return {
+            "always_on": self.percentile.as_dict(),
+            "always_on_days": self.daily.as_dict(),
+            "appliances": self.learner.as_dict(),
+        }
 
     async def async_shutdown(self) -> None:
         """Stop following the sensors; the base saves the Always On history."""
@@ -240,8 +252,17 @@ class HomeCoordinator(PushCoordinator[HomeState]):
                     "on_time_s": round(run.on_time_s),
                     "energy_wh": round(run.energy_wh, 1),
                 }
+                if run.device == "unknown" and run.on_time_s > 0:
+                    size_w = run.energy_wh * 3600 / run.on_time_s
+                    self._learn(step.time - run.on_time_s, size_w, run.on_time_s)
         self.events_fired += 1
         self.events.fire(event_type, attributes)
+
+    def _learn(self, started: float, size_w: float, duration_s: float) -> None:
+        """A run no known device explains: the learner's, with the local hour it started."""
+        hour = dt_util.as_local(dt_util.utc_from_timestamp(started)).hour
+        self.learner.add(Run(started, size_w, duration_s, hour))
+        self.async_schedule_save()
 
     @callback
     def _recompute(self) -> None:

@@ -4,14 +4,20 @@ survives a restart. Households from devkit/home_traces.py (seeds the benchmark d
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
+from homeassistant import config_entries
+from homeassistant.components.device_automation import DeviceAutomationType
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import async_get_device_automations
 
+from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.diagnostics import async_get_config_entry_diagnostics
 from custom_components.lanmeter.home.appliances import (
     IGNORED,
     MIN_RUNS,
     ApplianceLearner,
+    NamedRuns,
     Run,
 )
 from devkit.household_weeks import DAY_S, owner, paired_runs, true_runs, week
@@ -104,29 +110,139 @@ def test_a_households_week_offers_its_kettle_toaster_microwave_and_oven(househol
     assert "none" not in found  # no candidate that is no appliance
 
 
+async def boil(trace: Trace, times: int, watts: float = 2400) -> None:
+    """A kettle on no known plug: 12 quiet minutes, then 3 minutes on, `times` times."""
+    for _ in range(times):
+        for _ in range(12):
+            await trace.at(60, mains=300)
+        for _ in range(36):  # readings every 5 s
+            await trace.at(5, mains=watts)
+        for _ in range(6):
+            await trace.at(5, mains=300)
+
+
+def offered(hass: HomeAssistant) -> list[dict]:
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == config_entries.SOURCE_INTEGRATION_DISCOVERY
+    ]
+
+
 @pytest.mark.time_sensitive
-async def test_the_home_view_learns_an_unexplained_kettle_and_keeps_it_across_a_restart(
+async def test_a_learned_kettle_is_offered_named_and_gets_its_own_entities(
     hass: HomeAssistant, freezer
 ) -> None:
-    """Through Home Assistant: a kettle on no known plug, boiled six times on the mains, is
-    one candidate in the diagnostics (learning only: naming it is not built yet). Diagnostics
-    are read directly: hours of moved clock expire the test client's token."""
+    """Through Home Assistant: six boils of a kettle no known plug explains make one discovered
+    item; named "Kettle" it is a device with Running, Power, Energy and its on/off events, its
+    power leaves Other, and a restart keeps all of it."""
+    trace = Trace(hass, freezer)
+    await trace.at(0, mains=300, fridge_power=0)
+    entry = await add_home(hass, devices=["sensor.fridge_power"])  # the kettle has no plug
+    await boil(trace, 4)
+    assert offered(hass) == []  # four runs are not yet an appliance
+    await boil(trace, 2)
+    await hass.async_block_till_done()
+    (flow,) = offered(hass)
+    assert flow["context"]["title_placeholders"] == {"name": "Appliance of about 2.1 kW"}
+    learned = (await async_get_config_entry_diagnostics(hass, entry))["device"]["appliances"]
+    (signature,) = learned["learned"]
+    assert signature["runs"] == 6 and signature["status"] == "offered"
+    assert signature["duration_s"] == pytest.approx(180, abs=15)
+    form = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert form["step_id"] == "home_appliance"
+    assert form["description_placeholders"]["runs"] == "6"
+    assert form["description_placeholders"]["minutes"] == "3"
+    done = await hass.config_entries.flow.async_configure(flow["flow_id"], {"name": "Kettle"})
+    assert done["reason"] == "appliance_named"
+    await hass.async_block_till_done()  # the home entry reloads with the kettle's entities
+    assert hass.states.get("binary_sensor.kettle_running").state == "off"
+    assert float(hass.states.get("sensor.kettle_power").state) == 0
+    assert float(hass.states.get("sensor.kettle_energy_total").state) == 0
+    # In the automation editor: "Kettle turned on", "Kettle turned off" on its own device.
+    kettle = er.async_get(hass).async_get("event.kettle").device_id
+    listed = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, kettle)
+    assert {t["type"] for t in listed if t["domain"] == DOMAIN} == {"turned_on", "turned_off"}
+    turned: list[str] = []
+
+    def kettle_event(event: Event) -> None:
+        new = event.data["new_state"]
+        if event.data["entity_id"] == "event.kettle" and new and "event_type" in new.attributes:
+            turned.append(new.attributes["event_type"])
+
+    hass.bus.async_listen("state_changed", kettle_event)
+    for _ in range(12):
+        await trace.at(60, mains=300)
+    for _ in range(36):
+        await trace.at(5, mains=2400)
+    assert hass.states.get("binary_sensor.kettle_running").state == "on"
+    assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(2100, abs=50)
+    # Other is what nothing explains: the base, not the kettle.
+    assert float(hass.states.get("sensor.home_other_power").state) < 400
+    for _ in range(6):
+        await trace.at(5, mains=300)
+    assert turned == ["turned_on", "turned_off"]
+    kwh = float(hass.states.get("sensor.kettle_energy_total").state)
+    assert kwh == pytest.approx(2.1 * 3 / 60, rel=0.1)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert float(hass.states.get("sensor.kettle_energy_total").state) == pytest.approx(kwh)
+    assert offered(hass) == []  # named: never offered again
+
+
+@pytest.mark.time_sensitive
+async def test_an_ignored_appliance_is_not_offered_again_after_a_restart(
+    hass: HomeAssistant, freezer
+) -> None:
     trace = Trace(hass, freezer)
     await trace.at(0, mains=300, kettle_power=0, fridge_power=0)
     entry = await add_home(hass)
-    for _ in range(6):
-        for _ in range(12):
-            await trace.at(60, mains=300)
-        for _ in range(36):  # 3 minutes at 5 s
-            await trace.at(5, mains=2400)
-        for _ in range(6):
-            await trace.at(5, mains=300)
-    learned = (await async_get_config_entry_diagnostics(hass, entry))["device"]
-    (candidate,) = learned["appliances"]["candidates"]
-    assert candidate["size_w"] == pytest.approx(2100, abs=50)
-    assert candidate["runs"] == 6
-    assert candidate["duration_s"] == pytest.approx(180, abs=15)
+    await boil(trace, 5)
+    await hass.async_block_till_done()
+    (flow,) = offered(hass)
+    # What the discovered card's Ignore does.
+    await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": config_entries.SOURCE_IGNORE},
+        data={"unique_id": flow["context"]["unique_id"], "title": "Appliance"},
+    )
+    await hass.async_block_till_done()
+    assert offered(hass) == []
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    restarted = (await async_get_config_entry_diagnostics(hass, entry))["device"]
-    assert restarted["appliances"] == learned["appliances"]
+    await boil(trace, 3)
+    await hass.async_block_till_done()
+    assert offered(hass) == []
+
+
+def test_a_named_appliance_runs_from_its_step_up_to_its_step_down_and_books_that_energy() -> None:
+    learner = ApplianceLearner()
+    for run in kettle_runs(6):
+        learner.add(run)
+    (candidate,) = learner.new_candidates()
+    learner.name(candidate.key, "Kettle")
+    named = NamedRuns()
+    assert named.step(learner, 1000.0, 900.0) is None  # a toaster: not named
+    assert named.step(learner, 1000.0, 2100.0) == (candidate.key, "turned_on")
+    assert named.power_w(candidate.key) == pytest.approx(2110, abs=15)
+    assert named.expire(learner, 1100.0) == []
+    assert named.step(learner, 1180.0, -2090.0) == (candidate.key, "turned_off")
+    assert named.power_w(candidate.key) == 0
+    assert named.energy_kwh[candidate.key] == pytest.approx(2.11 * 180 / 3600, rel=0.01)
+
+
+def test_a_run_far_longer_than_the_appliance_runs_was_another_load_and_books_nothing() -> None:
+    """A washer's 2 kW heater looks like the kettle when it starts; after three kettle runs'
+    length it is not the kettle: its run ends without energy, and restored state is the energy
+    only (a run open at a restart is not known to be on)."""
+    learner = ApplianceLearner()
+    for run in kettle_runs(6):
+        learner.add(run)
+    (candidate,) = learner.new_candidates()
+    learner.name(candidate.key, "Kettle")
+    named = NamedRuns({candidate.key: 1.5})
+    named.step(learner, 0.0, 2100.0)
+    assert named.expire(learner, 3 * 180.0 + 1) == [candidate.key]
+    assert named.energy_kwh[candidate.key] == 1.5
+    named.step(learner, 600.0, 2100.0)
+    assert NamedRuns.from_dict(named.as_dict()) == NamedRuns({candidate.key: 1.5})

@@ -49,6 +49,16 @@ class LanMeterFlowBase(MqttReauthFlowMixin, ConfigFlow):
             return self.async_abort(reason="reauth_not_supported")
         return await spec.reauth(self, None)
 
+    async def async_step_integration_discovery(
+        self, discovery_info: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Something a running entry found (a Glow CAD to accept, an appliance to name): the
+        kind named in the data asks the user."""
+        spec = KINDS.get(discovery_info.get(CONF_KIND, ""))
+        if spec is None or spec.discovery is None:
+            return self.async_abort(reason="not_supported_device")
+        return await spec.discovery(self, discovery_info)
+
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:

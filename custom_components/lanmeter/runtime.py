@@ -111,8 +111,8 @@ class KindSpec:
 
     `flow` is the kind's config-flow mixin: config_flow.py makes LanMeterConfigFlow inherit it
     (with every other listed kind's), and its first step
-    is `async_step_<kind>` (the menu entry). `reconfigure` and `reauth` are its steps for those
-    sources, if it has them.
+    is `async_step_<kind>` (the menu entry). `reconfigure`, `reauth` and `discovery` are its steps
+    for those sources, if it has them.
     """
 
     kind: str
@@ -121,3 +121,4 @@ class KindSpec:
     options_flow: Callable[[ConfigEntry], type[OptionsFlow] | None] = no_options
     reconfigure: FlowStep | None = None
     reauth: FlowStep | None = None
+    discovery: FlowStep | None = None  # its integration_discovery step (the data names the kind)

@@ -119,10 +119,12 @@ class GlowFlowMixin(FlowMixin):
             errors=errors,
         )
 
-    async def async_step_integration_discovery(
-        self, discovery_info: dict[str, Any]
+    async def async_step_glow_discovery(
+        self, discovery_info: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """A CAD not on a receiver's allow-list posted: ask the user whether to accept it."""
+        if discovery_info is None:  # only ever reached with the coordinator's data
+            return self.async_abort(reason="not_supported_device")
         entry_id, device_id = discovery_info["entry_id"], discovery_info["device_id"]
         await self.async_set_unique_id(allow_flow_id(entry_id, device_id))
         self._abort_if_unique_id_configured()

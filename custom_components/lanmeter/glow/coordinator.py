@@ -17,7 +17,7 @@ from homeassistant.helpers import discovery_flow
 from homeassistant.util import dt as dt_util
 
 from ..clock_watch import ClockWatch
-from ..const import DOMAIN
+from ..const import CONF_KIND, DOMAIN, KIND_GLOW
 from ..coordinator_base import PushCoordinator
 from ..device_clock import DeviceClock
 from ..ledger import Ledger, RegisterLimits, kwh_per_s
@@ -224,7 +224,11 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
             self.hass,
             DOMAIN,
             context={"source": "integration_discovery"},
-            data={"entry_id": self.config_entry.entry_id, "device_id": device_id},
+            data={
+                CONF_KIND: KIND_GLOW,
+                "entry_id": self.config_entry.entry_id,
+                "device_id": device_id,
+            },
         )
 
     def _implausible(self, reading: GlowReading) -> str | None:

@@ -23,4 +23,5 @@ GLOW = KindSpec(
     flow=GlowFlowMixin,
     options_flow=_options_flow,
     reauth=MqttReauthFlowMixin.async_step_reauth_confirm,  # Glow via MQTT: the broker's account
+    discovery=GlowFlowMixin.async_step_glow_discovery,  # a CAD not on the allow-list
 )

@@ -48,10 +48,12 @@ class HomeRuntime(BaseRuntime):
             "always_on_coverage_s": self.coordinator.percentile.coverage_s,
             "open_runs": len(self.coordinator.pairer.open),
             "events_fired": self.coordinator.events_fired,
-            # Learning only, so far: the candidates are not offered to name yet.
             "appliances": {
                 "runs_learned": len(self.coordinator.learner.runs),
-                "candidates": [asdict(c) for c in self.coordinator.learner.pending()],
+                "learned": [
+                    asdict(self.coordinator.learner.describe(key)) | {"status": signature.status}
+                    for key, signature in self.coordinator.learner.signatures.items()
+                ],
             },
             "sense_bridge": {
                 "queries": self.bridge.queries,

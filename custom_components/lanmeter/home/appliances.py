@@ -171,3 +171,60 @@ def _candidate(key: str, size_w: float, runs: list[Run]) -> Candidate:
         duration_s=round(statistics.median(r.duration_s for r in runs)) if runs else 0,
         hour=statistics.mode([r.hour for r in runs] or [0]),
     )
+
+
+@dataclass
+class NamedRuns:
+    """The named appliances live: which is running (since when, at what size) and the energy
+    each has used (booked when a run ends, so the total only grows), from the home's steps. A
+    step up of a named appliance's size (and no known device's) starts it; a step down of its
+    size ends it; a run longer than three times its usual length was another load of its size
+    (a washer's heater as big as the kettle): it ends there and books no energy."""
+
+    energy_kwh: dict[str, float] = field(default_factory=dict)
+    running: dict[str, tuple[float, float]] = field(default_factory=dict)  # key: (since, W)
+
+    def step(self, learner: ApplianceLearner, at: float, size_w: float) -> tuple[str, str] | None:
+        """(key, "turned_on" or "turned_off") when the step is a named appliance's."""
+        if size_w > 0:
+            signature = learner.signature_of(size_w)
+            if signature is None or signature.status != NAMED or signature.key in self.running:
+                return None
+            self.running[signature.key] = (at, signature.size_w)
+            return signature.key, "turned_on"
+        for key in sorted(self.running, key=lambda k: -self.running[k][0]):  # latest first
+            since, watts = self.running[key]
+            if steps_match(watts, size_w):
+                self._end(key, at - since)
+                return key, "turned_off"
+        return None
+
+    def expire(self, learner: ApplianceLearner, now: float) -> list[str]:
+        """End the runs far longer than their appliance runs (another load); their keys."""
+        ended = []
+        for key, (since, _) in list(self.running.items()):
+            signature = learner.signatures.get(key)
+            longest = signature.longest_s if signature and signature.status == NAMED else 0.0
+            if now - since > longest:
+                self._end(key, 0.0)  # not this appliance (a bigger load of its size): no energy
+                ended.append(key)
+        return ended
+
+    def power_w(self, key: str) -> float:
+        """While running: its size; else 0."""
+        return self.running[key][1] if key in self.running else 0.0
+
+    def _end(self, key: str, duration_s: float) -> None:
+        _, watts = self.running.pop(key)
+        self.energy_kwh[key] = self.energy_kwh.get(key, 0.0) + watts * max(0.0, duration_s) / 3.6e6
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"energy_kwh": self.energy_kwh}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> NamedRuns:
+        """Only the energy is kept: a run open at a restart is not known to be still on."""
+        energy = {str(k): float(v) for k, v in data.get("energy_kwh", {}).items()}
+        if not all(math.isfinite(v) and v >= 0 for v in energy.values()):
+            raise ValueError("a stored appliance energy is not a number")
+        return cls(energy)

@@ -6,12 +6,14 @@ import ipaddress
 from typing import Any
 
 from homeassistant.components.sensor import SensorDeviceClass
-from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_NAME
 from homeassistant.helpers import selector
 import voluptuous as vol
 
 from ..const import CONF_KIND, KIND_HOME
 from ..flow_fields import PORT_SELECTOR, FlowMixin, number_box
+from . import HomeRuntime
 from .const import (
     CONF_DEVICES,
     CONF_EMULATE_SENSE,
@@ -79,7 +81,10 @@ def checked(user_input: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str
 
 
 class HomeFlowMixin(FlowMixin):
-    """The home step of LAN Meter's config flow (one home per Home Assistant)."""
+    """The home step of LAN Meter's config flow (one home per Home Assistant), and naming the
+    appliances it learns."""
+
+    _home_appliance: dict[str, Any]
 
     async def async_step_home(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         await self.async_set_unique_id("home")
@@ -93,6 +98,48 @@ class HomeFlowMixin(FlowMixin):
                 )
         return self.async_show_form(
             step_id="home", data_schema=home_schema(user_input or {}), errors=errors
+        )
+
+    async def async_step_home_discovery(
+        self, discovery_info: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """The home view learned an appliance in Other: ask the user to name it (Home
+        Assistant's own Ignore on the discovered card keeps it from being offered again)."""
+        if discovery_info is None:  # only ever reached with the coordinator's data
+            return self.async_abort(reason="not_supported_device")
+        await self.async_set_unique_id(f"home_appliance_{discovery_info['key']}")
+        self._abort_if_unique_id_configured()
+        self._home_appliance = discovery_info
+        size_kw = f"{discovery_info['size_w'] / 1000:.1f}"
+        self.context["title_placeholders"] = {"name": f"Appliance of about {size_kw} kW"}
+        return await self.async_step_home_appliance()
+
+    async def async_step_home_appliance(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        found = self._home_appliance
+        entry = self.hass.config_entries.async_get_entry(found["entry_id"])
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="home_gone")
+        runtime = entry.runtime_data.runtime
+        if not isinstance(runtime, HomeRuntime):
+            return self.async_abort(reason="home_gone")
+        if user_input is not None and (name := user_input[CONF_NAME].strip()):
+            await runtime.coordinator.async_name_appliance(found["key"], name)
+            return self.async_abort(reason="appliance_named")
+        learner = runtime.coordinator.learner
+        if found["key"] not in learner.signatures:  # deleted meanwhile
+            return self.async_abort(reason="home_gone")
+        now = learner.describe(found["key"])  # its runs until now, not when it was found
+        return self.async_show_form(
+            step_id="home_appliance",
+            data_schema=vol.Schema({vol.Required(CONF_NAME): selector.TextSelector()}),
+            description_placeholders={
+                "size_kw": f"{now.size_w / 1000:.1f}",
+                "runs": str(now.runs),
+                "minutes": str(max(1, round(now.duration_s / 60))),
+                "hour": f"{now.hour}:00",
+            },
         )
 
 

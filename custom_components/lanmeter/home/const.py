@@ -13,3 +13,4 @@ CONF_SENSE_MONITORS: Final = "sense_monitors"  # addresses the bridge answers (e
 DEFAULT_THRESHOLD_W: Final = 30
 DEFAULT_SENSE_PORT: Final = 9999
 EVENT_TYPES: Final = ["appliance_on", "appliance_off"]
+NAMED_EVENT_TYPES: Final = ["turned_on", "turned_off"]  # a named appliance's own events

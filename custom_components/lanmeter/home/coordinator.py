@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import logging
 from typing import Any
 
+from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.const import ATTR_FRIENDLY_NAME, ATTR_UNIT_OF_MEASUREMENT, UnitOfPower
 from homeassistant.core import (
     Event,
@@ -17,6 +18,7 @@ from homeassistant.core import (
     State,
     callback,
 )
+from homeassistant.helpers import discovery_flow
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import (
     async_track_state_change_event,
@@ -24,7 +26,7 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
-from ..const import DOMAIN
+from ..const import CONF_KIND, DOMAIN, KIND_HOME
 from ..coordinator_base import PushCoordinator
 from ..cycle_watch import CycleWatch
 from ..event_source import EventSource
@@ -32,7 +34,7 @@ from ..power_sensors import async_offered_entity_ids
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
 from . import breakdown
-from .appliances import ApplianceLearner, Run
+from .appliances import OFFERED, ApplianceLearner, Candidate, NamedRuns, Run
 from .breakdown import (
     DailyLevels,
     DeviceChanges,
@@ -77,6 +79,8 @@ class HomeState:
     other_w: float | None = None
     device_w: Mapping[str, float | None] = field(default_factory=dict)
     unavailable: tuple[str, ...] = ()
+    appliance_w: Mapping[str, float] = field(default_factory=dict)  # named appliances, by key
+    appliance_kwh: Mapping[str, float] = field(default_factory=dict)
 
 
 def home_settings(entry: LanMeterConfigEntry) -> dict[str, Any]:
@@ -108,6 +112,8 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         self.data = HomeState()
         self.events = EventSource()  # appliance on/off; the appliance event entity subscribes
         self.learner = ApplianceLearner()  # the appliances in Other, from unexplained runs
+        self.named = NamedRuns()  # the named ones, live
+        self.named_events: dict[str, EventSource] = {}  # each named appliance's on/off
         self.events_fired = 0
         self._unsubscribe: Callable[[], None] | None = None
         self.devices: list[str] = []
@@ -149,6 +155,9 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             ApplianceLearner.from_dict,
             ApplianceLearner,
         )
+        self.named = load_one(
+            "appliance energy", stored.get("appliance_energy"), NamedRuns.from_dict, NamedRuns
+        )
 
     async def async_start(self) -> None:
         """Restore, then follow the mains and the devices' power sensors."""
@@ -161,6 +170,9 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             now = mains.last_updated.timestamp()
             self.detector.add(home, now)
             self.percentile.add(home, now)
+        for signature in list(self.learner.signatures.values()):
+            if signature.status == OFFERED:  # its flow did not outlive a restart: offer again
+                self._offer(self.learner.describe(signature.key))
         if not self.chosen_devices:
             # Outlets added later join automatically.
             self.config_entry.async_on_unload(
@@ -197,6 +209,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             "always_on": self.percentile.as_dict(),
             "always_on_days": self.daily.as_dict(),
             "appliances": self.learner.as_dict(),
+            "appliance_energy": self.named.as_dict(),
         }
 
     async def async_shutdown(self) -> None:
@@ -240,6 +253,10 @@ class HomeCoordinator(PushCoordinator[HomeState]):
 
     def _on_step(self, step: Step) -> None:
         device = self.changes.match(step)
+        if device == "unknown" and (hit := self.named.step(self.learner, step.time, step.size_w)):
+            key, event_type = hit
+            self.named_event(key).fire(event_type, {"step_w": round(step.size_w, 1)})
+            self.async_schedule_save()
         attributes: dict[str, Any] = {"step_w": round(step.size_w, 1), "device": device}
         if step.size_w > 0:
             self.pairer.step_up(step, device)
@@ -262,7 +279,28 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         """A run no known device explains: the learner's, with the local hour it started."""
         hour = dt_util.as_local(dt_util.utc_from_timestamp(started)).hour
         self.learner.add(Run(started, size_w, duration_s, hour))
+        for candidate in self.learner.new_candidates():
+            self._offer(candidate)
         self.async_schedule_save()
+
+    def _offer(self, candidate: Candidate) -> None:
+        """Ask the user to name it (or ignore it): a discovered item in Settings."""
+        discovery_flow.async_create_flow(
+            self.hass,
+            DOMAIN,
+            context={"source": SOURCE_INTEGRATION_DISCOVERY},
+            data={CONF_KIND: KIND_HOME, "entry_id": self.config_entry.entry_id}
+            | candidate.__dict__,
+        )
+
+    def named_event(self, key: str) -> EventSource:
+        return self.named_events.setdefault(key, EventSource())
+
+    async def async_name_appliance(self, key: str, name: str) -> None:
+        """The user named a candidate: it gets its device and entities (the entry reloads)."""
+        self.learner.name(key, name)
+        await self.async_save_now()
+        self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
 
     @callback
     def _recompute(self) -> None:
@@ -276,7 +314,17 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         today = dt_util.now().date().isoformat()  # Home Assistant's day
         if always_on_w is not None:
             self.daily.record(today, always_on_w)
-        other_w = None if home_w is None else round(other_power(home_w, tracked_w, always_on_w), 1)
+        now = dt_util.utcnow().timestamp()
+        for key in self.named.expire(self.learner, now):
+            self.named_event(key).fire("turned_off", {"ended": "longer than it runs: another load"})
+        named = [signature.key for signature in self.learner.named()]
+        appliance_w = {key: self.named.power_w(key) for key in named}
+        appliance_kwh = {key: round(self.named.energy_kwh.get(key, 0.0), 4) for key in named}
+        # A named appliance's power is no longer Other's.
+        explained_w = tracked_w + sum(appliance_w.values())
+        other_w = (
+            None if home_w is None else round(other_power(home_w, explained_w, always_on_w), 1)
+        )
         self.async_set_updated_data(
             HomeState(
                 home_w,
@@ -286,6 +334,8 @@ class HomeCoordinator(PushCoordinator[HomeState]):
                 other_w,
                 device_w,
                 tuple(unavailable),
+                appliance_w,
+                appliance_kwh,
             )
         )
 

@@ -5,26 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.event import EventEntityDescription
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import PERCENTAGE, Platform, UnitOfPower
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
+from ..binary_sensor import LanMeterBinarySensor, LanMeterBinarySensorDescription
 from ..const import DOMAIN
 from ..cycle_entities import cycle_entities
 from ..event import LanMeterEvent
-from ..sensor import LanMeterSensor, LanMeterSensorDescription, value_sensor
-from .const import EVENT_TYPES
+from ..sensor import ENERGY_TOTAL_KWH, LanMeterSensor, LanMeterSensorDescription, value_sensor
+from .const import EVENT_TYPES, NAMED_EVENT_TYPES
 from .coordinator import HomeCoordinator, HomeState
 
 
-def _power(
+def _power[SubjectT](
     key: str,
-    value_fn: Callable[[HomeState, None], float | None],
+    value_fn: Callable[[HomeState, SubjectT], float | None],
     *,
     unknown_while_none: bool = False,
-) -> LanMeterSensorDescription[HomeState, None]:
+) -> LanMeterSensorDescription[HomeState, SubjectT]:
     """A power sensor; without a value it is unavailable (its inputs are), or, with
     unknown_while_none, unknown (the value is still being learnt)."""
     return value_sensor(
@@ -38,7 +40,7 @@ def _power(
     )
 
 
-SENSORS = (
+SENSORS: tuple[LanMeterSensorDescription[HomeState, None], ...] = (
     _power("home_power", lambda state, _: state.home_w),
     _power("tracked_power", lambda state, _: state.tracked_w),
     # Needs an hour of history: unknown until then, not unavailable.
@@ -100,6 +102,7 @@ def build_entities(coordinator: HomeCoordinator, platform: Platform) -> list[Ent
         entities.append(
             LanMeterEvent(APPLIANCE_EVENT, device, "home_appliance", coordinator.events)
         )
+    entities += named_appliance_entities(coordinator, platform)
     if platform is not Platform.SENSOR:
         return entities
     entities += [
@@ -109,6 +112,53 @@ def build_entities(coordinator: HomeCoordinator, platform: Platform) -> list[Ent
         for description in SENSORS
     ]
     entities.extend(share_sensors(coordinator, coordinator.devices))
+    return entities
+
+
+NAMED_EVENT = EventEntityDescription(
+    key="on_off",
+    translation_key="named_appliance",
+    name=None,  # the appliance's own name: "Kettle turned on" in the automation editor
+    event_types=NAMED_EVENT_TYPES,
+)
+NAMED_RUNNING = LanMeterBinarySensorDescription[HomeState, str](
+    key="running",
+    translation_key="running",
+    device_class=BinarySensorDeviceClass.RUNNING,
+    value_fn=lambda state, key: state.appliance_w.get(key, 0.0) > 0,
+)
+NAMED_POWER: LanMeterSensorDescription[HomeState, str] = _power(
+    "power", lambda state, key: state.appliance_w.get(key)
+)
+NAMED_ENERGY: LanMeterSensorDescription[HomeState, str] = value_sensor(
+    "energy_total", lambda state, key: state.appliance_kwh.get(key), **ENERGY_TOTAL_KWH
+)
+
+
+def named_appliance_entities(coordinator: HomeCoordinator, platform: Platform) -> list[Entity]:
+    """Each appliance the user named: its own device with Running, Power (its
+    learned step while running, else 0; the Energy dashboard's device power), Energy (an
+    Energy dashboard device) and its on/off event (device triggers "Kettle turned on")."""
+    entities: list[Entity] = []
+    for signature in coordinator.learner.named():
+        key, prefix = signature.key, f"home_{signature.key}"
+        device = DeviceInfo(
+            identifiers={(DOMAIN, prefix)},
+            name=signature.name,
+            manufacturer="LAN Meter",
+            model="Learned appliance",
+            entry_type=DeviceEntryType.SERVICE,
+        )
+        if platform is Platform.EVENT:
+            source = coordinator.named_event(key)
+            entities.append(LanMeterEvent(NAMED_EVENT, device, f"{prefix}_on_off", source))
+        elif platform is Platform.BINARY_SENSOR:
+            entities.append(LanMeterBinarySensor(coordinator, NAMED_RUNNING, device, prefix, key))
+        elif platform is Platform.SENSOR:
+            entities += [
+                LanMeterSensor(coordinator, description, device, prefix, key)
+                for description in (NAMED_POWER, NAMED_ENERGY)
+            ]
     return entities
 
 

@@ -12,4 +12,5 @@ HOME = KindSpec(
     setup=async_setup_home,
     flow=HomeFlowMixin,
     options_flow=lambda entry: HomeOptionsFlow,
+    discovery=HomeFlowMixin.async_step_home_discovery,  # an appliance learned in Other
 )

@@ -246,3 +246,24 @@ def test_a_run_far_longer_than_the_appliance_runs_was_another_load_and_books_not
     assert named.energy_kwh[candidate.key] == 1.5
     named.step(learner, 600.0, 2100.0)
     assert NamedRuns.from_dict(named.as_dict()) == NamedRuns({candidate.key: 1.5})
+
+
+@pytest.mark.time_sensitive
+async def test_a_kettle_on_a_known_plug_is_never_learned(hass: HomeAssistant, freezer) -> None:
+    """Its plug's power changes with every boil: the steps are the plug's, not Other's."""
+    trace = Trace(hass, freezer)
+    await trace.at(0, mains=300, kettle_power=0, fridge_power=0)
+    entry = await add_home(hass)  # the kettle's plug is one of the chosen devices
+    for _ in range(6):
+        for _ in range(12):
+            await trace.at(60, mains=300)
+        await trace.at(1, kettle_power=2100)
+        for _ in range(36):
+            await trace.at(5, mains=2400)
+        await trace.at(1, kettle_power=0)
+        for _ in range(6):
+            await trace.at(5, mains=300)
+    await hass.async_block_till_done()
+    assert offered(hass) == []
+    learned = (await async_get_config_entry_diagnostics(hass, entry))["device"]["appliances"]
+    assert learned == {"runs_learned": 0, "learned": []}

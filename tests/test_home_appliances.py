@@ -7,10 +7,12 @@ from __future__ import annotations
 from homeassistant import config_entries
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import async_get_device_automations
 
+from custom_components.lanmeter import async_remove_config_entry_device
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.diagnostics import async_get_config_entry_diagnostics
 from custom_components.lanmeter.home.appliances import (
@@ -188,6 +190,32 @@ async def test_a_learned_kettle_is_offered_named_and_gets_its_own_entities(
     await hass.async_block_till_done()
     assert float(hass.states.get("sensor.kettle_energy_total").state) == pytest.approx(kwh)
     assert offered(hass) == []  # named: never offered again
+
+
+@pytest.mark.time_sensitive
+async def test_a_named_appliance_deleted_from_its_device_page_is_forgotten(
+    hass: HomeAssistant, freezer
+) -> None:
+    trace = Trace(hass, freezer)
+    await trace.at(0, mains=300, fridge_power=0)
+    entry = await add_home(hass, devices=["sensor.fridge_power"])
+    await boil(trace, 5)
+    (flow,) = offered(hass)
+    await hass.config_entries.flow.async_configure(flow["flow_id"])
+    await hass.config_entries.flow.async_configure(flow["flow_id"], {"name": "Kettle"})
+    await hass.async_block_till_done()
+    devices = dr.async_get(hass)
+    kettle = er.async_get(hass).async_get("sensor.kettle_power").device_id
+    # What the device page's Delete asks the integration: Home stays, the kettle may go.
+    home = er.async_get(hass).async_get("sensor.home_home_power").device_id
+    assert not await async_remove_config_entry_device(hass, entry, devices.async_get(home))
+    assert await async_remove_config_entry_device(hass, entry, devices.async_get(kettle))
+    devices.async_remove_device(kettle)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.kettle_power") is None
+    learned = (await async_get_config_entry_diagnostics(hass, entry))["device"]["appliances"]
+    assert learned == {"runs_learned": 0, "learned": []}
 
 
 @pytest.mark.time_sensitive

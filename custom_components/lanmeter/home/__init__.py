@@ -9,6 +9,7 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
@@ -33,6 +34,13 @@ class HomeRuntime(BaseRuntime):
     def sub_devices(self) -> frozenset[str]:
         """The power sensors in the breakdown: each has a share sensor."""
         return frozenset(self.coordinator.devices)
+
+    async def async_remove_device(self, device: DeviceEntry) -> bool:
+        """A named appliance can be deleted from its device page: it is forgotten with its
+        runs (so it may be found and offered again). Home itself stays."""
+        return await self.coordinator.async_forget_appliance(
+            {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
+        )
 
     async def async_shutdown(self) -> None:
         if self._transport and self.bridge:

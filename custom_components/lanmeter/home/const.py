@@ -14,3 +14,8 @@ DEFAULT_THRESHOLD_W: Final = 30
 DEFAULT_SENSE_PORT: Final = 9999
 EVENT_TYPES: Final = ["appliance_on", "appliance_off"]
 NAMED_EVENT_TYPES: Final = ["turned_on", "turned_off"]  # a named appliance's own events
+
+
+def named_device_id(key: str) -> str:
+    """A named appliance's device identifier (and its entities' unique-id prefix)."""
+    return f"home_{key}"

@@ -43,7 +43,13 @@ from .breakdown import (
     StepPairer,
     other_power,
 )
-from .const import CONF_DEVICES, CONF_MAINS, CONF_THRESHOLD, DEFAULT_THRESHOLD_W
+from .const import (
+    CONF_DEVICES,
+    CONF_MAINS,
+    CONF_THRESHOLD,
+    DEFAULT_THRESHOLD_W,
+    named_device_id,
+)
 from .sense_bridge import PlugReading
 
 _LOGGER = logging.getLogger(__name__)
@@ -292,6 +298,17 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             data={CONF_KIND: KIND_HOME, "entry_id": self.config_entry.entry_id}
             | candidate.__dict__,
         )
+
+    async def async_forget_appliance(self, identifiers: set[str]) -> bool:
+        """Forget the named appliance whose device has these identifiers; whether one was."""
+        for signature in self.learner.named():
+            if named_device_id(signature.key) in identifiers:
+                self.learner.forget(signature.key)
+                self.named.running.pop(signature.key, None)
+                await self.async_save_now()
+                self._recompute()
+                return True
+        return False
 
     def named_event(self, key: str) -> EventSource:
         return self.named_events.setdefault(key, EventSource())

@@ -17,7 +17,7 @@ from ..const import DOMAIN
 from ..cycle_entities import cycle_entities
 from ..event import LanMeterEvent
 from ..sensor import ENERGY_TOTAL_KWH, LanMeterSensor, LanMeterSensorDescription, value_sensor
-from .const import EVENT_TYPES, NAMED_EVENT_TYPES
+from .const import EVENT_TYPES, NAMED_EVENT_TYPES, named_device_id
 from .coordinator import HomeCoordinator, HomeState
 
 
@@ -141,7 +141,7 @@ def named_appliance_entities(coordinator: HomeCoordinator, platform: Platform) -
     Energy dashboard device) and its on/off event (device triggers "Kettle turned on")."""
     entities: list[Entity] = []
     for signature in coordinator.learner.named():
-        key, prefix = signature.key, f"home_{signature.key}"
+        key, prefix = signature.key, named_device_id(signature.key)
         device = DeviceInfo(
             identifiers={(DOMAIN, prefix)},
             name=signature.name,

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 from pathlib import Path
+import tempfile
 from typing import TYPE_CHECKING, ClassVar
 
 import freezegun
@@ -23,6 +24,19 @@ freezegun.configure(extend_ignore_list=["paho", "pywemo"])
 # clock is frozen, its models meet freezegun's fake datetime class and the import fails.
 with contextlib.suppress(ImportError):
     import aiohasupervisor  # noqa: F401
+
+
+def _teach_cryptography_the_real_datetime() -> None:
+    """cryptography 50 looks up `datetime.datetime` once, at its first certificate, and keeps
+    it. Made first under a test's frozen clock (a Glow receiver in a freezer test), it keeps
+    freezegun's class and refuses real datetimes in every later test: make one now, unfrozen."""
+    from custom_components.lanmeter.glow.certificate import ensure_certificate
+
+    with tempfile.TemporaryDirectory() as directory:
+        ensure_certificate(Path(directory))
+
+
+_teach_cryptography_the_real_datetime()
 
 # scripts/test's times leg: tests marked time_sensitive start their clock here (ISO, aware),
 # ticking on from it, unless they pin a moment of their own (a scenario that needs its hour).

@@ -41,8 +41,7 @@ def paired_runs(trace: Trace) -> list[PairedRun]:
         if step.size_w > 0:
             pairer.step_up(step, "unknown")
         elif (finished := pairer.step_down(step, "unknown")) is not None:
-            size = finished.energy_wh * 3600 / finished.on_time_s if finished.on_time_s else 0
-            runs.append(PairedRun(step.time - finished.on_time_s, step.time, size))
+            runs.append(PairedRun(step.time - finished.on_time_s, step.time, finished.size_w))
     return runs
 
 

@@ -19,6 +19,7 @@ from custom_components.lanmeter.home.appliances import (
     IGNORED,
     MIN_RUNS,
     ApplianceLearner,
+    Candidate,
     NamedRuns,
     Run,
 )
@@ -34,6 +35,16 @@ def kettle_runs(count: int, first_day: int = 0) -> list[Run]:
         Run((first_day + day) * DAY_S + 7 * HOUR_S, 2100.0 + day % 3 * 10, 180.0, 7)
         for day in range(count)
     ]
+
+
+def named_kettle() -> tuple[ApplianceLearner, Candidate]:
+    """A learner that has offered the 2.1 kW kettle and been told its name."""
+    learner = ApplianceLearner()
+    for run in kettle_runs(6):
+        learner.add(run)
+    (candidate,) = learner.new_candidates()
+    learner.name(candidate.key, "Kettle")
+    return learner, candidate
 
 
 def test_a_signature_seen_often_enough_is_offered_once_with_what_people_recognise() -> None:
@@ -62,11 +73,7 @@ def test_an_ignored_candidate_is_not_offered_again_even_after_a_restart() -> Non
 
 
 def test_a_named_appliance_owns_runs_of_its_size_and_length_only() -> None:
-    learner = ApplianceLearner()
-    for run in kettle_runs(6):
-        learner.add(run)
-    (candidate,) = learner.new_candidates()
-    learner.name(candidate.key, "Kettle")
+    learner, _ = named_kettle()
     assert learner.signature_of(2080.0, 200.0).name == "Kettle"
     assert learner.signature_of(-2100.0, 150.0).name == "Kettle"  # its step down
     assert learner.signature_of(2100.0, 15 * 60.0) is None  # a washer's heater, as big
@@ -244,11 +251,7 @@ async def test_an_ignored_appliance_is_not_offered_again_after_a_restart(
 
 
 def test_a_named_appliance_runs_from_its_step_up_to_its_step_down_and_books_that_energy() -> None:
-    learner = ApplianceLearner()
-    for run in kettle_runs(6):
-        learner.add(run)
-    (candidate,) = learner.new_candidates()
-    learner.name(candidate.key, "Kettle")
+    learner, candidate = named_kettle()
     named = NamedRuns()
     assert named.step(learner, 1000.0, 900.0) is None  # a toaster: not named
     assert named.step(learner, 1000.0, 2100.0) == (candidate.key, "turned_on")
@@ -263,11 +266,7 @@ def test_a_run_far_longer_than_the_appliance_runs_was_another_load_and_books_not
     """A washer's 2 kW heater looks like the kettle when it starts; after three kettle runs'
     length it is not the kettle: its run ends without energy, and restored state is the energy
     only (a run open at a restart is not known to be on)."""
-    learner = ApplianceLearner()
-    for run in kettle_runs(6):
-        learner.add(run)
-    (candidate,) = learner.new_candidates()
-    learner.name(candidate.key, "Kettle")
+    learner, candidate = named_kettle()
     named = NamedRuns({candidate.key: 1.5})
     named.step(learner, 0.0, 2100.0)
     assert named.expire(learner, 3 * 180.0 + 1) == [candidate.key]

@@ -79,20 +79,12 @@ class ApplianceLearner:
         ]
         return min(matching, key=lambda s: abs(s.size_w - abs(size_w)), default=None)
 
-    def pending(self) -> list[Candidate]:
-        """Signatures seen often enough that are not offered, ignored or named yet."""
-        found = []
-        for group in self._groups():
-            size = statistics.median(r.size_w for r in group)
-            if len(group) >= MIN_RUNS and self.signature_of(size) is None:
-                found.append(_candidate(f"{round(size)}w", size, group))
-        return found
-
     def new_candidates(self) -> list[Candidate]:
-        """The pending candidates, each recorded as offered (its key is stable from now on)."""
+        """Signatures seen often enough that are not offered, ignored or named yet, each
+        recorded as offered (its key is stable from now on)."""
         found = []
         for group in self._groups():
-            size = statistics.median(r.size_w for r in group)
+            size = _median_size(group)
             if len(group) < MIN_RUNS or self.signature_of(size) is not None:
                 continue
             key = f"appliance_{len(self.signatures) + 1}_{round(size)}w"
@@ -117,20 +109,15 @@ class ApplianceLearner:
         signature = self.signatures.pop(key)
         self.runs = [r for r in self.runs if not steps_match(r.size_w, signature.size_w)]
 
-    def merge(self, keep: str, into_it: str) -> None:
-        """Two signatures that are one appliance: `into_it` joins `keep` (its size the mean)."""
-        kept, merged = self.signatures[keep], self.signatures.pop(into_it)
-        kept.size_w = (kept.size_w + merged.size_w) / 2
-
     def named(self) -> list[Signature]:
         return [s for s in self.signatures.values() if s.status == NAMED]
 
     def _groups(self) -> list[list[Run]]:
         """Runs by size: sorted, a new group wherever a run does not match its group's median
-        (so a group never spans more than one tolerance)."""
+        (so a group never spans more than one tolerance). Each group is sorted by size."""
         groups: list[list[Run]] = []
         for run in sorted(self.runs, key=lambda r: r.size_w):
-            if groups and steps_match(statistics.median(r.size_w for r in groups[-1]), run.size_w):
+            if groups and steps_match(_median_size(groups[-1]), run.size_w):
                 groups[-1].append(run)
             else:
                 groups.append([run])
@@ -161,6 +148,13 @@ def _longest(runs: list[Run]) -> float:
     3 minutes allow 9; a washer's heater at the same size, 15 minutes, is not the kettle). The
     median, as a few mispaired steps (an on paired with a much later off) are long."""
     return 3.0 * statistics.median(r.duration_s for r in runs)
+
+
+def _median_size(runs_by_size: list[Run]) -> float:
+    """The median size of runs already sorted by size: read off the middle, not sorted again
+    (learning runs on the event loop at every unexplained run, over up to MAX_RUNS_KEPT)."""
+    middle = len(runs_by_size) // 2
+    return (runs_by_size[(len(runs_by_size) - 1) // 2].size_w + runs_by_size[middle].size_w) / 2
 
 
 def _candidate(key: str, size_w: float, runs: list[Run]) -> Candidate:

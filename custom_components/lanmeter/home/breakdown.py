@@ -293,6 +293,11 @@ class FinishedRun:
     on_time_s: float
     energy_wh: float
 
+    @property
+    def size_w(self) -> float:
+        """Its mean power over the run (0 for a run of no length)."""
+        return self.energy_wh * 3600 / self.on_time_s if self.on_time_s else 0.0
+
 
 class StepPairer:
     """Pairs each step down with the latest open step up of matching size."""

@@ -276,8 +276,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
                     "energy_wh": round(run.energy_wh, 1),
                 }
                 if run.device == "unknown" and run.on_time_s > 0:
-                    size_w = run.energy_wh * 3600 / run.on_time_s
-                    self._learn(step.time - run.on_time_s, size_w, run.on_time_s)
+                    self._learn(step.time - run.on_time_s, run.size_w, run.on_time_s)
         self.events_fired += 1
         self.events.fire(event_type, attributes)
 

@@ -11,6 +11,7 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from devkit.demo_household import appliance_watts
 from devkit.ha_process import REPO
 from devkit.simulators.clock import DeviceClock
 from devkit.simulators.flume_bridge import SimulatedFlumeBridge
@@ -122,14 +123,18 @@ def glow_cad(port: int, device_id: str) -> DemoDevice:
         async with SimulatedCad(f"https://127.0.0.1:{port}/zb02", device_id, meter) as cad:
 
             async def follow_the_house() -> None:
-                """The meter sees a 180 W base, every strip's outlets, and an oven (no plug)
-                that runs for 4 minutes every 10: the home view's "Other" and its events."""
+                """The meter sees a 180 W base, every strip's outlets, and the demo household's
+                oven and kettle (no plug): the oven runs 4 minutes every 10, the kettle boils
+                3 minutes every 20 while the oven is off. The home view's "Other", its
+                events, and (named) its appliances turning on and off."""
+                oven_w, kettle_w = appliance_watts("oven"), appliance_watts("kettle")
                 step = 0
                 while True:
                     step += 1
                     outlets = sum(o.power_w() for sim in RUNNING_STRIPS for o in sim.outlets)
-                    oven = 2400.0 if step % 120 < 48 else 0.0
-                    meter.power_w = 180.0 + outlets + oven
+                    oven = oven_w if step % 120 < 48 else 0.0
+                    kettle = kettle_w if 60 <= step % 240 < 96 else 0.0
+                    meter.power_w = 180.0 + outlets + oven + kettle
                     await asyncio.sleep(5)
 
             tasks = [asyncio.create_task(cad.run(5.0)), asyncio.create_task(follow_the_house())]
@@ -226,10 +231,13 @@ def flume_bridge(broker_port: int) -> DemoDevice:
     )
 
 
+HOME_VIEW = "Home view"
+
+
 def home_view(mains: str) -> DemoDevice:
     """The whole-home view over the Glow CAD's power and every Kasa outlet (no simulator)."""
     return DemoDevice(
-        title="Home view",
+        title=HOME_VIEW,
         where="computed from the other devices; Sense bridge on UDP 19999",
         running=contextlib.nullcontext,
         flow_steps=[

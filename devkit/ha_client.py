@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 import contextlib
 import datetime as dt
 import itertools
@@ -170,6 +170,10 @@ class HomeAssistantClient:
         (entities,) = await self._ws({"type": "config/entity_registry/list"})
         return [e for e in entities if e["platform"] == "lanmeter" and not e["disabled_by"]]
 
+    async def entity_ids(self) -> list[str]:
+        """LAN Meter's enabled entities."""
+        return [e["entity_id"] for e in await self._lanmeter_entities()]
+
     async def wait_for_lanmeter_entities(self, devices: int, limit_s: float = 60) -> None:
         """Wait until the new entries' entities stop appearing (push devices add theirs when
         they first report), so the dashboard is built with all of them."""
@@ -206,21 +210,34 @@ class HomeAssistantClient:
 
     async def import_demo_history(self) -> list[str]:
         """The demo's generated month for the Glow meter and Flume water (scripts/demo_history)."""
-        entities = [e["entity_id"] for e in await self._lanmeter_entities()]
-        async with self.session.get(f"{self.base_url}/api/config", headers=self._auth) as reply:
-            time_zone = ZoneInfo((await reply.json())["time_zone"])  # the home's hours
+        entities = await self.entity_ids()
         return await import_demo_history(
             entities,
             self.state,
             self.has_statistics,
             self._ws,
-            dt.datetime.now(time_zone),
+            dt.datetime.now(await self.time_zone()),  # the home's hours
+        )
+
+    async def time_zone(self) -> ZoneInfo:
+        async with self.session.get(f"{self.base_url}/api/config", headers=self._auth) as reply:
+            return ZoneInfo((await reply.json())["time_zone"])
+
+    async def restore_while_disabled(self, entry_id: str, write: Callable[[], None]) -> None:
+        """Disable an entry (it unloads and saves what it stores), `write` its storage, enable
+        it again (it starts from what was written): as a backup restore would."""
+        await self._ws(
+            {"type": "config_entries/disable", "entry_id": entry_id, "disabled_by": "user"}
+        )
+        write()
+        await self._ws(
+            {"type": "config_entries/disable", "entry_id": entry_id, "disabled_by": None}
         )
 
     async def fill_energy_dashboard(self) -> None:
         """Energy dashboard: Glow grid and gas, Flume water, outlets and Insights as devices,
         each with its live power or flow for the *Now* tab (devkit/energy_prefs.py)."""
-        ids = [e["entity_id"] for e in await self._lanmeter_entities()]
+        ids = await self.entity_ids()
         async with self.session.get(f"{self.base_url}/api/config", headers=self._auth) as reply:
             version = (await reply.json())["version"]
         await self._ws({"type": "energy/save_prefs", **energy_prefs(ids, version)})

@@ -57,8 +57,7 @@ def household(seed: int) -> dict[str, object]:
             events.setdefault(label.get(key, "none"), []).append((t, -1))
         if (step := detector.add(watts, t)) is None:
             continue
-        if (hit := named.step(learner, step.time, step.size_w)) is not None:
-            key, kind = hit
+        for key, kind in named.step(learner, step.time, step.size_w):
             sign = 1 if kind == "turned_on" else -1
             events.setdefault(label.get(key, "none"), []).append((step.time, sign))
     energy_by = {d: 0.0 for d in TWO_STATE}

@@ -9,14 +9,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 from pathlib import Path
 import signal
 import sys
+import time
 
 import aiohttp
 
-from devkit.demo_devices import DEMO_DEVICES, DEMO_TIME_ZONE, PASSWORD, USERNAME, DemoDevice
+from custom_components.lanmeter.coordinator_base import STORAGE_VERSION
+from devkit.demo_devices import (
+    DEMO_DEVICES,
+    DEMO_TIME_ZONE,
+    HOME_VIEW,
+    PASSWORD,
+    USERNAME,
+    DemoDevice,
+)
 from devkit.demo_history import DAYS as DEMO_HISTORY_DAYS
+from devkit.demo_household import learned_week
 from devkit.ha_client import HomeAssistantClient
 from devkit.ha_process import REPO, home_assistant, link_integration
 
@@ -67,7 +78,7 @@ async def run(port: int, config_dir: Path) -> int:
         hass = await stack.enter_async_context(home_assistant(config_dir))
         async with aiohttp.ClientSession() as session:
             client = HomeAssistantClient(session, f"http://127.0.0.1:{port}")
-            started = asyncio.ensure_future(configure(client, DEMO_DEVICES))
+            started = asyncio.ensure_future(configure(client, DEMO_DEVICES, config_dir))
             waiter = asyncio.ensure_future(stop.wait())
             exited = asyncio.ensure_future(hass.wait())
             await asyncio.wait({started, waiter, exited}, return_when=asyncio.FIRST_COMPLETED)
@@ -87,19 +98,51 @@ async def run(port: int, config_dir: Path) -> int:
     return 0
 
 
-async def configure(client: HomeAssistantClient, devices: list[DemoDevice]) -> None:
+async def configure(
+    client: HomeAssistantClient, devices: list[DemoDevice], config_dir: Path
+) -> None:
     """Onboard or log in, add each simulator through the config flow, build the dashboard."""
     await client.wait_until_up()
     await client.onboard_or_login(USERNAME, PASSWORD)
+    home_entry = None
     for device in devices:
         outcome = await client.add_device("lanmeter", device.flow_steps)
         print(f"demo: {device.title}: {outcome}", flush=True)
+        if device.title == HOME_VIEW and outcome.startswith("added"):
+            home_entry = client.last_entry_id
     await client.wait_for_lanmeter_entities(len(devices))
+    if home_entry is not None:
+        await give_home_a_learned_week(client, home_entry, config_dir)
     for entity_id in await client.import_demo_history():
         print(f"demo: {entity_id}: imported {DEMO_HISTORY_DAYS} days of GENERATED demo history "
               "(not a real meter's)", flush=True)  # fmt: skip
     await client.save_lanmeter_dashboard(DEMO_NOTE)
     await client.fill_energy_dashboard()
+
+
+async def give_home_a_learned_week(
+    client: HomeAssistantClient, entry_id: str, config_dir: Path
+) -> None:
+    """The new home entry gets a generated week of learning (devkit/demo_household.py), so it
+    offers its appliances now, not in a week: written to its storage while it is disabled."""
+    learned = learned_week(time.time(), await client.time_zone())
+    storage = config_dir / ".storage" / f"lanmeter.home.{entry_id}"
+
+    def write() -> None:
+        stored = json.loads(storage.read_text()) if storage.exists() else {}
+        stored.setdefault("version", STORAGE_VERSION)
+        stored.setdefault("minor_version", 1)
+        stored.setdefault("key", storage.name)
+        stored.setdefault("data", {})["appliances"] = learned
+        storage.write_text(json.dumps(stored))
+
+    await client.restore_while_disabled(entry_id, write)
+    print(
+        f"demo: {HOME_VIEW}: learned a GENERATED week of a household's mains (not a real "
+        f"meter's): {len(learned['signatures'])} appliances to name under Settings -> Devices "
+        "& services -> Discovered",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.lanmeter.home.appliances import OFFERED, ApplianceLearner
+from custom_components.lanmeter.home.breakdown import steps_match
 from devkit.demo_dashboard import README_EXAMPLE, lanmeter_dashboard, readme_yaml
 from devkit.demo_history import DEMO_SERIES, WATER, demo_rows
+from devkit.demo_household import appliance_watts, learned_week
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -65,3 +68,20 @@ def test_readme_shows_the_dashboard_the_builder_makes() -> None:
     block = re.search(r"Dashboard view \(YAML\).*?```yaml\n(.*?)```", README.read_text(), re.S)
     assert block is not None, "README lost its dashboard YAML"
     assert block.group(1) == readme_yaml(), "update README: python -m devkit.demo_dashboard"
+
+
+def test_the_demo_home_offers_its_kettle_oven_and_toaster_from_its_generated_week() -> None:
+    """The demo's home entry starts with a week learned from household DEMO_HOUSEHOLD: its
+    kettle, oven and toaster are offered (with the sizes the live CAD keeps drawing), the runs
+    end now and their hours are the home's."""
+    now = dt.datetime(2026, 12, 6, 18, 30, tzinfo=dt.UTC).timestamp()
+    london = ZoneInfo("Europe/London")
+    learned = ApplianceLearner.from_dict(learned_week(now, london))
+    offered = [s for s in learned.signatures.values() if s.status == OFFERED]
+    for appliance in ("kettle", "oven", "toaster"):
+        watts = appliance_watts(appliance)
+        assert any(steps_match(s.size_w, watts) for s in offered), (appliance, offered)
+    assert now - 7 * 86400 <= min(r.started for r in learned.runs)
+    assert max(r.started for r in learned.runs) <= now
+    run = learned.runs[0]
+    assert run.hour == dt.datetime.fromtimestamp(run.started, london).hour

@@ -18,6 +18,7 @@ from custom_components.lanmeter.diagnostics import async_get_config_entry_diagno
 from custom_components.lanmeter.home.appliances import (
     IGNORED,
     MIN_RUNS,
+    NEAR_SHARE,
     ApplianceLearner,
     Candidate,
     NamedRuns,
@@ -81,6 +82,27 @@ def test_a_named_appliance_owns_runs_of_its_size_and_length_only() -> None:
     assert [s.name for s in learner.named()] == ["Kettle"]
 
 
+def test_a_candidate_merged_into_a_named_appliance_is_its_other_size() -> None:
+    """The kettle half full (1.4 kW here) was found apart: merged, its steps are the kettle's,
+    at their own size, and it is neither listed nor offered again."""
+    learner, kettle = named_kettle()
+    for day in range(6):
+        learner.add(Run(day * DAY_S + 18 * HOUR_S, 1400.0, 120.0, 18))
+    (half,) = learner.new_candidates()
+    with pytest.raises(ValueError, match="itself"):
+        learner.merge(kettle.key, kettle.key)
+    learner.merge(half.key, kettle.key)
+    assert list(learner.signatures) == [kettle.key]
+    assert learner.signature_of(1405.0, 120.0) is learner.signatures[kettle.key]
+    assert learner.describe(kettle.key).runs == 12
+    assert learner.new_candidates() == []
+    named = NamedRuns()
+    assert named.step(learner, 0.0, 1400.0) == [(kettle.key, "turned_on")]
+    assert named.power_w(kettle.key) == 1400.0
+    restored = ApplianceLearner.from_dict(learner.as_dict())
+    assert restored.signature_of(-1400.0) is restored.signatures[kettle.key]
+
+
 def test_small_steps_and_old_runs_are_not_learned() -> None:
     learner = ApplianceLearner()
     for day in range(10):
@@ -119,13 +141,18 @@ def test_a_households_week_offers_its_kettle_toaster_microwave_and_oven(househol
     assert "none" not in found  # no candidate that is no appliance
 
 
+async def switch_on(trace: Trace, watts: float, readings: int = 36) -> None:
+    """12 quiet minutes at 300 W, then `readings` readings 5 s apart at `watts`."""
+    for _ in range(12):
+        await trace.at(60, mains=300)
+    for _ in range(readings):
+        await trace.at(5, mains=watts)
+
+
 async def boil(trace: Trace, times: int, watts: float = 2400) -> None:
     """A kettle on no known plug: 12 quiet minutes, then 3 minutes on, `times` times."""
     for _ in range(times):
-        for _ in range(12):
-            await trace.at(60, mains=300)
-        for _ in range(36):  # readings every 5 s
-            await trace.at(5, mains=watts)
+        await switch_on(trace, watts)
         for _ in range(6):
             await trace.at(5, mains=300)
 
@@ -180,10 +207,7 @@ async def test_a_learned_kettle_is_offered_named_and_gets_its_own_entities(
             turned.append(new.attributes["event_type"])
 
     hass.bus.async_listen("state_changed", kettle_event)
-    for _ in range(12):
-        await trace.at(60, mains=300)
-    for _ in range(36):
-        await trace.at(5, mains=2400)
+    await switch_on(trace, 2400)
     assert hass.states.get("binary_sensor.kettle_running").state == "on"
     assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(2100, abs=50)
     # Other is what nothing explains: the base, not the kettle.
@@ -225,16 +249,24 @@ async def test_a_named_appliance_deleted_from_its_device_page_is_forgotten(
     assert learned == {"runs_learned": 0, "learned": []}
 
 
-@pytest.mark.time_sensitive
-async def test_an_ignored_appliance_is_not_offered_again_after_a_restart(
+async def home_offering_a_kettle(
     hass: HomeAssistant, freezer
-) -> None:
+) -> tuple[Trace, config_entries.ConfigEntry, dict]:
+    """Home over a mains with a kettle no plug explains, boiled five times: its discovered item."""
     trace = Trace(hass, freezer)
     await trace.at(0, mains=300, kettle_power=0, fridge_power=0)
     entry = await add_home(hass)
     await boil(trace, 5)
     await hass.async_block_till_done()
     (flow,) = offered(hass)
+    return trace, entry, flow
+
+
+@pytest.mark.time_sensitive
+async def test_an_ignored_appliance_is_not_offered_again_after_a_restart(
+    hass: HomeAssistant, freezer
+) -> None:
+    trace, entry, flow = await home_offering_a_kettle(hass, freezer)
     # What the discovered card's Ignore does.
     await hass.config_entries.flow.async_init(
         DOMAIN,
@@ -253,13 +285,50 @@ async def test_an_ignored_appliance_is_not_offered_again_after_a_restart(
 def test_a_named_appliance_runs_from_its_step_up_to_its_step_down_and_books_that_energy() -> None:
     learner, candidate = named_kettle()
     named = NamedRuns()
-    assert named.step(learner, 1000.0, 900.0) is None  # a toaster: not named
-    assert named.step(learner, 1000.0, 2100.0) == (candidate.key, "turned_on")
+    assert named.step(learner, 1000.0, 900.0) == []  # a toaster: not named
+    assert named.step(learner, 1000.0, 2100.0) == [(candidate.key, "turned_on")]
     assert named.power_w(candidate.key) == pytest.approx(2110, abs=15)
     assert named.expire(learner, 1100.0) == []
-    assert named.step(learner, 1180.0, -2090.0) == (candidate.key, "turned_off")
+    assert named.step(learner, 1180.0, -2090.0) == [(candidate.key, "turned_off")]
     assert named.power_w(candidate.key) == 0
     assert named.energy_kwh[candidate.key] == pytest.approx(2.11 * 180 / 3600, rel=0.01)
+
+
+def named_kettle_and_toaster() -> tuple[ApplianceLearner, str, str]:
+    """The 2.1 kW kettle and a 950 W toaster, both named."""
+    learner, kettle = named_kettle()
+    for day in range(6):
+        learner.add(Run(day * DAY_S + 8 * HOUR_S, 950.0, 150.0, 8))
+    (toaster,) = learner.new_candidates()
+    learner.name(toaster.key, "Toaster")
+    return learner, kettle.key, toaster.key
+
+
+def test_a_step_measured_a_little_off_is_still_the_named_appliance() -> None:
+    """A step right after another is measured on one reading: the toaster's 950 W read as
+    1010 W on and -895 W off (beyond Hart's 35 W, within NEAR_SHARE) is still the toaster; a
+    step far from every named size is none of them."""
+    learner, _, toaster = named_kettle_and_toaster()
+    assert learner.signature_of(1010.0) is None
+    named = NamedRuns()
+    assert named.step(learner, 0.0, 1010.0) == [(toaster, "turned_on")]
+    assert named.step(learner, 150.0, -895.0) == [(toaster, "turned_off")]
+    assert named.energy_kwh[toaster] == pytest.approx(0.95 * 150 / 3600, rel=0.01)
+    assert named.step(learner, 300.0, 950.0 * (1 + NEAR_SHARE) + 20) == []
+
+
+def test_two_named_appliances_switched_on_in_one_reading_are_both_on() -> None:
+    """The toaster a second after the kettle is one step of their sum: both turn on, and
+    each turns off at its own step down."""
+    learner, kettle, toaster = named_kettle_and_toaster()
+    named = NamedRuns()
+    assert named.step(learner, 0.0, 2110.0 + 950.0) == [
+        (kettle, "turned_on"),
+        (toaster, "turned_on"),
+    ]
+    assert named.step(learner, 150.0, -950.0) == [(toaster, "turned_off")]
+    assert named.step(learner, 180.0, -2110.0) == [(kettle, "turned_off")]
+    assert named.energy_kwh[toaster] == pytest.approx(0.95 * 150 / 3600, rel=0.01)
 
 
 def test_a_run_far_longer_than_the_appliance_runs_was_another_load_and_books_nothing() -> None:
@@ -294,3 +363,64 @@ async def test_a_kettle_on_a_known_plug_is_never_learned(hass: HomeAssistant, fr
     assert offered(hass) == []
     learned = (await async_get_config_entry_diagnostics(hass, entry))["device"]["appliances"]
     assert learned == {"runs_learned": 0, "learned": []}
+
+
+@pytest.mark.time_sensitive
+async def test_an_offered_appliance_is_offered_again_after_a_restart_and_can_be_named(
+    hass: HomeAssistant, freezer
+) -> None:
+    """A restart ends the discovered item's flow; the home offers it again while it starts up
+    (before it is loaded), and naming works once it is."""
+    _, entry, flow = await home_offering_a_kettle(hass, freezer)
+    hass.config_entries.flow.async_abort(flow["flow_id"])  # as a restart loses it
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    (again,) = offered(hass)
+    assert again["step_id"] == "home_appliance"
+    assert again["context"]["unique_id"] == flow["context"]["unique_id"]
+    result = await hass.config_entries.flow.async_configure(again["flow_id"], {"name": "Kettle"})
+    assert result["reason"] == "appliance_named"
+    await hass.async_block_till_done()
+    assert hass.states.get("binary_sensor.kettle_running") is not None
+
+
+@pytest.mark.time_sensitive
+async def test_two_appliances_found_for_one_are_merged_in_the_options(
+    hass: HomeAssistant, freezer
+) -> None:
+    """Home's options offer merging once an appliance is named: the half-full kettle merged
+    into the kettle is offered no more, and its boils turn the kettle on."""
+    trace = Trace(hass, freezer)
+    await trace.at(0, mains=300, fridge_power=0)
+    entry = await add_home(hass, devices=["sensor.fridge_power"])
+    settings = await hass.config_entries.options.async_init(entry.entry_id)
+    assert settings["step_id"] == "init"  # nothing named: the settings, no menu
+    hass.config_entries.options.async_abort(settings["flow_id"])
+    await boil(trace, 5)
+    (kettle,) = offered(hass)
+    await hass.config_entries.flow.async_configure(kettle["flow_id"], {"name": "Kettle"})
+    await hass.async_block_till_done()
+    await boil(trace, 5, watts=1700)  # half full: a step of 1.4 kW
+    await hass.async_block_till_done()
+    (half,) = offered(hass)
+    kettle_key = kettle["context"]["unique_id"].removeprefix("home_appliance_")
+    half_key = half["context"]["unique_id"].removeprefix("home_appliance_")
+
+    menu = await hass.config_entries.options.async_init(entry.entry_id)
+    assert menu["type"] == "menu"
+    form = await hass.config_entries.options.async_configure(
+        menu["flow_id"], {"next_step_id": "merge_appliances"}
+    )
+    same = await hass.config_entries.options.async_configure(
+        form["flow_id"], {"merge": kettle_key, "into": kettle_key}
+    )
+    assert same["errors"] == {"base": "merge_same"}
+    done = await hass.config_entries.options.async_configure(
+        form["flow_id"], {"merge": half_key, "into": kettle_key}
+    )
+    assert done["type"] == "create_entry"
+    await hass.async_block_till_done()
+    assert offered(hass) == []
+    await switch_on(trace, 1700, readings=24)
+    assert hass.states.get("binary_sensor.kettle_running").state == "on"
+    assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(1400, abs=50)

@@ -20,6 +20,7 @@ from .breakdown import steps_match
 WINDOW_S = 14 * 86400.0
 MIN_RUNS = 5
 MIN_SIZE_W = 100.0  # smaller steps are lamps and chargers: too many alike to tell apart
+NEAR_SHARE = 0.08  # how far a named appliance's step up may be from its size (see NamedRuns)
 MAX_RUNS_KEPT = 2000  # a bound on what is stored, whatever the household does
 
 OFFERED, IGNORED, NAMED = "offered", "ignored", "named"
@@ -44,6 +45,12 @@ class Signature:
     longest_s: float = math.inf  # a run longer than this is no run of it (a mispaired step)
     status: str = OFFERED
     name: str | None = None
+    merged_w: list[float] = field(default_factory=list)  # sizes of signatures merged into it
+
+    def size_like(self, size_w: float) -> float | None:
+        """Its size (or a merged one's) that a step of this size matches, the closest."""
+        sizes = [s for s in (self.size_w, *self.merged_w) if steps_match(s, size_w)]
+        return min(sizes, key=lambda s: abs(s - abs(size_w)), default=None)
 
 
 @dataclass(frozen=True)
@@ -73,11 +80,11 @@ class ApplianceLearner:
         """The learned signature a step of this size (and a run this long) belongs to, the
         closest in size, if any."""
         matching = [
-            s
+            (abs(like - abs(size_w)), s)
             for s in self.signatures.values()
-            if steps_match(s.size_w, size_w) and duration_s <= s.longest_s
+            if (like := s.size_like(size_w)) is not None and duration_s <= s.longest_s
         ]
-        return min(matching, key=lambda s: abs(s.size_w - abs(size_w)), default=None)
+        return min(matching, key=lambda pair: pair[0], default=(0.0, None))[1]
 
     def new_candidates(self) -> list[Candidate]:
         """Signatures seen often enough that are not offered, ignored or named yet, each
@@ -87,15 +94,18 @@ class ApplianceLearner:
             size = _median_size(group)
             if len(group) < MIN_RUNS or self.signature_of(size) is not None:
                 continue
-            key = f"appliance_{len(self.signatures) + 1}_{round(size)}w"
+            # Named by its first run: never one a forgotten or merged signature had (an
+            # ignored one's key stays ignored in Home Assistant).
+            key = f"appliance_{round(min(r.started for r in group))}_{round(size)}w"
             self.signatures[key] = Signature(key, size, longest_s=_longest(group))
             found.append(_candidate(key, size, group))
         return found
 
     def describe(self, key: str) -> Candidate:
         """A signature's runs in the window as the flow tells them."""
-        size = self.signatures[key].size_w
-        return _candidate(key, size, [r for r in self.runs if steps_match(r.size_w, size)])
+        signature = self.signatures[key]
+        runs = [r for r in self.runs if signature.size_like(r.size_w) is not None]
+        return _candidate(key, signature.size_w, runs)
 
     def ignore(self, key: str) -> None:
         self.signatures[key].status = IGNORED
@@ -107,7 +117,22 @@ class ApplianceLearner:
     def forget(self, key: str) -> None:
         """A deleted appliance: forgotten with its runs, so it may be found again."""
         signature = self.signatures.pop(key)
-        self.runs = [r for r in self.runs if not steps_match(r.size_w, signature.size_w)]
+        self.runs = [r for r in self.runs if signature.size_like(r.size_w) is None]
+
+    def merge(self, key: str, into: str) -> None:
+        """Two signatures are one appliance (a kettle boiled full and half full): `key`'s sizes
+        become `into`'s, and its runs are `into`'s from now on (it is not offered again)."""
+        if key == into:
+            raise ValueError("an appliance cannot be merged into itself")
+        merged, kept = self.signatures.pop(key), self.signatures[into]
+        kept.merged_w += [merged.size_w, *merged.merged_w]
+        kept.longest_s = max(kept.longest_s, merged.longest_s)
+
+    def described(self, key: str) -> str:
+        """How the options flow lists it: its name, or its size and status."""
+        signature = self.signatures[key]
+        kw = f"{signature.size_w / 1000:.1f} kW"
+        return f"{signature.name} ({kw})" if signature.name else f"About {kw} ({signature.status})"
 
     def named(self) -> list[Signature]:
         return [s for s in self.signatures.values() if s.status == NAMED]
@@ -135,7 +160,7 @@ class ApplianceLearner:
         runs = [Run(**r) for r in data.get("runs", [])]
         signatures = [Signature(**s) for s in data.get("signatures", [])]
         numbers = [n for r in runs for n in (r.started, r.size_w, r.duration_s)]
-        numbers += [n for s in signatures for n in (s.size_w, s.longest_s)]
+        numbers += [n for s in signatures for n in (s.size_w, s.longest_s, *s.merged_w)]
         if not all(isinstance(n, int | float) and not math.isnan(n) for n in numbers):
             raise ValueError("a stored appliance is not a number")
         if any(s.status not in (OFFERED, IGNORED, NAMED) for s in signatures):
@@ -178,20 +203,59 @@ class NamedRuns:
     energy_kwh: dict[str, float] = field(default_factory=dict)
     running: dict[str, tuple[float, float]] = field(default_factory=dict)  # key: (since, W)
 
-    def step(self, learner: ApplianceLearner, at: float, size_w: float) -> tuple[str, str] | None:
-        """(key, "turned_on" or "turned_off") when the step is a named appliance's."""
+    def step(self, learner: ApplianceLearner, at: float, size_w: float) -> list[tuple[str, str]]:
+        """(key, "turned_on" or "turned_off") of each named appliance the step is (none, one,
+        or two switched on within one reading: the kettle and the toaster)."""
         if size_w > 0:
-            signature = learner.signature_of(size_w)
-            if signature is None or signature.status != NAMED or signature.key in self.running:
-                return None
+            signature = learner.signature_of(size_w) or self._near(learner, size_w)
+            if signature is None:
+                return [(key, "turned_on") for key in self._two_at_once(learner, at, size_w)]
+            if signature.status != NAMED or signature.key in self.running:
+                return []
+            self.running[signature.key] = (at, signature.size_like(size_w) or signature.size_w)
+            return [(signature.key, "turned_on")]
+        latest_first = sorted(self.running, key=lambda k: -self.running[k][0])
+        ending = next((k for k in latest_first if steps_match(self.running[k][1], size_w)), None)
+        if ending is None:  # measured a little off (a step right after another): the nearest
+            near = [
+                (abs(watts + size_w), key)
+                for key, (_, watts) in self.running.items()
+                if abs(watts + size_w) <= NEAR_SHARE * watts
+            ]
+            ending = min(near, default=(0.0, None))[1]
+        if ending is None:
+            return []
+        self._end(ending, at - self.running[ending][0])
+        return [(ending, "turned_off")]
+
+    def _near(self, learner: ApplianceLearner, size_w: float) -> Signature | None:
+        """A step up no signature matches, near an idle named one (within NEAR_SHARE): the
+        detector reports a step as soon as its size is known to ~15 %, and one a reading after
+        another (the toaster just after the kettle) is measured on a single reading."""
+        idle = [s for s in learner.named() if s.key not in self.running]
+        near = [
+            (abs(s.size_w - size_w), s)
+            for s in idle
+            if abs(s.size_w - size_w) <= NEAR_SHARE * s.size_w
+        ]
+        return min(near, key=lambda pair: pair[0], default=(0.0, None))[1]
+
+    def _two_at_once(self, learner: ApplianceLearner, at: float, size_w: float) -> list[str]:
+        """A step no signature is, that two named appliances not running make together (the
+        closest such pair): both started."""
+        idle = [s for s in learner.named() if s.key not in self.running]
+        pairs = [
+            (abs(a.size_w + b.size_w - size_w), a, b)
+            for i, a in enumerate(idle)
+            for b in idle[i + 1 :]
+            if steps_match(a.size_w + b.size_w, size_w)
+        ]
+        if not pairs:
+            return []
+        _, first, second = min(pairs, key=lambda pair: pair[0])
+        for signature in (first, second):
             self.running[signature.key] = (at, signature.size_w)
-            return signature.key, "turned_on"
-        for key in sorted(self.running, key=lambda k: -self.running[k][0]):  # latest first
-            since, watts = self.running[key]
-            if steps_match(watts, size_w):
-                self._end(key, at - since)
-                return key, "turned_off"
-        return None
+        return [first.key, second.key]
 
     def expire(self, learner: ApplianceLearner, now: float) -> list[str]:
         """End the runs far longer than their appliance runs (another load); their keys."""

@@ -14,10 +14,13 @@ import voluptuous as vol
 from ..const import CONF_KIND, KIND_HOME
 from ..flow_fields import PORT_SELECTOR, FlowMixin, number_box
 from . import HomeRuntime
+from .appliances import ApplianceLearner, Candidate
 from .const import (
     CONF_DEVICES,
     CONF_EMULATE_SENSE,
+    CONF_INTO,
     CONF_MAINS,
+    CONF_MERGE,
     CONF_SENSE_MONITORS,
     CONF_SENSE_PORT,
     CONF_THRESHOLD,
@@ -119,18 +122,26 @@ class HomeFlowMixin(FlowMixin):
     ) -> ConfigFlowResult:
         found = self._home_appliance
         entry = self.hass.config_entries.async_get_entry(found["entry_id"])
-        if entry is None or entry.state is not ConfigEntryState.LOADED:
+        if entry is None:
             return self.async_abort(reason="home_gone")
-        runtime = entry.runtime_data.runtime
-        if not isinstance(runtime, HomeRuntime):
-            return self.async_abort(reason="home_gone")
+        # Offered while the home starts (again, after a restart): shown from what was found;
+        # naming needs it running.
+        learner = None
+        if entry.state is ConfigEntryState.LOADED and isinstance(
+            runtime := entry.runtime_data.runtime, HomeRuntime
+        ):
+            learner = runtime.coordinator.learner
+        errors: dict[str, str] = {}
         if user_input is not None and (name := user_input[CONF_NAME].strip()):
-            await runtime.coordinator.async_name_appliance(found["key"], name)
-            return self.async_abort(reason="appliance_named")
-        learner = runtime.coordinator.learner
-        if found["key"] not in learner.signatures:  # deleted meanwhile
-            return self.async_abort(reason="home_gone")
-        now = learner.describe(found["key"])  # its runs until now, not when it was found
+            if learner is None:
+                errors["base"] = "home_not_running"
+            elif found["key"] in learner.signatures:
+                await runtime.coordinator.async_name_appliance(found["key"], name)
+                return self.async_abort(reason="appliance_named")
+        if learner is not None and found["key"] not in learner.signatures:
+            return self.async_abort(reason="home_gone")  # deleted or merged meanwhile
+        # Its runs until now, not when it was found.
+        now = learner.describe(found["key"]) if learner else Candidate(**found_fields(found))
         return self.async_show_form(
             step_id="home_appliance",
             data_schema=vol.Schema({vol.Required(CONF_NAME): selector.TextSelector()}),
@@ -140,20 +151,84 @@ class HomeFlowMixin(FlowMixin):
                 "minutes": str(max(1, round(now.duration_s / 60))),
                 "hour": f"{now.hour}:00",
             },
+            errors=errors,
         )
 
 
+def found_fields(discovery_info: dict[str, Any]) -> dict[str, Any]:
+    """The candidate's fields out of the discovery data (which also names the home entry)."""
+    return {name: discovery_info[name] for name in Candidate.__dataclass_fields__}
+
+
 class HomeOptionsFlow(OptionsFlow):
-    """Change any of the home's settings; the entry reloads with them."""
+    """Change any of the home's settings (the entry reloads with them), or, once appliances are
+    named, merge two that are one."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        if user_input is None and (learner := self._learner()) is not None and learner.named():
+            return self.async_show_menu(menu_options=["settings", "merge_appliances"])
+        return await self.async_step_settings(user_input)
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:
             options, errors = checked(user_input)
             if options is not None:
                 return self.async_create_entry(data=options)
         return self.async_show_form(
-            step_id="init",
+            step_id="init",  # its answers come back to async_step_init
             data_schema=home_schema(dict(self.config_entry.options)),
             errors=errors,
         )
+
+    async def async_step_merge_appliances(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Two of what LAN Meter found are one appliance: the first becomes part of the
+        second (a named one), its runs the named one's from now on."""
+        learner = self._learner()
+        if learner is None or not learner.named():
+            return self.async_abort(reason="home_gone")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            merge, into = user_input[CONF_MERGE], user_input[CONF_INTO]
+            if merge == into:
+                errors["base"] = "merge_same"
+            elif merge in learner.signatures and into in learner.signatures:
+                runtime = self.config_entry.runtime_data.runtime
+                assert isinstance(runtime, HomeRuntime)  # _learner() checked it
+                await runtime.coordinator.async_merge_appliances(merge, into)
+                return self.async_create_entry(data=dict(self.config_entry.options))
+            else:
+                return self.async_abort(reason="home_gone")  # deleted meanwhile
+
+        def choice(keys: list[str]) -> selector.SelectSelector:
+            return selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=[
+                        selector.SelectOptionDict(value=key, label=learner.described(key))
+                        for key in keys
+                    ],
+                    mode=selector.SelectSelectorMode.DROPDOWN,
+                )
+            )
+
+        return self.async_show_form(
+            step_id="merge_appliances",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_MERGE): choice(list(learner.signatures)),
+                    vol.Required(CONF_INTO): choice([s.key for s in learner.named()]),
+                }
+            ),
+            errors=errors,
+        )
+
+    def _learner(self) -> ApplianceLearner | None:
+        """The running home's appliance learner (None while the entry is not loaded)."""
+        if self.config_entry.state is not ConfigEntryState.LOADED:
+            return None
+        runtime = self.config_entry.runtime_data.runtime
+        return runtime.coordinator.learner if isinstance(runtime, HomeRuntime) else None

@@ -18,6 +18,7 @@ from homeassistant.core import (
     State,
     callback,
 )
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import discovery_flow
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import (
@@ -34,7 +35,7 @@ from ..power_sensors import async_offered_entity_ids
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
 from . import breakdown
-from .appliances import OFFERED, ApplianceLearner, Candidate, NamedRuns, Run
+from .appliances import NAMED, OFFERED, ApplianceLearner, Candidate, NamedRuns, Run
 from .breakdown import (
     DailyLevels,
     DeviceChanges,
@@ -259,10 +260,10 @@ class HomeCoordinator(PushCoordinator[HomeState]):
 
     def _on_step(self, step: Step) -> None:
         device = self.changes.match(step)
-        if device == "unknown" and (hit := self.named.step(self.learner, step.time, step.size_w)):
-            key, event_type = hit
-            self.named_event(key).fire(event_type, {"step_w": round(step.size_w, 1)})
-            self.async_schedule_save()
+        if device == "unknown":
+            for key, event_type in self.named.step(self.learner, step.time, step.size_w):
+                self.named_event(key).fire(event_type, {"step_w": round(step.size_w, 1)})
+                self.async_schedule_save()
         attributes: dict[str, Any] = {"step_w": round(step.size_w, 1), "device": device}
         if step.size_w > 0:
             self.pairer.step_up(step, device)
@@ -308,6 +309,26 @@ class HomeCoordinator(PushCoordinator[HomeState]):
                 self._recompute()
                 return True
         return False
+
+    async def async_merge_appliances(self, key: str, into: str) -> None:
+        """`key` is part of the named appliance `into` from now on: no longer offered, and (if
+        it was named) its device goes; `into`'s energy total goes on from where it was (the
+        merged one's energy stays in its own history, not counted twice). The entry reloads."""
+        merged = self.learner.signatures[key]
+        self.learner.merge(key, into)
+        self.named.running.pop(key, None)
+        flows = self.hass.config_entries.flow
+        for flow in flows.async_progress_by_handler(
+            DOMAIN, match_context={"unique_id": f"home_appliance_{key}"}
+        ):
+            flows.async_abort(flow["flow_id"])
+        if merged.status == NAMED:
+            devices = dr.async_get(self.hass)
+            for device in dr.async_entries_for_config_entry(devices, self.config_entry.entry_id):
+                if (DOMAIN, named_device_id(key)) in device.identifiers:
+                    devices.async_remove_device(device.id)
+        await self.async_save_now()
+        self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
 
     def named_event(self, key: str) -> EventSource:
         return self.named_events.setdefault(key, EventSource())

@@ -71,13 +71,18 @@ def score(traces: list[ApplianceTrace], detector: Detector) -> dict[str, float]:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="scripts/bench cycles", description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1000, 1020)))
+    parser.add_argument(
+        "--interval", type=float, default=5.0, help="seconds between readings (a Kasa: 5)"
+    )
     args = parser.parse_args(argv)
     print("| appliance | detector | finished after the end, median / worst | finishes inside a "
           "cycle | missed |")  # fmt: skip
     print("|---|---|---|---|---|")
     for name in SHAPES:
         traces = [
-            make_trace(name, seed, creep=creep) for seed in args.seeds for creep in (False, True)
+            make_trace(name, seed, creep=creep, interval_s=args.interval)
+            for seed in args.seeds
+            for creep in (False, True)
         ]
         for label, detector in (("LAN Meter", lan_meter), ("template", template_sensor)):
             result = score(traces, detector)
@@ -90,7 +95,7 @@ def main(argv: list[str]) -> None:
     days = 0.0
     false = {"LAN Meter": 0, "template": 0}
     for seed in args.seeds:
-        trace = standby_only(seed)
+        trace = standby_only(seed, interval_s=args.interval)
         days += len(trace.readings) * trace.interval_s / 86_400
         false["LAN Meter"] += sum(1 for kind, _ in lan_meter(trace) if kind == STARTED)
         false["template"] += sum(1 for kind, _ in template_sensor(trace) if kind == STARTED)

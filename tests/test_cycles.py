@@ -70,6 +70,28 @@ def test_duration_and_energy_of_a_steady_load() -> None:
     assert finished.attributes["energy_kwh"] == pytest.approx(2000 * 600 / 3600 / 1000, rel=0.02)
 
 
+def test_a_sensor_read_once_a_minute_does_not_finish_in_a_four_minute_soak() -> None:
+    """Its last running reading and its next one are 5 minutes apart around a 4-minute soak:
+    the quiet period counts from the first reading that saw it low, so the washer runs on."""
+    tracker = CycleTracker()
+    levels = [0.5] * 10 + [400.0] * 10 + [2.0] * 4 + [400.0] * 10 + [0.5] * 10  # one a minute
+    events = [
+        (event.event_type, minute)
+        for minute, watts in enumerate(levels)
+        for event in tracker.add(watts, minute * 60.0)
+    ]
+    assert events == [(STARTED, 11), (FINISHED, 39)]  # 5 minutes after its first low reading
+
+
+def test_a_tracker_stored_before_it_kept_its_quiet_start_still_loads() -> None:
+    tracker = CycleTracker()
+    for second in range(0, 600, 10):
+        tracker.add(2000.0 if second >= 300 else 0.5, float(second))
+    old = tracker.as_dict()
+    del old["quiet_since"]
+    assert CycleTracker.from_dict(old).running
+
+
 def test_a_tracker_is_stored_and_a_broken_record_is_refused() -> None:
     trace = make_trace("washer", 100, cycles=1)
     middle = len(trace.readings) // 2

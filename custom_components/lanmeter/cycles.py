@@ -8,7 +8,9 @@ starts, and when it has finished, with nothing to configure. No Home Assistant i
 - **Still running**: any reading above a lower line (3 W over standby, or a quarter again), so a
   washer that soaks, a dishwasher between heat phases, a dryer's cool-down all keep it running.
 - **Finished**: once nothing was above that line for the quiet period (5 minutes unless the
-  device's own setting says otherwise): a washer's pauses are shorter, its end is not.
+  device's own setting says otherwise): a washer's pauses are shorter, its end is not. The
+  quiet period counts from the first reading that saw it low, not from the last one that saw
+  it running: a sensor read once a minute saw a 4-minute soak as 5 minutes without activity.
 
 The cycle's duration runs from its first to its last reading above the line; its energy is what
 the readings add up to while it ran (each reading's power held until the next one).
@@ -50,6 +52,7 @@ class CycleTracker:
     standby_w: float | None = None
     started_at: float | None = None  # the first reading of the running cycle
     last_active_at: float | None = None  # its last reading above the running line
+    quiet_since: float | None = None  # the first reading below it since then
     energy_wh: float = 0.0
     peak_w: float = 0.0
     above: int = 0  # readings in a row above the start line, while idle
@@ -71,8 +74,11 @@ class CycleTracker:
         return standby + max(RUNNING_OVER_W, RUNNING_SHARE * standby)
 
     def finishes_at(self, quiet_s: float) -> float | None:
-        """When the running cycle finishes if no reading rises again (None: not running)."""
-        return None if self.last_active_at is None else self.last_active_at + quiet_s
+        """When the running cycle finishes if no reading rises again (None: not running). With
+        no reading since the last active one (the device went quiet altogether), from that."""
+        if self.last_active_at is None:
+            return None
+        return (self.quiet_since or self.last_active_at) + quiet_s
 
     def add(self, watts: float | None, at: float, quiet_s: float = QUIET_S) -> list[CycleEvent]:
         """One reading (None: the device could not be read) at `at` (seconds)."""
@@ -82,8 +88,10 @@ class CycleTracker:
         if self.running:
             self._add_energy(at)
             if watts >= self.running_line_w():
-                self.last_active_at = at
+                self.last_active_at, self.quiet_since = at, None
                 self.peak_w = max(self.peak_w, watts)
+            elif self.quiet_since is None:
+                self.quiet_since = at
         elif watts >= self.start_line_w():
             self.above += 1
             if self.first_above_at is None:
@@ -119,7 +127,7 @@ class CycleTracker:
             "peak_w": round(self.peak_w, 1),
         }
         self.counts["cycles"] += 1
-        self.started_at = self.last_active_at = None
+        self.started_at = self.last_active_at = self.quiet_since = None
         self.energy_wh = self.peak_w = 0.0
         return CycleEvent(FINISHED, attributes)
 
@@ -144,6 +152,8 @@ class CycleTracker:
     @classmethod
     def from_dict(cls, data: Any) -> CycleTracker:
         """From storage; StoredRecordError (a ValueError) if the record is not of this shape."""
+        if isinstance(data, dict):
+            data = {"quiet_since": None, **data}  # stored before it was kept
         tracker = record(cls, data, skip=("counts",))
         counts = tracker.counts
         if not isinstance(counts, dict) or not all(

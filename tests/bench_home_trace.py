@@ -9,18 +9,34 @@ the reference (side by side).
 
 Options by environment: LANMETER_TRACE_SEEDS (default: ten seeds the detector was not tuned
 on, 1000-1004 and 5000-5004), LANMETER_TRACE_HOURS (default 8).
+
+Then the appliances in Other (`scripts/bench appliances`, which runs the learner's own code
+without Home Assistant) once more through the home entry itself: LANMETER_HOUSEHOLDS (default
+3000, never tuned on; about 10 minutes each: two weeks of 5 s readings) each learn a week of
+mains, every discovered item is named, and the next week's named appliances' events and energy
+are scored against the truth.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+import datetime as dt
 import os
+import statistics
+from typing import Any
 
+from homeassistant import config_entries
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 
+from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.home import breakdown
-from custom_components.lanmeter.home.breakdown import StepDetector
+from custom_components.lanmeter.home.breakdown import StepDetector, steps_match
+from custom_components.lanmeter.home.const import NAMED_EVENT_TYPES, named_device_id
 from devkit.home_traces import Detected, LegacyStepDetector, Score, Trace, make_trace, score
+from devkit.household_weeks import f1, true_runs, week
+from scripts.bench_appliances import TWO_STATE
 from tests.test_home_integration import add_home
 
 WATTS = {"unit_of_measurement": "W", "device_class": "power"}
@@ -115,3 +131,134 @@ async def test_trace_benchmark(
         print("\n" + "\n".join(lines) + "\n")  # the benchmark's report
     # The benchmark runs (it is not a test of figures); it only checks it measured something.
     assert all(result.truths > 0 for result in results.values())
+
+
+# ----- appliances in Other, through Home Assistant ---------------------------------------------
+
+HOUSEHOLDS = [int(s) for s in os.environ.get("LANMETER_HOUSEHOLDS", "3000").split()]
+WEEK_START = dt.datetime(2026, 11, 2, tzinfo=dt.UTC).timestamp()  # the home's clock at t = 0
+
+
+async def replay(hass: HomeAssistant, freezer, trace: Trace, seen: Callable[[float], None]) -> None:
+    """The trace as the mains sensor, Home Assistant's clock at each reading's time."""
+    for t, watts in trace.readings:
+        freezer.move_to(dt.datetime.fromtimestamp(WEEK_START + t, dt.UTC))
+        seen(t)
+        hass.states.async_set("sensor.mains", str(watts), WATTS)
+        await hass.async_block_till_done()
+
+
+async def household_through_home_assistant(
+    hass: HomeAssistant, freezer, household: int
+) -> dict[str, Any]:
+    """A week of the household learned by the home entry; every appliance it offers named
+    (after its key) through its discovered item; the next week's named events and energy
+    against the truth. Each named appliance is labeled with the true appliance of its size."""
+    first, second = week(household, 0), week(household, 7)
+    now = {"t": 0.0}
+
+    def at(t: float) -> None:
+        now["t"] = t
+
+    freezer.move_to(dt.datetime.fromtimestamp(WEEK_START, dt.UTC))
+    hass.states.async_set("sensor.mains", str(first.readings[0][1]), WATTS)
+    entry = await add_home(hass, devices=[])
+    await replay(hass, freezer, first, at)
+    offered = [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == config_entries.SOURCE_INTEGRATION_DISCOVERY
+    ]
+    for flow in offered:
+        key = flow["context"]["unique_id"].removeprefix("home_appliance_")
+        await hass.config_entries.flow.async_configure(flow["flow_id"], {"name": key})
+        await hass.async_block_till_done()
+    registry = er.async_get(hass)
+    keys = {f["context"]["unique_id"].removeprefix("home_appliance_") for f in offered}
+    by_event_entity = {
+        e.entity_id: key
+        for key in keys
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.domain == "event" and e.unique_id.startswith(named_device_id(key))
+    }
+    energy_entity = {
+        key: e.entity_id
+        for key in keys
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.entity_id.endswith("_energy_total") and e.unique_id.startswith(named_device_id(key))
+    }
+    found: dict[str, list[tuple[float, int]]] = {key: [] for key in keys}
+
+    def on_event(event: Event) -> None:
+        new = event.data["new_state"]
+        key = by_event_entity.get(event.data["entity_id"])
+        if key and new is not None and new.attributes.get("event_type") in NAMED_EVENT_TYPES:
+            found[key].append((now["t"], 1 if new.attributes["event_type"] == "turned_on" else -1))
+
+    unsubscribe = hass.bus.async_listen("state_changed", on_event)
+    await replay(hass, freezer, second, at)
+    unsubscribe()
+    energy = {key: float(hass.states.get(energy_entity[key]).state) for key in keys}
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+
+    truth = true_runs(second)
+    size_of = {device: runs[0][2] for device, runs in truth.items()}
+    sizes = {key: float(key.rsplit("_", 1)[1].removesuffix("w")) for key in keys}
+    label = {
+        key: min(
+            (d for d in size_of if steps_match(size_of[d], watts)),
+            key=lambda d: abs(size_of[d] - watts),
+            default="none",
+        )
+        for key, watts in sizes.items()
+    }
+    results: dict[str, tuple[float, float]] = {}
+    for device in TWO_STATE:
+        mine = [k for k in keys if label[k] == device]
+        events = [e for k in mine for e in found[k]]
+        true = [(on, 1) for on, _, _ in truth.get(device, [])]
+        true += [(off, -1) for _, off, _ in truth.get(device, [])]
+        true_kwh = sum(w * (off - on) for on, off, w in truth.get(device, [])) / 3.6e6
+        kwh = sum(energy[k] for k in mine)
+        results[device] = (f1(events, true), abs(kwh - true_kwh) / true_kwh if true_kwh else 0.0)
+    return {
+        "results": results,
+        "offered": len(keys),
+        "false": sum(label[k] == "none" for k in keys),
+    }
+
+
+async def test_appliance_benchmark(
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    freezer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The appliance learner's benchmark (scripts/bench appliances) again, through the home
+    entry itself: its discovered items, its named appliances' event entities and energy."""
+    per: dict[str, list[tuple[float, float]]] = {d: [] for d in TWO_STATE}
+    offered, false = [], []
+    for household in HOUSEHOLDS:
+        outcome = await household_through_home_assistant(hass, freezer, household)
+        for device, figures in outcome["results"].items():
+            per[device].append(figures)
+        offered.append(outcome["offered"])
+        false.append(outcome["false"])
+    lines = [
+        f"Households {HOUSEHOLDS} through Home Assistant: a week learned, every discovered "
+        "appliance named, the next week scored (an on or off within 30 s, same direction).",
+        "",
+        "| appliance | on/off F1 (median, worst) | energy per day error (median, worst) |",
+        "|---|---|---|",
+    ]
+    for device, figures in per.items():
+        f1s, errors = [f for f, _ in figures], [e for _, e in figures]
+        lines.append(
+            f"| {device} | {statistics.median(f1s):.2f}, {min(f1s):.2f} | "
+            f"{statistics.median(errors):.0%}, {max(errors):.0%} |"
+        )
+    lines.append(f"offered per household-week: {offered}; no appliance among them: {false}")
+    with capsys.disabled():
+        print("\n" + "\n".join(lines) + "\n")
+    assert all(offered)  # it measured something

@@ -12,7 +12,7 @@ on, 1000-1004 and 5000-5004), LANMETER_TRACE_HOURS (default 8).
 
 Then the appliances in Other (`scripts/bench appliances`, which runs the learner's own code
 without Home Assistant) once more through the home entry itself: LANMETER_HOUSEHOLDS (default
-3000, never tuned on; about 10 minutes each: two weeks of 5 s readings) each learn a week of
+3000, never tuned on; 5 to 10 minutes each: two weeks of 5 s readings) each learn a week of
 mains, every discovered item is named, and the next week's named appliances' events and energy
 are scored against the truth.
 """

@@ -134,6 +134,7 @@ class SimulatedWemo:
         self.total_mw_min = 0.0
         self.on_total_s = 0.0  # on-time over the usage period: restarts with total_mw_min
         self.used_mw_min = 0.0  # the truth: energy through the relay, across usage restarts
+        self.used_reported_mw_min = 0.0  # the truth as of the last InsightParams it sent
         self.total_glitches: list[float] = []  # bad totalmw values, one per InsightParams
         self.silent = False
         self.frozen_params: str | None = None  # answer exactly these InsightParams (replays)
@@ -188,6 +189,7 @@ class SimulatedWemo:
         if self.frozen_params:
             return self.frozen_params
         self._tick()
+        self.used_reported_mw_min = self.used_mw_min
         on_for = int(self.clock.true_timestamp() - self.on_since) if self.state else 0
         current_mw = int(self.load_w * 1000) if self.state else 0
         last_change = int(self.on_since + self.clock.error.total_seconds())  # its own seconds

@@ -242,6 +242,19 @@ class HomeAssistantClient:
             version = (await reply.json())["version"]
         await self._ws({"type": "energy/save_prefs", **energy_prefs(ids, version)})
 
+    async def energy_totals_added(self) -> AsyncIterator[str]:
+        """Each LAN Meter energy total entity created from now on (a device added, an
+        appliance named): a websocket subscription, which outlives the access token."""
+        async with self.websocket() as ws:
+            await ws.send_json(
+                {"id": 1, "type": "subscribe_events", "event_type": "entity_registry_updated"}
+            )
+            async for message in ws:
+                data = message.json().get("event", {}).get("data", {})
+                entity_id = str(data.get("entity_id", ""))
+                if data.get("action") == "create" and entity_id.endswith("_energy_total"):
+                    yield entity_id
+
     async def automation_from_device_triggers(
         self, alias: str, wanted: dict[str, list[str]]
     ) -> str:

@@ -89,7 +89,9 @@ async def run(port: int, config_dir: Path) -> int:
                     "demo: press Ctrl-C to stop everything\n",
                     flush=True,
                 )
+                following = asyncio.ensure_future(energy_dashboard_follows(client))
                 await asyncio.wait({waiter, exited}, return_when=asyncio.FIRST_COMPLETED)
+                following.cancel()
             elif started.done():
                 print(f"demo: configuring Home Assistant failed: {started.exception()!r}")
             for task in (started, waiter, exited):
@@ -118,6 +120,15 @@ async def configure(
               "(not a real meter's)", flush=True)  # fmt: skip
     await client.save_lanmeter_dashboard(DEMO_NOTE)
     await client.fill_energy_dashboard()
+
+
+async def energy_dashboard_follows(client: HomeAssistantClient) -> None:
+    """A device added or an appliance named while the demo runs joins its Energy dashboard
+    (with its power, for the *Now* view), as the demo's configuration did for the first ones."""
+    async for entity_id in client.energy_totals_added():
+        await client.onboard_or_login(USERNAME, PASSWORD)  # the first token may have expired
+        await client.fill_energy_dashboard()
+        print(f"demo: Energy dashboard: {entity_id} added", flush=True)
 
 
 async def give_home_a_learned_week(

@@ -13,6 +13,7 @@ and a named one turns on and off live.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ def learned_week(now: float, time_zone: ZoneInfo) -> dict[str, Any]:
     return learner.as_dict()
 
 
+@functools.cache  # a day's trace is generated to read it: once per appliance is enough
 def appliance_watts(name: str) -> float:
     """The demo household's appliance of that name (its size is the household's, every day)."""
     (size,) = {e.size_w for e in make_trace(0, hours=24, household=DEMO_HOUSEHOLD).truth

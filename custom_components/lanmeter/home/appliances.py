@@ -232,7 +232,7 @@ class NamedRuns:
         """A step up no signature matches, near an idle named one (within NEAR_SHARE): the
         detector reports a step as soon as its size is known to ~15 %, and one a reading after
         another (the toaster just after the kettle) is measured on a single reading."""
-        idle = [s for s in learner.named() if s.key not in self.running]
+        idle = self._idle(learner)
         near = [
             (abs(s.size_w - size_w), s)
             for s in idle
@@ -240,10 +240,14 @@ class NamedRuns:
         ]
         return min(near, key=lambda pair: pair[0], default=(0.0, None))[1]
 
+    def _idle(self, learner: ApplianceLearner) -> list[Signature]:
+        """The named appliances not running now."""
+        return [s for s in learner.named() if s.key not in self.running]
+
     def _two_at_once(self, learner: ApplianceLearner, at: float, size_w: float) -> list[str]:
         """A step no signature is, that two named appliances not running make together (the
         closest such pair): both started."""
-        idle = [s for s in learner.named() if s.key not in self.running]
+        idle = self._idle(learner)
         pairs = [
             (abs(a.size_w + b.size_w - size_w), a, b)
             for i, a in enumerate(idle)

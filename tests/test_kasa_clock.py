@@ -103,3 +103,31 @@ async def test_a_wrong_clock_raises_a_repair_that_clears_when_it_is_right(
         assert clock_issue(hass) is None
         assert abs(float(hass.states.get(CLOCK).state)) < 5
         assert sim.clock_requests == []
+
+
+@pytest.mark.freeze_time("2026-11-18 06:00:00+00:00", tick=True)  # 22:00 here
+async def test_energy_today_after_a_clock_jump_across_midnight_counts_only_today(
+    hass: HomeAssistant, freezer
+) -> None:
+    """The strip's clock jumps two hours ahead at 22:00: until it is right again at 23:00 its
+    own "today" is tomorrow, and holds that hour's energy when tomorrow comes. Home Assistant's
+    new day must not start from it (issue 36 item 6)."""
+    async with kitchen_strip() as sim:
+        await add_strip(hass, sim)
+        without_setting_the_clock(hass)
+        sim.clock.error = timedelta(hours=2)
+        await later(hass, freezer, timedelta(minutes=1))
+        for _ in range(6):
+            await later(hass, freezer, timedelta(minutes=10))
+        sim.clock.error = timedelta(0)  # its time server answers again
+        for _ in range(12):  # past midnight here (00:00 is 2 h after the start)
+            await later(hass, freezer, timedelta(minutes=5))
+        after_midnight_wh = sim.outlets[0].used_wh  # 00:01
+        for _ in range(6):
+            await later(hass, freezer, timedelta(minutes=5))
+        kettle_kwh_per_min = 1.5 / 60
+        truth = (sim.outlets[0].used_wh - after_midnight_wh) / 1000 + kettle_kwh_per_min
+        # The readings before and after midnight are 5 minutes apart: what came between them may
+        # land on either day. The hour dated "tomorrow" by the wrong clock must not.
+        today = float(hass.states.get("sensor.kettle_energy_today").state)
+        assert today == pytest.approx(truth, abs=5 * kettle_kwh_per_min + 0.002)

@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.kasa import const as kasa_const
 from custom_components.lanmeter.kasa.config_flow import KasaFlowMixin
+from custom_components.lanmeter.kasa.coordinator import AUTH_FAILURES_FOR_REAUTH
 from devkit.simulators.kasa_device import SimulatedKasaDevice
 from devkit.simulators.kasa_klap import SimulatedKlapDevice
 from tests.mosquitto import free_port
@@ -146,6 +147,9 @@ async def test_changed_password_starts_reauth(
 ) -> None:
     entry = await add_klap_strip(hass)
     klap_strip.change_password("New-Password-2")
+    for _ in range(AUTH_FAILURES_FOR_REAUTH - 1):
+        await poll(hass)
+        assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     await poll(hass)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [f["context"]["source"] for f in flows] == [config_entries.SOURCE_REAUTH]
@@ -162,6 +166,36 @@ async def test_changed_password_starts_reauth(
     assert entry.data["password"] == "New-Password-2"
     assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get("switch.outlet_1").state == "on"
+
+
+async def test_one_wrong_handshake_amid_working_polls_asks_for_nothing(
+    hass: HomeAssistant, klap_strip: SimulatedKlapDevice
+) -> None:
+    """A single refused handshake (issue 36 item 5): the poll fails like any other, the next
+    one works, and the user is never asked for a password that did not change."""
+    entry = await add_klap_strip(hass)
+    klap_strip.garble_handshakes(1)
+    await poll(hass)
+    assert klap_strip.wrong_proofs == 0  # the garbled handshake happened
+    assert hass.states.get("switch.outlet_1").state == "unavailable"
+    await poll(hass)
+    assert hass.states.get("switch.outlet_1").state == "on"
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_a_reauth_request_closes_when_the_account_works_again(
+    hass: HomeAssistant, klap_strip: SimulatedKlapDevice
+) -> None:
+    await add_klap_strip(hass)
+    klap_strip.garble_handshakes(AUTH_FAILURES_FOR_REAUTH)
+    for _ in range(AUTH_FAILURES_FOR_REAUTH):
+        await poll(hass)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [config_entries.SOURCE_REAUTH]
+    await poll(hass)
+    assert hass.states.get("switch.outlet_1").state == "on"
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
 
 
 @pytest.mark.usefixtures("port_9999_closed")

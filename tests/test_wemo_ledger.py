@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
+import logging
 
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pywemo.ouimeaux_device.api.service import Action, Session
+import urllib3
 
 from custom_components.lanmeter.const import DOMAIN
 from devkit.simulators.wemo_device import SimulatedWemo
@@ -125,3 +130,74 @@ async def test_a_restart_between_a_glitch_and_the_recovery_changes_nothing(
         await hass.async_block_till_done()
         await running.readings(3)
         await running.assert_exact()
+
+
+async def test_the_first_push_after_a_gap_books_everything_used_meanwhile(
+    hass: HomeAssistant, freezer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The Insight silently dropped its subscribers; 225 s later pywemo subscribes again and
+    the first push is a BinaryState (basicevent first). The cached register it carries is not
+    a reading of now: the InsightParams right after it books the whole gap (issue 36 item 2)."""
+    async with SimulatedWemo("Insight", serial="221517K0101769") as sim:
+        running = await dryer(hass, sim, freezer, 0.4)
+        sim.subscribers.clear()
+        freezer.tick(timedelta(seconds=225))
+        coordinator = running.coordinator()
+        pushes = coordinator.pushes
+        await coordinator.registry.forget(coordinator.device)
+        await coordinator.start_push()  # what pywemo's renewal does after a 412
+        await until(lambda: coordinator.pushes >= pushes + 2)
+        await hass.async_block_till_done()
+        await running.assert_exact()
+        counts = coordinator.diagnostics()["register"]
+        assert (counts["held"], counts["rebases"]) == (0, 0)
+    assert not [r for r in caplog.records if "energy (kWh)" in r.getMessage()]
+
+
+async def test_an_insight_that_stops_pushing_is_polled_and_followed_again(
+    hass: HomeAssistant, freezer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No push for QUIET_AFTER_S: polled; a change it did not push means its subscription is
+    gone: said once, subscribed again; available all along, nothing lost (item 3)."""
+    async with SimulatedWemo("Insight", serial="221517K0101769") as sim:
+        running = await dryer(hass, sim, freezer, 0.4)
+        sim.subscribers.clear()  # it rebooted its network stack, or dropped us: says nothing
+        for _ in range(4):  # two minutes
+            freezer.tick(EVERY)
+            async_fire_time_changed(hass, dt_util.utcnow())
+            await hass.async_block_till_done(wait_background_tasks=True)
+            assert state(hass, "switch.dryer") == "on"
+        lost = [r for r in caplog.records if "changed without pushing" in r.getMessage()]
+        assert len(lost) == 1 and lost[0].levelno == logging.WARNING
+        await until(lambda: len(sim.subscribers) >= 2)
+        await running.readings(2)
+        await running.assert_exact()
+        assert "pushes its changes again" in caplog.text
+
+
+async def test_a_power_cut_at_the_insight_while_home_assistant_runs(
+    hass: HomeAssistant, freezer, caplog: pytest.LogCaptureFixture, monkeypatch
+) -> None:
+    """The Insight loses power for 4 minutes (its usage cleared, its subscribers gone):
+    unavailable while it does not answer, logged once, back by itself, exact."""
+    monkeypatch.setattr(Session, "retries", urllib3.Retry(total=1, backoff_factor=0))
+    monkeypatch.setattr(Action, "max_rediscovery_attempts", 1)
+    async with SimulatedWemo("Insight", serial="221517K0101769") as sim:
+        running = await dryer(hass, sim, freezer, 0.4)
+        await sim.power_off()
+        for _ in range(8):
+            freezer.tick(EVERY)
+            async_fire_time_changed(hass, dt_util.utcnow())
+            await hass.async_block_till_done(wait_background_tasks=True)
+        assert state(hass, "switch.dryer") == "unavailable"
+        await sim.power_on()
+        for _ in range(2):
+            freezer.tick(EVERY)
+            async_fire_time_changed(hass, dt_util.utcnow())
+            await hass.async_block_till_done(wait_background_tasks=True)
+        assert state(hass, "switch.dryer") == "on"
+        await until(lambda: len(sim.subscribers) >= 2, seconds=30)
+        await running.readings(3)
+        await running.assert_exact()
+        assert running.coordinator().diagnostics()["register"]["resets"] == 1
+    assert sum("did not answer" in r.getMessage() for r in caplog.records) == 1

@@ -1,9 +1,11 @@
 """What LAN Meter's coordinators share, written once.
 
 StoredCoordinator: state that must survive restarts (energy offsets, pulse counters, Always On
-history) in one Store per entry: loaded at setup, saved a while after changes (not on every
-reading), and saved at unload; plus counters of ignored input that log the first time (or once
-per interval), so a hostile or broken sender cannot flood the log. Kasa's coordinator is one.
+history) in one Store per entry: loaded at setup, written at once when a register books energy
+or changes course (a house power cut stops Home Assistant without an unload: what was not
+written is lost), within a fixed period after any other change, and at unload; plus counters
+of ignored input that log the first time (or once per interval), so a hostile or broken sender
+cannot flood the log. Kasa's coordinator is one.
 
 PushCoordinator: a StoredCoordinator fed by pushes (MQTT messages, HTTPS uploads, state
 changes) instead of polls: no update interval, and a timer of its own to notice silence. Flume,
@@ -59,6 +61,7 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         )
         self.cycles: dict[str, CycleWatch] = {}
         self._stored_cycles: dict[str, Any] = {}
+        self._write_due: float | None = None  # loop time of the write already scheduled
 
     # ----- stored state ---------------------------------------------------------------------
 
@@ -87,15 +90,25 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
             state["cycles"] = cycles
         return state
 
+    def _state_to_write(self) -> dict[str, Any]:
+        """What the Store writes, taken when it writes (so it is the newest)."""
+        self._write_due = None
+        return self._stored_state()
+
     @callback
     def async_schedule_save(self, delay_s: float | None = None) -> None:
-        """Save a while from now (changes in between are saved together)."""
-        self._store.async_delay_save(
-            self._stored_state, self._save_delay_s if delay_s is None else delay_s
-        )
+        """Write within `delay_s` (default: the kind's period). A write already scheduled
+        earlier takes this change too and is never postponed: Store.async_delay_save alone is a
+        debounce, which readings every few seconds would postpone until the next clean stop."""
+        delay = self._save_delay_s if delay_s is None else delay_s
+        due = self.hass.loop.time() + delay
+        if self._write_due is not None and self._write_due <= due:
+            return
+        self._write_due = due
+        self._store.async_delay_save(self._state_to_write, delay)
 
     async def async_save_now(self) -> None:
-        await self._store.async_save(self._stored_state())
+        await self._store.async_save(self._state_to_write())
 
     async def async_shutdown(self) -> None:
         """Stop, and keep the latest state (a delayed save would be lost at unload)."""
@@ -141,14 +154,22 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         at: float | None = None,
     ) -> Verdict:
         """Book one register reading at `at` (default: now on Home Assistant's clock; see
-        ledger.py), save the ledger soon, and say what happened to the user: glitches, resets
+        ledger.py), store the ledger, and say what happened to the user: glitches, resets
         and new baselines are logged (at most hourly per register) and counted; held-back
-        readings are counted."""
+        readings are counted.
+
+        The store is written at once when the reading moved the booked register, started or
+        settled a held run, or was the register's first: after a house power cut (Home
+        Assistant and the device down together, no unload) the ledger must know the register
+        as last read, or the energy since its last write is lost. A reading that changed
+        nothing but its time waits for the kind's period."""
         booked, held_from = ledger.value, ledger.held_first_raw
+        before = (ledger.last_raw, ledger.held_count)
         if at is None:
             at = dt_util.utcnow().timestamp()
         verdict = ledger.update(raw, at, limits, rate=rate, restarted=restarted)
-        self.async_schedule_save()
+        changed = (ledger.last_raw, ledger.held_count) != before or verdict is not Verdict.BOOKED
+        self.async_schedule_save(0 if changed else None)
         if verdict is Verdict.BOOKED:
             return verdict
         self.problems.counts[f"register_{verdict}"] += 1

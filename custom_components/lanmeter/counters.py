@@ -19,16 +19,22 @@ class DayTotal:
     clock or zone is (a 7 PM reset). This counts Home Assistant's day from the total instead.
     A new day starts from the device's own count for today when the caller trusts it (the
     device's day is Home Assistant's: it covers a day joined part-way, at setup or after a
-    restart), else from the day's first reading.
+    restart), else from the day's first reading. The device's count is never taken beyond what
+    the total grew since the last reading of an earlier day: a device whose clock ran ahead
+    dated energy used before Home Assistant's midnight into its own "today".
     """
 
     day: str | None = None  # Home Assistant's date, ISO
     start: float | None = None  # the total at the day's start
+    last: float | None = None  # the total at the latest reading
 
     def update(self, day: str, total: float, device_today: float | None = None) -> float:
         if self.day != day or self.start is None:
             before = 0.0 if device_today is None else min(max(device_today, 0.0), total)
+            if self.day is not None and self.last is not None:
+                before = min(before, max(total - self.last, 0.0))
             self.day, self.start = day, total - before
+        self.last = total
         return max(total - self.start, 0.0)
 
     def as_dict(self) -> dict[str, Any]:
@@ -36,5 +42,10 @@ class DayTotal:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> DayTotal:
-        """From storage; StoredRecordError if the record is not of this shape."""
-        return record(cls, data) if data else cls()
+        """From storage; StoredRecordError if the record is not of this shape. A record from
+        before `last` was kept loads without it."""
+        if not data:
+            return cls()
+        if isinstance(data, dict) and set(data) == {"day", "start"}:
+            data = {**data, "last": None}
+        return record(cls, data)

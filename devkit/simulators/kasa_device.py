@@ -145,6 +145,7 @@ class SimulatedKasaDevice:
         for outlet in self.outlets:
             outlet.switched_at = self.clock.true_timestamp()
         self.silent = False
+        self.powered = True  # False between power_off() and power_on(): nothing is counted
         # Benchmarks replace the outlets' loads with a function of (slot, monotonic time).
         self.load_fn: Callable[[int, float], float] | None = None
         self.faults: list[str] = []  # consumed one per TCP request: bad_json, short_frame, err_code
@@ -210,11 +211,30 @@ class SimulatedKasaDevice:
         return self
 
     def power_cut(self) -> None:
-        """What a strip does after losing power: meters restart from zero, relays stay."""
+        """A short loss of power: power_off() and power_on() at once."""
+        self.power_off()
+        self.power_on()
+
+    def power_off(self) -> None:
+        """The strip loses power: it answers nothing, counts nothing, and its meters (and the
+        day's count) are gone."""
         self._tick()
+        self.powered = False
+        self.silent = True
         for outlet in self.outlets:
             outlet.total_wh = 0.0
             outlet.today_wh = 0.0
+
+    def power_on(self) -> None:
+        """Power is back: the relays come back as they were, so a relay that is on restarts its
+        on-time; the meters count from zero."""
+        self._tick()
+        self.powered = True
+        self.silent = False
+        now = self.clock.true_timestamp()
+        for outlet in self.outlets:
+            if outlet.on:
+                outlet.switched_at = now
 
     async def drop_connections(self) -> None:
         for writer in list(self._connections):
@@ -224,6 +244,8 @@ class SimulatedKasaDevice:
         now = self.clock.true_timestamp()
         hours = max(now - self._last_tick, 0.0) / 3600
         self._last_tick = now
+        if not self.powered:
+            return
         for outlet in self.outlets:
             energy = outlet.power_w() * hours
             outlet.total_wh += energy

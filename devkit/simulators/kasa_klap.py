@@ -124,12 +124,19 @@ class SimulatedKlapDevice:
         self.sessions: dict[str, _Session] = {}
         self.handshakes = 0
         self.rejected = 0  # requests refused (no session, bad signature)
+        self.wrong_proofs = 0  # the next handshakes answer a proof that does not match
         self._runner: web.AppRunner | None = None
         self._udp: asyncio.DatagramTransport | None = None
 
     def change_password(self, password: str) -> None:
         """The owner changed the Kasa account password: old sessions end (as after a reboot)."""
         self.password = password
+        self.sessions.clear()
+
+    def garble_handshakes(self, count: int = 1) -> None:
+        """The next `count` handshakes go wrong (a proof garbled on a lossy link, the strip busy
+        rotating its session): the client sees a proof that does not match its account."""
+        self.wrong_proofs = count
         self.sessions.clear()
 
     # ----- HTTP ------------------------------------------------------------------------------
@@ -157,7 +164,11 @@ class SimulatedKlapDevice:
         )
         session_id = secrets.token_hex(16).upper()
         self.sessions[session_id] = session
-        response = web.Response(body=session.device_seed + session.device_proof())
+        proof = session.device_proof()
+        if self.wrong_proofs > 0:
+            self.wrong_proofs -= 1
+            proof = bytes(b ^ 0xFF for b in proof)
+        response = web.Response(body=session.device_seed + proof)
         response.set_cookie("TP_SESSIONID", session_id)
         response.set_cookie("TIMEOUT", "86400")
         return response

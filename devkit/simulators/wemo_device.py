@@ -137,6 +137,7 @@ class SimulatedWemo:
         self.used_reported_mw_min = 0.0  # the truth as of the last InsightParams it sent
         self.total_glitches: list[float] = []  # bad totalmw values, one per InsightParams
         self.silent = False
+        self.powered = True  # False between power_off() and power_on(): nothing is counted
         self.frozen_params: str | None = None  # answer exactly these InsightParams (replays)
         self.accept_subscriptions = True
         self.manufacturer = "Belkin International Inc."
@@ -173,7 +174,7 @@ class SimulatedWemo:
         now = self.clock.true_timestamp()
         minutes = max(now - self._last_tick, 0.0) / 60
         self._last_tick = now
-        if self.state:
+        if self.state and self.powered:
             energy = self.load_w * 1000 * minutes
             self.today_mw_min += energy
             self.total_mw_min += energy
@@ -199,6 +200,22 @@ class SimulatedWemo:
             f"1209600|8|{current_mw}|{int(self.today_mw_min)}|{total:.6f}|"
             f"{int(self.standby_threshold_w * 1000)}"
         )
+
+    async def power_off(self) -> None:
+        """The Insight loses power: nothing listens, nothing is counted, and (as after
+        "clear usage") its totals and on-time total start again from 0."""
+        self._tick()
+        self.powered = False
+        self.today_mw_min = self.total_mw_min = self.on_total_s = 0.0
+        await self.go_away()
+
+    async def power_on(self) -> None:
+        """Power is back on the same port: the relay as it was (its on-time from now), no
+        subscribers (they were lost with the reboot)."""
+        self._tick()
+        self.powered = True
+        self.on_since = self.clock.true_timestamp()
+        await self.come_back()
 
     def clear_usage(self) -> None:
         """What "clear usage data" in the app (or a reset) does: totals and on-time from 0."""

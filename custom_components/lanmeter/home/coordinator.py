@@ -263,7 +263,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         if device == "unknown":
             for key, event_type in self.named.step(self.learner, step.time, step.size_w):
                 self.named_event(key).fire(event_type, {"step_w": round(step.size_w, 1)})
-                self.async_schedule_save()
+                self.async_schedule_save(0)  # a named appliance's energy was booked
         attributes: dict[str, Any] = {"step_w": round(step.size_w, 1), "device": device}
         if step.size_w > 0:
             self.pairer.step_up(step, device)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import logging
 from typing import Any
 
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.device_registry import format_mac
@@ -26,12 +27,16 @@ from ..stored import load_each, load_one
 from .client import KasaAuthError, KasaConnectionError, KasaStripClient, StripReading
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S
 from .readings import DeviceTime, KasaAnswerError
+from .restart import OutletEvidence, powered_up_at, register_restarted
 
 _LOGGER = logging.getLogger(__name__)
 
-# The energy offsets only change on a counter reset, but the last raw register must be recent
-# enough that a reset during a Home Assistant restart is recognised.
+# A register that booked energy is written at once (coordinator_base.book); this period covers
+# the rest (the strip's clock, readings that only moved the time).
 STORAGE_SAVE_DELAY_S = 60
+# A KLAP handshake can fail once (a proof garbled, the strip busy rotating its session): only
+# this many refusals in a row ask the user for the account again, as core integrations do.
+AUTH_FAILURES_FOR_REAUTH = 3
 # The strip's own clock is read at setup and then hourly (one request), and again at the next
 # poll after a jump (to confirm it) or after LAN Meter set it.
 TIME_READ_EVERY = timedelta(hours=1)
@@ -81,6 +86,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         self._may_set_clock = False
         # Another device answers at the strip's address (a DHCP lease moved).
         self._other_device = RepairIssue(hass, "kasa_other_device", entry.entry_id)
+        self._auth_failures = 0  # KLAP refusals in a row
 
     def _restore(self, stored: dict[str, Any]) -> None:
         """The registers' ledgers, so a reset while Home Assistant was down is caught."""
@@ -182,11 +188,20 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         try:
             reading = await self.client.poll(strip_today, read_time=read_time)
         except KasaAuthError as err:
-            # The Kasa account's password changed: Home Assistant starts the reauth flow.
-            raise ConfigEntryAuthFailed(
+            self._auth_failures += 1
+            if self._auth_failures >= AUTH_FAILURES_FOR_REAUTH:
+                # The Kasa account's password changed: Home Assistant starts the reauth flow.
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="kasa_auth_failed",
+                    translation_placeholders={"where": self.name},
+                ) from err
+            self.client.stats.failed_polls += 1
+            self.client.stats.last_error = str(err)
+            raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="kasa_auth_failed",
-                translation_placeholders={"where": self.name},
+                translation_key="kasa_unreachable",
+                translation_placeholders={"where": self.name, "error": str(err)},
             ) from err
         except (KasaConnectionError, KasaAnswerError) as err:
             self.client.stats.failed_polls += 1
@@ -197,28 +212,67 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
                 translation_placeholders={"where": self.name, "error": str(err)},
             ) from err
         self._check_identity(reading)
+        self._account_works()
         if read_time:
             await self._async_track_clock(now, reading.time)
         self.clock_watch.check(_wall_seconds(now))  # an hour wrong shows without another read
         totals: list[float | None] = []
+        evidence = self._restart_evidence(reading)
+        powered_up = powered_up_at(evidence, now.timestamp())
         for slot, outlet in enumerate(reading.outlets):
             if outlet.realtime is None:
                 total = self._totals.get(slot)
                 totals.append(total.value if total else None)
                 continue
             total = self._totals.setdefault(slot, Ledger())
+            restarted = powered_up is not None and register_restarted(
+                evidence[slot], powered_up, now.timestamp(), OUTLET_REGISTER
+            )
             self.book(
                 total,
                 f"{self.name} outlet {reading.info.outlets[slot].alias!r} energy (kWh)",
                 outlet.realtime.total_kwh,
                 OUTLET_REGISTER,
                 rate=kwh_per_s(outlet.realtime.power_w),
+                restarted=restarted,
             )
             totals.append(None if total.value is None else round(total.value, 3))
             self.outlet_cycle(slot).add(outlet.realtime.power_w, now)
         return KasaState(
             reading, totals, self._energy_today(now, reading, totals), self.clock_watch.offset_s
         )
+
+    def _account_works(self) -> None:
+        """A poll went through: the account is right. A reauth flow that refusals started is
+        closed (the user is not asked for a password that never changed)."""
+        if not self._auth_failures:
+            return
+        self._auth_failures = 0
+        for flow in self.config_entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
+            self.hass.config_entries.flow.async_abort(flow["flow_id"])
+            _LOGGER.info(
+                "%s: the Kasa account works again; the request for it is closed", self.name
+            )
+
+    def _restart_evidence(self, reading: StripReading) -> list[OutletEvidence]:
+        """Each outlet's relay and register beside its ledger (restart.py decides)."""
+        evidence = []
+        for slot, (info, outlet) in enumerate(
+            zip(reading.info.outlets, reading.outlets, strict=True)
+        ):
+            ledger = self._totals.get(slot) or Ledger()
+            realtime = outlet.realtime
+            evidence.append(
+                OutletEvidence(
+                    is_on=info.is_on,
+                    on_time_s=info.on_time_s,
+                    register_kwh=None if realtime is None else realtime.total_kwh,
+                    power_w=None if realtime is None else realtime.power_w,
+                    booked_kwh=ledger.last_raw,
+                    booked_at=ledger.last_at,
+                )
+            )
+        return evidence
 
     def _energy_today(
         self, now: datetime, reading: StripReading, totals: list[float | None]

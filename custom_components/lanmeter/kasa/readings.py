@@ -24,6 +24,9 @@ class OutletInfo:
     child_id: str | None
     alias: str
     is_on: bool
+    # How long its relay has been on (s): restarts when the relay is switched on, and when the
+    # strip powers up after a cut with the relay on. None: off, or not reported.
+    on_time_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,13 @@ def _state(data: dict[str, Any], key: str) -> bool:
     return bool(value == 1)
 
 
+def _seconds(value: Any) -> int | None:
+    """A duration in whole seconds, or None (missing or nonsense: it is only evidence)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
 def parse_sysinfo(sysinfo: dict[str, Any]) -> SysInfo:
     """Decode get_sysinfo of a strip (children) or a plug (relay_state)."""
     children = sysinfo.get("children")
@@ -106,11 +116,20 @@ def parse_sysinfo(sysinfo: dict[str, Any]) -> SysInfo:
                 child_id=_text(child, "id"),
                 alias=child.get("alias") or f"Outlet {slot + 1}",
                 is_on=_state(child, "state"),
+                on_time_s=_seconds(child.get("on_time")),
             )
             for slot, child in enumerate(children)
         )
     else:
-        outlets = (OutletInfo(0, None, sysinfo.get("alias") or "", _state(sysinfo, "relay_state")),)
+        outlets = (
+            OutletInfo(
+                0,
+                None,
+                sysinfo.get("alias") or "",
+                _state(sysinfo, "relay_state"),
+                _seconds(sysinfo.get("on_time")),
+            ),
+        )
     rssi = sysinfo.get("rssi")
     return SysInfo(
         mac=_text(sysinfo, "mac").upper(),

@@ -46,6 +46,11 @@ from .registry import SharedRegistry
 _LOGGER = logging.getLogger(__name__)
 
 POLL_INTERVAL = timedelta(seconds=30)
+# An Insight pushes InsightParams about every 30 s while it powers something; any WeMo pushes a
+# change. After this long without a push it is polled (every POLL_INTERVAL) until it pushes
+# again: a device that rebooted or silently dropped its subscribers is noticed within two
+# minutes instead of at pywemo's next renewal (up to 285 s), and one that is gone is shown so.
+QUIET_AFTER_S = 90
 # No live subscription this long after registering: the device cannot reach our callback port.
 NO_PUSH_ISSUE_AFTER_S = 180
 EVENT_LONG_PRESS = "LongPress"
@@ -129,6 +134,16 @@ def timesync_arguments(now: datetime) -> dict[str, Any]:
     }
 
 
+def _on_time_restarted(before_s: int, now_s: int, read_at: float | None, at: float) -> bool:
+    """Whether an on-time total restarted from zero since it was read at `read_at`: it went
+    back, to no more than the time since (its whole seconds and the answer's delay allowed).
+    A total that went back but not that far is a NOTIFY delivered late, out of order (an
+    initial NOTIFY overtaken by the next one), not a restart."""
+    if now_s >= before_s:
+        return False
+    return read_at is None or now_s <= max(at - read_at, 0.0) + 2
+
+
 def apply_event(device: WeMoDevice, event_type: str, params: str) -> WemoState:
     """A pushed value (from a NOTIFY) into pywemo's cache, then the state (no I/O); raises one of
     EVENT_ERRORS for a malformed value."""
@@ -160,6 +175,8 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
         self.events = EventSource()  # long presses; the long-press event entity subscribes
         self.long_press_rule = "not supported"
         self._registered_at = time.monotonic()
+        self._last_push_at = time.monotonic()
+        self._lost_push = False  # a poll found a change no push had told (logged once)
         self._no_push = RepairIssue(hass, "wemo_no_push", entry.entry_id, ir.IssueSeverity.WARNING)
         self.clock_watch = ClockWatch(hass, entry.entry_id, "wemo", device.name, DeviceClock())
         self._today = DayTotal()
@@ -242,6 +259,10 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
                 )
             return
         self.pushes += 1
+        self._last_push_at = time.monotonic()
+        if self._lost_push:
+            self._lost_push = False
+            _LOGGER.info("%s pushes its changes again", self.name)
         self._check_push_issue()
         self.async_set_updated_data(self._placed(state, fresh_params=event_type == "InsightParams"))
 
@@ -277,13 +298,22 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
 
     @callback
     def _booked_total(self, state: WemoState, fresh_params: bool) -> float:
-        """The register through its ledger. An on-time total that went back says the usage
-        restarted (cleared in the app, or a reset): a fall with it is not a glitch, and a rise
-        with it is all new energy."""
+        """The register through its ledger, booked only with InsightParams just read: a cached
+        register stamped with a later time would look like no growth meanwhile, and the fresh
+        reading after it like more than the device could have used since. An on-time total that
+        went back says the usage restarted (cleared in the app, or a power cut): a fall with it
+        is not a glitch, and a rise with it is all new energy."""
         assert state.total_kwh is not None  # an Insight's
+        if not fresh_params:
+            return round(self._total.value or 0.0, 6)
         restarted = False
-        if fresh_params and state.on_total_s is not None:
-            restarted = self._on_total_s is not None and state.on_total_s < self._on_total_s
+        if state.on_total_s is not None:
+            restarted = self._on_total_s is not None and _on_time_restarted(
+                self._on_total_s,
+                state.on_total_s,
+                self._total.last_at,
+                dt_util.utcnow().timestamp(),
+            )
             self._on_total_s = state.on_total_s
         self.book(
             self._total,
@@ -327,12 +357,15 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
 
     async def _async_update_data(self) -> WemoState:
         self._check_push_issue()
-        if self.data is not None and self.subscribed and self.last_update_success:
-            return self.data  # push keeps it current: no request while subscribed
+        quiet = time.monotonic() - self._last_push_at > QUIET_AFTER_S
+        if self.data is not None and self.subscribed and self.last_update_success and not quiet:
+            return self.data  # push keeps it current: no request while it pushes
         self.polls += 1
         try:
             try:
                 state = await self.hass.async_add_executor_job(self._poll, self.device)
+                if quiet:
+                    await self._check_missed_push(state)
                 return self._placed(state, fresh_params=True)
             except DEVICE_ERRORS:
                 moved = await self.hass.async_add_executor_job(self._find_again)
@@ -351,6 +384,30 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
                 translation_key="wemo_unreachable",
                 translation_placeholders={"name": self.device.name, "error": str(err)},
             ) from err
+
+    async def _check_missed_push(self, polled: WemoState) -> None:
+        """A quiet device polled: if it changed without pushing, its subscription is gone
+        (it restarted, or dropped its subscribers): say so once and subscribe again."""
+        before = self.data
+        if before is None:
+            return
+        changed = (polled.binary_state, polled.total_kwh, polled.on_total_s) != (
+            before.binary_state,
+            before.total_kwh,
+            before.on_total_s,
+        )
+        if not changed or self._lost_push:
+            return
+        self._lost_push = True
+        _LOGGER.warning(
+            "%s changed without pushing it to Home Assistant for %d s (it restarted, or dropped "
+            "its subscription): polling it every %d s and subscribing again",
+            self.name,
+            time.monotonic() - self._last_push_at,
+            POLL_INTERVAL.total_seconds(),
+        )
+        await self.registry.forget(self.device)
+        await self.start_push()
 
     def _check_push_issue(self) -> None:
         """Every subscription starts with a NOTIFY: none at all means the device cannot reach

@@ -13,6 +13,7 @@ import pytest
 from custom_components.lanmeter.const import DOMAIN
 from devkit.simulators.clock import DeviceClock
 from tests.conftest import clock_repair
+from tests.soak_report import report
 from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 
 # 03:00 in Home Assistant's zone (US/Pacific) on an ordinary day; the clock ticks on by itself
@@ -130,4 +131,5 @@ async def test_energy_today_after_a_clock_jump_across_midnight_counts_only_today
         # The readings before and after midnight are 5 minutes apart: what came between them may
         # land on either day. The hour dated "tomorrow" by the wrong clock must not.
         today = float(hass.states.get("sensor.kettle_energy_today").state)
+        report("kettle energy today", today, truth)
         assert today == pytest.approx(truth, abs=5 * kettle_kwh_per_min + 0.002)

@@ -5,6 +5,7 @@ KLAP, a changed password starts reauth."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 import socket
 
 from homeassistant import config_entries
@@ -22,14 +23,17 @@ from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.kasa import const as kasa_const
 from custom_components.lanmeter.kasa.config_flow import KasaFlowMixin
 from custom_components.lanmeter.kasa.coordinator import AUTH_FAILURES_FOR_REAUTH
+from devkit.energy_replay import dashboard_sum
 from devkit.simulators.kasa_device import SimulatedKasaDevice
 from devkit.simulators.kasa_klap import SimulatedKlapDevice
 from tests.mosquitto import free_port
+from tests.soak_report import report
 from tests.test_kasa_integration import poll, start_flow
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 MAC = "50:C7:BF:AA:BB:07"
+TOTAL = "sensor.outlet_1_energy_total"
 ACCOUNT = {"username": "owner@example.com", "password": "Correct-Horse-1"}
 
 
@@ -168,20 +172,39 @@ async def test_changed_password_starts_reauth(
     assert hass.states.get("switch.outlet_1").state == "on"
 
 
+@pytest.mark.time_sensitive
+@pytest.mark.freeze_time("2026-11-18 11:00:00+00:00", tick=True)
 async def test_one_wrong_handshake_amid_working_polls_asks_for_nothing(
-    hass: HomeAssistant, klap_strip: SimulatedKlapDevice
+    hass: HomeAssistant, klap_strip: SimulatedKlapDevice, freezer
 ) -> None:
     """A single refused handshake (issue 36 item 5): the poll fails like any other, the next
-    one works, and the user is never asked for a password that did not change."""
+    one works, the user is never asked for a password that did not change, and the Energy
+    dashboard counts what the outlet used."""
+    outlet = klap_strip.device.outlets[0]
+    klap_strip.device.set_load(0, 1500.0)
+    states: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            event.data["entity_id"] == TOTAL and states.append(event.data["new_state"].state)
+        ),
+    )
     entry = await add_klap_strip(hass)
+    used_at_start = outlet.used_wh
     klap_strip.garble_handshakes(1)
+    freezer.tick(timedelta(seconds=30))
     await poll(hass)
     assert klap_strip.wrong_proofs == 0  # the garbled handshake happened
     assert hass.states.get("switch.outlet_1").state == "unavailable"
-    await poll(hass)
+    for _ in range(3):
+        freezer.tick(timedelta(seconds=30))
+        await poll(hass)
     assert hass.states.get("switch.outlet_1").state == "on"
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert entry.state is ConfigEntryState.LOADED
+    truth = (outlet.used_wh - used_at_start) / 1000
+    report("outlet 1", dashboard_sum(states), truth)
+    assert dashboard_sum(states) == pytest.approx(truth, abs=0.002)
 
 
 async def test_a_reauth_request_closes_when_the_account_works_again(

@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.lanmeter.const import DOMAIN
 from devkit.simulators.kasa_device import SimulatedKasaDevice
 from tests.crash import crash_and_start
+from tests.soak_report import report
 from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 
 pytestmark = [
@@ -50,6 +51,7 @@ class Ledger:
         truth = (self.outlet.used_wh - self.used_at_start) / 1000
         unseen = self.outlet.power_w() * unseen_s / 3.6e6
         booked = self.booked() - self.booked_at_start
+        report("kettle", booked, truth)
         assert booked == pytest.approx(truth - unseen / 2, abs=(2 + cuts) * WH + unseen / 2)
 
 

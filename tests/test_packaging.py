@@ -9,6 +9,7 @@ from pathlib import Path
 import re
 import subprocess
 import sys
+from typing import Any
 
 from awesomeversion import AwesomeVersion
 from packaging.requirements import Requirement
@@ -21,13 +22,14 @@ from tests.conftest import REPO_ROOT
 pytestmark = pytest.mark.repo_check
 
 COMPONENT = REPO_ROOT / "custom_components" / "lanmeter"
-# What Home Assistant core pins in 2026.11 for the libraries LAN Meter shares with it
-# (kasa-crypt comes with core's python-kasa[speedups]; 0.2.0 is that extra's floor).
+# What Home Assistant core pins for the libraries LAN Meter shares with it, on every supported
+# release (`scripts/check_pins` reads them from each release's wheel; kasa-crypt comes with
+# core's python-kasa[speedups], whose floor is 0.2.0).
 CORE_PINS = {
-    "python-kasa": "0.12.0",
-    "kasa-crypt": "0.2.0",
-    "pywemo": "1.4.0",
-    "paho-mqtt": "2.1.0",
+    "python-kasa": ["0.10.2", "0.11.0.1", "0.12.0"],
+    "kasa-crypt": ["0.2.0"],
+    "pywemo": ["1.4.0"],
+    "paho-mqtt": ["2.1.0"],
 }
 
 
@@ -63,10 +65,11 @@ def test_requirements_admit_what_core_pins() -> None:
     manifest = json.loads((COMPONENT / "manifest.json").read_text())
     requirements = {Requirement(r).name: Requirement(r) for r in manifest["requirements"]}
     assert set(requirements) == set(CORE_PINS)
-    for name, pinned in CORE_PINS.items():
+    for name, pins in CORE_PINS.items():
         spec = requirements[name].specifier
         assert str(spec).startswith(">="), f"{name} must be a range, not a pin: {spec}"
-        assert Version(pinned) in spec, f"{name} {spec} rejects core's {pinned}"
+        for pinned in pins:
+            assert Version(pinned) in spec, f"{name} {spec} rejects core's {pinned}"
 
 
 def test_hacs_json() -> None:
@@ -181,3 +184,77 @@ def test_the_wheel_check_catches_a_library_without_them(tmp_path: Path) -> None:
     """cydrogen (the LibHydrogen binding LAN Meter used before) has cp313 manylinux wheels only."""
     assert _pip_download("3.14", "musllinux_1_2_x86_64", ["cydrogen==0.0.10"], tmp_path)
     assert _pip_download("3.13", "manylinux_2_28_x86_64", ["cydrogen==0.0.10"], tmp_path) is None
+
+
+# hassfest's dependency rule (issue 31 item 6): an integration imported outside TYPE_CHECKING
+# must be in `dependencies` or `after_dependencies`, unless Home Assistant always sets it up
+# (entity platforms and a few internal ones), the manifest's discovery keys bring it, or it is
+# a platform file of LAN Meter's own (diagnostics.py, device_trigger.py...).
+ALWAYS_LOADED = {
+    "device_automation", "frontend", "homeassistant", "persistent_notification",
+    "system_health", "websocket_api", "automation", "script", "group", "zone",
+}  # fmt: skip
+DISCOVERY_KEYS = {"dhcp": "dhcp", "ssdp": "ssdp", "zeroconf": "zeroconf", "usb": "usb"}
+
+
+def _imported_integrations(package: Path) -> dict[str, set[str]]:
+    """Core integrations each module imports at run time (TYPE_CHECKING blocks skipped)."""
+    import ast
+
+    found: dict[str, set[str]] = {}
+
+    def visit(node: ast.AST, names: set[str]) -> None:
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for child in node.orelse:
+                visit(child, names)
+            return
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith("homeassistant.components."):
+                names.add(node.module.split(".")[2])
+            elif node.module == "homeassistant.components":
+                names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("homeassistant.components."):
+                    names.add(alias.name.split(".")[2])
+        for child in ast.iter_child_nodes(node):
+            visit(child, names)
+
+    for path in package.rglob("*.py"):
+        names: set[str] = set()
+        visit(ast.parse(path.read_text()), names)
+        found[str(path.relative_to(package))] = names
+    return found
+
+
+def _undeclared(package: Path, manifest: dict[str, Any]) -> dict[str, set[str]]:
+    from homeassistant.const import Platform
+
+    allowed = (
+        {platform.value for platform in Platform}
+        | ALWAYS_LOADED
+        | set(manifest.get("dependencies", []))
+        | set(manifest.get("after_dependencies", []))
+        | {domain for key, domain in DISCOVERY_KEYS.items() if key in manifest}
+        | {path.stem for path in package.glob("*.py")}
+    )
+    return {
+        module: names - allowed
+        for module, names in _imported_integrations(package).items()
+        if names - allowed
+    }
+
+
+def test_every_imported_integration_is_declared() -> None:
+    manifest = json.loads((COMPONENT / "manifest.json").read_text())
+    assert _undeclared(COMPONENT, manifest) == {}
+
+
+def test_the_import_rule_catches_an_undeclared_integration(tmp_path: Path) -> None:
+    (tmp_path / "watch.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from homeassistant.components.energy import data\n"
+        "if TYPE_CHECKING:\n    from homeassistant.components.mqtt import MqttData\n"
+    )
+    assert _undeclared(tmp_path, {}) == {"watch.py": {"energy"}}
+    assert _undeclared(tmp_path, {"after_dependencies": ["energy"]}) == {}

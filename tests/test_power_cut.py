@@ -19,6 +19,7 @@ from devkit.simulators.kasa_device import SimulatedKasaDevice
 from devkit.simulators.wemo_device import SimulatedWemo
 from tests.crash import crash_and_start
 from tests.polling import until
+from tests.soak_report import report
 from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 from tests.test_wemo_integration import (  # noqa: F401
     add,
@@ -106,6 +107,7 @@ class House:
         for name, wh_per_reading in (("kettle", 1.0), ("fridge", 1.0), ("dryer", 0.01)):
             truth = (used[name] - self.used_at_start[name]) / 1000
             booked = dashboard_sum(self.states[name])
+            report(name, booked, truth)
             # The Kasa register counts whole Wh: each end, and the cut, lose less than 1 Wh.
             assert booked == pytest.approx(truth, abs=3 * wh_per_reading / 1000), name
 

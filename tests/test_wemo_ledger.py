@@ -18,6 +18,7 @@ import urllib3
 
 from custom_components.lanmeter.const import DOMAIN
 from devkit.simulators.wemo_device import SimulatedWemo
+from tests.soak_report import report
 from tests.test_wemo_integration import (  # noqa: F401
     add,
     any_callback_port,
@@ -69,6 +70,7 @@ class Dryer:
         # moment before its reading is booked; wait for that reading, then compare.
         with contextlib.suppress(TimeoutError):
             await until(lambda: abs(self.booked() - self.truth()) <= 1e-5, seconds=5)
+        report("dryer", self.booked(), self.truth())
         assert self.booked() == pytest.approx(self.truth(), abs=1e-5)
 
 

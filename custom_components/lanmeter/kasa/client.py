@@ -29,12 +29,12 @@ from kasa import (
     KasaException,
     UnsupportedDeviceError,
 )
-from kasa.device_factory import get_device_class_from_sys_info, get_protocol
 from kasa.iot import IotPlug, IotStrip
 from kasa.iot.iottimezone import get_timezone_index
 from kasa.protocols import IotProtocol
 
 from . import const as kasa_const
+from .library import iot_device_class, iot_protocol
 from .readings import (
     DeviceTime,
     KasaAnswerError,
@@ -182,7 +182,7 @@ class KasaStripClient:
             # KLAP speaks HTTP: the caller's session (Home Assistant's), else python-kasa's own.
             http_client=http_client,
         )
-        protocol = get_protocol(config, strict=True)
+        protocol = iot_protocol(config)
         if not isinstance(protocol, IotProtocol):
             raise KasaUnsupportedError(f"no IOT protocol for {connection.to_dict()}")
         self._protocol = protocol
@@ -206,7 +206,7 @@ class KasaStripClient:
         sysinfo = module_answer(response, "system", "get_sysinfo")
         try:
             # python-kasa's own identification takes the whole answer.
-            device_class = get_device_class_from_sys_info(response)
+            device_class = iot_device_class(response)
         except (UnsupportedDeviceError, KasaException) as err:
             raise KasaUnsupportedError(str(err)) from err
         if not issubclass(device_class, SUPPORTED_CLASSES):

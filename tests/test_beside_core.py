@@ -1,0 +1,78 @@
+"""LAN Meter beside the core integrations people already run (issue 31): core TP-Link on a plug and
+LAN Meter on a strip in one Home Assistant, on the library versions core pinned for this release.
+Both load, both update, Home Assistant installs nothing, and nothing logs an error."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.device_registry import format_mac
+from homeassistant.util import package as pkg_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.lanmeter.const import DOMAIN
+from devkit.simulators.kasa_device import SimulatedKasaDevice
+from tests.conftest import captures_dir
+from tests.test_kasa_integration import add_strip, kitchen_strip, poll
+
+pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
+
+PLUG_MAC = "50:C7:BF:AA:CC:01"
+SHARED = ("python-kasa", "kasa-crypt", "pywemo", "paho-mqtt", "orjson")
+
+
+async def test_core_tplink_and_lanmeter_run_side_by_side(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Check requirements as a user's Home Assistant does (tests skip pip), recording installs.
+    installs: list[str] = []
+
+    def install_package(package: str, *args: Any, **kwargs: Any) -> bool:
+        installs.append(package)
+        return True
+
+    monkeypatch.setattr(pkg_util, "install_package", install_package)
+    hass.config.skip_pip = False
+    capture = captures_dir("kasa") / "KP115(US)_1.0_1.0.21.json"
+    plug = SimulatedKasaDevice.from_capture(capture, mac=PLUG_MAC)
+    plug.sysinfo["alias"] = "Desk lamp"
+    plug.outlets[0].on = True
+    plug.set_load(0, 40.0)
+    async with plug, kitchen_strip() as strip:
+        core = MockConfigEntry(
+            domain="tplink",
+            data={"host": "127.0.0.1", "port": plug.port},
+            unique_id=format_mac(PLUG_MAC),
+        )
+        core.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(core.entry_id)
+        await hass.async_block_till_done()
+        entry = await add_strip(hass, strip)
+        assert core.state is ConfigEntryState.LOADED
+        assert entry.state is ConfigEntryState.LOADED
+        lamp = er.async_get(hass).async_get_entity_id("switch", "tplink", format_mac(PLUG_MAC))
+        assert lamp is not None and hass.states.get(lamp).state == STATE_ON
+        plug.outlets[0].on = False  # switched at the plug: core sees it at its next poll
+        strip.set_load(0, 1200.0)
+        for _ in range(3):
+            await poll(hass)
+        assert hass.states.get(lamp).state == "off"
+        assert float(hass.states.get("sensor.kettle_power").state) == pytest.approx(1200, abs=1)
+    shared = [name for name in installs if name.split("=")[0].split(">")[0] in SHARED]
+    assert shared == [], f"Home Assistant would reinstall {shared}"
+    errors = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.ERROR
+        and r.name.startswith(
+            ("homeassistant.components.tplink", "custom_components.lanmeter", "kasa")
+        )
+    ]
+    assert errors == []
+    assert hass.config_entries.async_entries(DOMAIN) == [entry]

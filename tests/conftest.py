@@ -128,13 +128,15 @@ def no_multicast_responder(monkeypatch: pytest.MonkeyPatch) -> type[RecordingDis
 
 @pytest.fixture(autouse=True)
 def private_kasa_discovery_ports(monkeypatch: pytest.MonkeyPatch) -> None:
-    """python-kasa also asks UDP 20002 and 20004 of the host it discovers. On 127.0.0.1 those
-    may belong to something else (the demo's KLAP strip answers on 20002): send those queries to
-    the discard port (9), where nothing answers. KLAP tests point 20002 at their simulator."""
+    """python-kasa also asks UDP 20002 (and, from 0.12, 20004) of the host it discovers. On
+    127.0.0.1 those may belong to something else (the demo's KLAP strip answers on 20002): send
+    those queries to the discard port (9), where nothing answers. KLAP tests point 20002 at
+    their simulator."""
     from kasa import Discover
 
     monkeypatch.setattr(Discover, "DISCOVERY_PORT_2", 9)
-    monkeypatch.setattr(Discover, "DISCOVERY_PORT_3", 9)
+    if hasattr(Discover, "DISCOVERY_PORT_3"):
+        monkeypatch.setattr(Discover, "DISCOVERY_PORT_3", 9)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -56,8 +56,14 @@ async def test_core_tplink_and_lanmeter_run_side_by_side(
         entry = await add_strip(hass, strip)
         assert core.state is ConfigEntryState.LOADED
         assert entry.state is ConfigEntryState.LOADED
-        lamp = er.async_get(hass).async_get_entity_id("switch", "tplink", format_mac(PLUG_MAC))
-        assert lamp is not None and hass.states.get(lamp).state == STATE_ON
+        core_switches = [
+            e.entity_id
+            for e in er.async_entries_for_config_entry(er.async_get(hass), core.entry_id)
+            if e.domain == "switch" and e.entity_category is None
+        ]
+        assert len(core_switches) == 1, core_switches
+        lamp = core_switches[0]
+        assert hass.states.get(lamp).state == STATE_ON
         plug.outlets[0].on = False  # switched at the plug: core sees it at its next poll
         strip.set_load(0, 1200.0)
         for _ in range(3):

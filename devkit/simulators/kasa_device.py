@@ -384,11 +384,25 @@ class SimulatedKasaDevice:
         return {**outlet.history_wh, self._day: outlet.today_wh}
 
     def _timezone_index(self) -> int:
-        """The index of the zone the strip's clock shows (-1: not one of the firmware's)."""
+        """The index of the zone the strip's clock shows. Firmware always answers one of its
+        table's: a zone not in it gets the first with the same offset now (as the Kasa app
+        picks a zone from a list), else 0."""
         if self.timezone_index is not None:
             return self.timezone_index
-        key = getattr(self.clock.now().tzinfo, "key", None)
-        return next((i for i, name in TIMEZONE_INDEX.items() if name == key), -1)
+        now = self.clock.now()
+        key = getattr(now.tzinfo, "key", None)
+        found = next((i for i, name in TIMEZONE_INDEX.items() if name == key), None)
+        if found is None:
+            offset = now.utcoffset()
+            found = next(
+                (
+                    i
+                    for i, name in TIMEZONE_INDEX.items()
+                    if now.astimezone(ZoneInfo(name)).utcoffset() == offset
+                ),
+                0,
+            )
+        return found
 
     def _time(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         """The `time` module as IOT firmware has it (python-kasa's IotTime speaks to it)."""

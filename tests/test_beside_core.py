@@ -7,11 +7,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from homeassistant.util import package as pkg_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -82,3 +87,42 @@ async def test_core_tplink_and_lanmeter_run_side_by_side(
     ]
     assert errors == []
     assert hass.config_entries.async_entries(DOMAIN) == [entry]
+
+
+async def test_a_strip_core_tplink_runs_is_not_offered_again(hass: HomeAssistant) -> None:
+    """Both integrations match a TP-Link strip's DHCP request: the one the user already chose
+    keeps it; LAN Meter's card does not appear (added by address, LAN Meter takes it)."""
+    MockConfigEntry(domain="tplink", unique_id="50:c7:bf:aa:bb:01", data={"host": "x"}).add_to_hass(
+        hass
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": config_entries.SOURCE_DHCP},
+        data=DhcpServiceInfo(ip="127.0.0.1", hostname="hs300", macaddress="50c7bfaabb01"),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "followed_by_core"
+
+
+async def test_a_wemo_core_wemo_runs_is_not_offered_again(hass: HomeAssistant) -> None:
+    core = MockConfigEntry(domain="wemo", data={})
+    core.add_to_hass(hass)
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=core.entry_id, identifiers={("wemo", "221517K0101769")}
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": config_entries.SOURCE_SSDP},
+        data=SsdpServiceInfo(
+            ssdp_usn="uuid:Insight-1_0-221517K0101769::urn:Belkin:service:basicevent:1",
+            ssdp_st="urn:Belkin:service:basicevent:1",
+            ssdp_location="http://127.0.0.1:49153/setup.xml",
+            upnp={
+                "manufacturer": "Belkin International Inc.",
+                "serialNumber": "221517K0101769",
+                "friendlyName": "Dryer",
+            },
+        ),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "followed_by_core"

@@ -14,6 +14,7 @@ from kasa import Credentials, DeviceEncryptionType
 import voluptuous as vol
 
 from ..const import CONF_KIND, CONF_SET_CLOCK, DEFAULT_SET_CLOCK
+from ..core_neighbours import TPLINK, core_runs
 from ..flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, FlowMixin, error_key, number_box
 from .client import DEFAULT_PORT, KasaAuthError, KasaConnectionError, KasaUnsupportedError
 from .const import (
@@ -174,6 +175,8 @@ class KasaFlowMixin(FlowMixin):
         self._abort_if_unique_id_configured(
             updates={CONF_HOST: discovery_info.ip}, reload_on_update=False
         )
+        if core_runs(self.hass, TPLINK, mac=mac):
+            return self.async_abort(reason="followed_by_core")
         try:
             result = await probe_any(discovery_info.ip)
         except KasaAccountNeeded as needed:

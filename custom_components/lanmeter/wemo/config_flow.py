@@ -13,6 +13,7 @@ from pywemo import WeMoDevice
 import voluptuous as vol
 
 from ..const import CONF_KIND, CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN, KIND_WEMO
+from ..core_neighbours import WEMO, core_runs
 from ..flow_fields import PORT_SELECTOR, FlowMixin
 from .const import CONF_CALLBACK_ADDRESS, CONF_CALLBACK_PORT
 from .discovery import DEVICE_ERRORS, NotAWemoError, connect
@@ -77,6 +78,8 @@ class WemoFlowMixin(FlowMixin):
             updates={CONF_HOST: location.hostname, CONF_PORT: location.port},
             reload_on_update=False,
         )
+        if core_runs(self.hass, WEMO, serial=serial):
+            return self.async_abort(reason="followed_by_core")
         name = discovery_info.upnp.get("friendlyName", "WeMo")
         self._wemo_found = (location.hostname, location.port, serial, name)
         self.context["title_placeholders"] = {"name": name}

@@ -15,9 +15,11 @@ import time
 from typing import Any
 import zipfile
 
+import aiohttp
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 from pywemo import (
@@ -51,6 +53,7 @@ POLL_INTERVAL = timedelta(seconds=30)
 # again: a device that rebooted or silently dropped its subscribers is noticed within two
 # minutes instead of at pywemo's next renewal (up to 285 s), and one that is gone is shown so.
 QUIET_AFTER_S = 90
+PROBE_TIMEOUT_S = 3
 # No live subscription this long after registering: the device cannot reach our callback port.
 NO_PUSH_ISSUE_AFTER_S = 180
 EVENT_LONG_PRESS = "LongPress"
@@ -175,7 +178,7 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
         self.events = EventSource()  # long presses; the long-press event entity subscribes
         self.long_press_rule = "not supported"
         self._registered_at = time.monotonic()
-        self._last_push_at = time.monotonic()
+        self._last_push_at = dt_util.utcnow().timestamp()  # Home Assistant's clock
         self._lost_push = False  # a poll found a change no push had told (logged once)
         self._no_push = RepairIssue(hass, "wemo_no_push", entry.entry_id, ir.IssueSeverity.WARNING)
         self.clock_watch = ClockWatch(hass, entry.entry_id, "wemo", device.name, DeviceClock())
@@ -259,7 +262,7 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
                 )
             return
         self.pushes += 1
-        self._last_push_at = time.monotonic()
+        self._last_push_at = dt_util.utcnow().timestamp()
         if self._lost_push:
             self._lost_push = False
             _LOGGER.info("%s pushes its changes again", self.name)
@@ -357,12 +360,14 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
 
     async def _async_update_data(self) -> WemoState:
         self._check_push_issue()
-        quiet = time.monotonic() - self._last_push_at > QUIET_AFTER_S
+        quiet = dt_util.utcnow().timestamp() - self._last_push_at > QUIET_AFTER_S
         if self.data is not None and self.subscribed and self.last_update_success and not quiet:
             return self.data  # push keeps it current: no request while it pushes
         self.polls += 1
         try:
             try:
+                if self.data is None or quiet or not self.last_update_success:
+                    await self._probe()
                 state = await self.hass.async_add_executor_job(self._poll, self.device)
                 if quiet:
                     await self._check_missed_push(state)
@@ -385,6 +390,22 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
                 translation_placeholders={"name": self.device.name, "error": str(err)},
             ) from err
 
+    async def _probe(self) -> None:
+        """One quick request before polling a device not known to answer (at the first poll,
+        when it is quiet, after a failed poll): a WeMo that is gone fails it at once, where
+        pywemo's own calls retry gently for about a minute (and would hold an executor thread
+        each interval). OSError if it does not answer."""
+        url = f"http://{self.device.host}:{self.device.port}/setup.xml"
+        try:
+            async with async_get_clientsession(self.hass).get(
+                url, timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT_S)
+            ) as answer:
+                if answer.status == 200:
+                    return
+                raise OSError(f"{url} answered {answer.status}")
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise OSError(f"no answer at {url} ({err or type(err).__name__})") from err
+
     async def _check_missed_push(self, polled: WemoState) -> None:
         """A quiet device polled: if it changed without pushing, its subscription is gone
         (it restarted, or dropped its subscribers): say so once and subscribe again."""
@@ -403,7 +424,7 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
             "%s changed without pushing it to Home Assistant for %d s (it restarted, or dropped "
             "its subscription): polling it every %d s and subscribing again",
             self.name,
-            time.monotonic() - self._last_push_at,
+            dt_util.utcnow().timestamp() - self._last_push_at,
             POLL_INTERVAL.total_seconds(),
         )
         await self.registry.forget(self.device)

@@ -14,7 +14,7 @@ def report(total: str, booked_kwh: float, truth_kwh: float) -> None:
     path = os.environ.get("LANMETER_SOAK_REPORT")
     if not path:
         return
-    scenario = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
+    scenario = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" (", 1)[0]
     line = {"scenario": scenario, "total": total, "booked": booked_kwh, "truth": truth_kwh}
     with open(path, "a", encoding="utf-8") as file:
         file.write(json.dumps(line) + "\n")

@@ -5,7 +5,7 @@ files without importing anything: the manifests of the core integrations that us
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 import json
 
@@ -29,6 +29,19 @@ class Pin:
         """The pinned version, if it is one (==)."""
         spec = self.specifier
         return Version(spec[2:]) if spec.startswith("==") and "," not in spec else None
+
+
+def extras_of(package: str, requires: Iterable[str]) -> dict[str, list[str]]:
+    """package[extra] -> that extra's requirements, from a package's Requires-Dist lines."""
+    extras: dict[str, list[str]] = {}
+    for line in requires:
+        requirement = Requirement(line)
+        marker = str(requirement.marker or "")
+        if "extra ==" in marker:
+            extra = marker.split("extra ==")[1].strip().strip("'\"")
+            requirement.marker = None
+            extras.setdefault(f"{package}[{extra}]", []).append(str(requirement))
+    return extras
 
 
 def core_pins(read: Callable[[str], str | None], extras: dict[str, list[str]]) -> dict[str, Pin]:

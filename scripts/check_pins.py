@@ -23,7 +23,7 @@ import zipfile
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from devkit.core_pins import conflicts, core_pins
+from devkit.core_pins import conflicts, core_pins, extras_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPI = "https://pypi.org/pypi"
@@ -109,17 +109,14 @@ def _extras(package: str, version: str) -> dict[str, list[str]]:
     with _wheel(package, version) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = archive.read(name).decode()
-    extras: dict[str, list[str]] = {}
-    for header in metadata.splitlines():
-        if not header.startswith("Requires-Dist:"):
-            continue
-        requirement = Requirement(header.removeprefix("Requires-Dist:").strip())
-        marker = str(requirement.marker or "")
-        if "extra ==" in marker:
-            extra = marker.split("extra ==")[1].strip().strip("'\"")
-            requirement.marker = None
-            extras.setdefault(f"{package}[{extra}]", []).append(str(requirement))
-    return extras
+    return extras_of(
+        package,
+        (
+            header.removeprefix("Requires-Dist:").strip()
+            for header in metadata.splitlines()
+            if header.startswith("Requires-Dist:")
+        ),
+    )
 
 
 def release_pins(version: Version) -> dict[str, Any]:

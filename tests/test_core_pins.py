@@ -11,7 +11,7 @@ import homeassistant
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from devkit.core_pins import Pin, conflicts, core_pins
+from devkit.core_pins import Pin, conflicts, core_pins, extras_of
 from tests.conftest import REPO_ROOT
 
 MANIFEST = REPO_ROOT / "custom_components" / "lanmeter" / "manifest.json"
@@ -22,21 +22,9 @@ def _installed_release_file(path: str) -> str | None:
     return file.read_text() if file.is_file() else None
 
 
-def _extras(package: str) -> dict[str, list[str]]:
-    """package[extra] -> its requirements, from the installed package's metadata."""
-    extras: dict[str, list[str]] = {}
-    for line in metadata.requires(package) or []:
-        requirement = Requirement(line)
-        marker = str(requirement.marker or "")
-        if "extra ==" in marker:
-            extra = marker.split("extra ==")[1].strip().strip("'\"")
-            requirement.marker = None
-            extras.setdefault(f"{package}[{extra}]", []).append(str(requirement))
-    return extras
-
-
 def _this_release() -> dict[str, Pin]:
-    return core_pins(_installed_release_file, _extras("python-kasa"))
+    extras = extras_of("python-kasa", metadata.requires("python-kasa") or [])
+    return core_pins(_installed_release_file, extras)
 
 
 def _requirements() -> list[str]:

@@ -74,6 +74,14 @@ class Dryer:
         assert self.booked() == pytest.approx(self.truth(), abs=1e-5)
 
 
+async def intervals(hass: HomeAssistant, freezer, count: int) -> None:
+    """`count` poll intervals of Home Assistant's clock, with no push from the Insight."""
+    for _ in range(count):
+        freezer.tick(EVERY)
+        async_fire_time_changed(hass, dt_util.utcnow())
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
 async def dryer(hass: HomeAssistant, sim: SimulatedWemo, freezer, total_kwh: float) -> Dryer:
     sim.name = "Dryer"
     sim.total_mw_min = total_kwh * MW_MIN_PER_KWH
@@ -165,9 +173,7 @@ async def test_an_insight_that_stops_pushing_is_polled_and_followed_again(
         running = await dryer(hass, sim, freezer, 0.4)
         sim.subscribers.clear()  # it rebooted its network stack, or dropped us: says nothing
         for _ in range(4):  # two minutes
-            freezer.tick(EVERY)
-            async_fire_time_changed(hass, dt_util.utcnow())
-            await hass.async_block_till_done(wait_background_tasks=True)
+            await intervals(hass, freezer, 1)
             assert state(hass, "switch.dryer") == "on"
         lost = [r for r in caplog.records if "changed without pushing" in r.getMessage()]
         assert len(lost) == 1 and lost[0].levelno == logging.WARNING
@@ -187,16 +193,10 @@ async def test_a_power_cut_at_the_insight_while_home_assistant_runs(
     async with SimulatedWemo("Insight", serial="221517K0101769") as sim:
         running = await dryer(hass, sim, freezer, 0.4)
         await sim.power_off()
-        for _ in range(8):
-            freezer.tick(EVERY)
-            async_fire_time_changed(hass, dt_util.utcnow())
-            await hass.async_block_till_done(wait_background_tasks=True)
+        await intervals(hass, freezer, 8)
         assert state(hass, "switch.dryer") == "unavailable"
         await sim.power_on()
-        for _ in range(2):
-            freezer.tick(EVERY)
-            async_fire_time_changed(hass, dt_util.utcnow())
-            await hass.async_block_till_done(wait_background_tasks=True)
+        await intervals(hass, freezer, 2)
         assert state(hass, "switch.dryer") == "on"
         await until(lambda: len(sim.subscribers) >= 2, seconds=30)
         await running.readings(3)

@@ -4,8 +4,6 @@ most once a day."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-import contextlib
 from datetime import UTC, timedelta
 
 from homeassistant.const import STATE_ON
@@ -13,7 +11,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
 
-from custom_components.lanmeter.const import DOMAIN
 from devkit.simulators.clock import DeviceClock
 from devkit.simulators.wemo_device import SimulatedWemo
 from tests.test_wemo_integration import (  # noqa: F401
@@ -32,19 +29,10 @@ pytestmark = [
 ]
 
 
-@contextlib.asynccontextmanager
-async def dryer(hass: HomeAssistant, clock: DeviceClock) -> AsyncIterator[SimulatedWemo]:
-    """The Insight, running until its entry is unloaded: a WeMo quiet for 90 s is polled, and a
-    poll that met a stopped simulator would wait out pywemo's retries (about a minute each)."""
+def dryer(clock: DeviceClock) -> SimulatedWemo:
     sim = SimulatedWemo("Insight", serial="221517K0101769", clock=clock)
     sim.name = "Dryer"
-    async with sim:
-        try:
-            yield sim
-        finally:
-            for entry in hass.config_entries.async_entries(DOMAIN):
-                await hass.config_entries.async_unload(entry.entry_id)
-            await hass.async_block_till_done(wait_background_tasks=True)
+    return sim
 
 
 async def running(hass: HomeAssistant, sim: SimulatedWemo, freezer, watts: float) -> None:
@@ -66,7 +54,7 @@ async def test_energy_today_is_home_assistants_day_not_the_wemos(
 ) -> None:
     """The Insight keeps UTC as its zone: its midnight is 16:00 here (users see the reset in
     the afternoon). Home Assistant's "today" goes on until Home Assistant's midnight."""
-    async with dryer(hass, DeviceClock(zone=UTC)) as sim:
+    async with dryer(DeviceClock(zone=UTC)) as sim:
         entry = (await add(hass, sim))["result"]
         hass.config_entries.async_update_entry(entry, options={**entry.options, "set_clock": False})
         await running(hass, sim, freezer, 1000.0)
@@ -81,7 +69,7 @@ async def test_energy_today_is_home_assistants_day_not_the_wemos(
 async def test_the_wemos_clock_is_set_once_with_home_assistants_time_and_zone(
     hass: HomeAssistant, freezer
 ) -> None:
-    async with dryer(hass, DeviceClock(error=timedelta(hours=2))) as sim:
+    async with dryer(DeviceClock(error=timedelta(hours=2))) as sim:
         await add(hass, sim)
         await running(hass, sim, freezer, 500.0)
         await until(lambda: len(sim.clock_requests) == 1)
@@ -102,8 +90,9 @@ async def test_the_wemos_clock_is_set_once_with_home_assistants_time_and_zone(
 async def test_a_wemo_that_refuses_is_asked_at_most_once_a_day(
     hass: HomeAssistant, freezer
 ) -> None:
-    async with dryer(hass, DeviceClock(error=timedelta(hours=-3))) as sim:
-        sim.refuse_time = True
+    sim = dryer(DeviceClock(error=timedelta(hours=-3)))
+    sim.refuse_time = True
+    async with sim:
         await add(hass, sim)
         await running(hass, sim, freezer, 500.0)
         await until(lambda: len(sim.clock_requests) >= 1)

@@ -50,14 +50,28 @@ def any_callback_port(monkeypatch: pytest.MonkeyPatch, socket_enabled: None) -> 
 
 
 @pytest.fixture(autouse=True)
-async def unload_entries(hass: HomeAssistant) -> AsyncIterator[None]:
-    """Unload every entry before the simulators stop, so pywemo's threads end cleanly."""
+async def unload_entries(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[None]:
+    """Unload every entry before the simulators stop, so pywemo's threads end cleanly. A
+    simulator whose `async with` ends in the test keeps serving until then: a poll started as
+    the test ended (a quiet WeMo is polled) would otherwise meet a closed port and wait out
+    pywemo's retries."""
+    stopped: list[SimulatedWemo] = []
+    stop = SimulatedWemo.stop
+
+    async def stop_after_unload(sim: SimulatedWemo) -> None:
+        stopped.append(sim)
+
+    monkeypatch.setattr(SimulatedWemo, "stop", stop_after_unload)
     yield
     await hass.async_block_till_done(wait_background_tasks=True)
     for entry in hass.config_entries.async_entries(DOMAIN):
         if entry.state is config_entries.ConfigEntryState.LOADED:
             await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+    for sim in stopped:
+        await stop(sim)
 
 
 @pytest.fixture

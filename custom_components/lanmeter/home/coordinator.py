@@ -55,7 +55,9 @@ from .sense_bridge import PlugReading
 
 _LOGGER = logging.getLogger(__name__)
 
-SAVE_DELAY_S = 300
+# What the home view learns (Always On's week, appliance runs) is written at least hourly; a
+# named appliance's booked energy at once (a power cut loses at most an hour of learning).
+SAVE_DELAY_S = 3600
 TO_WATTS: dict[str | None, float] = {
     UnitOfPower.WATT: 1.0,
     UnitOfPower.KILO_WATT: 1000.0,

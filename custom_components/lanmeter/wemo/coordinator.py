@@ -13,13 +13,12 @@ import logging
 import sqlite3
 import time
 from typing import Any
+import urllib.request
 import zipfile
 
-import aiohttp
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 from pywemo import (
@@ -145,6 +144,16 @@ def _on_time_restarted(before_s: int, now_s: int, read_at: float | None, at: flo
     if now_s >= before_s:
         return False
     return read_at is None or now_s <= max(at - read_at, 0.0) + 2
+
+
+def _probe(url: str) -> None:
+    """Runs in an executor: GET `url` once, with socket timeouts (seconds of real time, as the
+    device answers). OSError if it does not answer 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT_S) as answer:
+            answer.read()
+    except (OSError, ValueError) as err:  # URLError and HTTPError are OSErrors
+        raise OSError(f"no answer at {url} ({type(err).__name__}: {err})") from err
 
 
 def apply_event(device: WeMoDevice, event_type: str, params: str) -> WemoState:
@@ -396,15 +405,7 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
         pywemo's own calls retry gently for about a minute (and would hold an executor thread
         each interval). OSError if it does not answer."""
         url = f"http://{self.device.host}:{self.device.port}/setup.xml"
-        try:
-            async with async_get_clientsession(self.hass).get(
-                url, timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT_S)
-            ) as answer:
-                if answer.status == 200:
-                    return
-                raise OSError(f"{url} answered {answer.status}")
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise OSError(f"no answer at {url} ({err or type(err).__name__})") from err
+        await self.hass.async_add_executor_job(_probe, url)
 
     async def _check_missed_push(self, polled: WemoState) -> None:
         """A quiet device polled: if it changed without pushing, its subscription is gone

@@ -78,7 +78,9 @@ class House:
         return {
             "kettle": self.strip.outlets[0].used_wh,
             "fridge": self.strip.outlets[2].used_wh,
-            "dryer": self.insight.used_reported_mw_min / MW_MIN_PER_WH,
+            # What its InsightParams reported, less what vanished unreported with the register.
+            "dryer": (self.insight.used_reported_mw_min - self.insight.unseen_mw_min)
+            / MW_MIN_PER_WH,
         }
 
     async def minutes(self, count: int) -> None:

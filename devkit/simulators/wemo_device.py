@@ -135,6 +135,9 @@ class SimulatedWemo:
         self.on_total_s = 0.0  # on-time over the usage period: restarts with total_mw_min
         self.used_mw_min = 0.0  # the truth: energy through the relay, across usage restarts
         self.used_reported_mw_min = 0.0  # the truth as of the last InsightParams it sent
+        # Used after its last InsightParams and lost with the register (usage cleared, power
+        # cut) before any reader could see it.
+        self.unseen_mw_min = 0.0
         self.total_glitches: list[float] = []  # bad totalmw values, one per InsightParams
         self.silent = False
         self.powered = True  # False between power_off() and power_on(): nothing is counted
@@ -204,9 +207,8 @@ class SimulatedWemo:
     async def power_off(self) -> None:
         """The Insight loses power: nothing listens, nothing is counted, and (as after
         "clear usage") its totals and on-time total start again from 0."""
-        self._tick()
+        self.clear_usage()
         self.powered = False
-        self.today_mw_min = self.total_mw_min = self.on_total_s = 0.0
         await self.go_away()
 
     async def power_on(self) -> None:
@@ -220,6 +222,8 @@ class SimulatedWemo:
     def clear_usage(self) -> None:
         """What "clear usage data" in the app (or a reset) does: totals and on-time from 0."""
         self._tick()
+        self.unseen_mw_min += self.used_mw_min - self.used_reported_mw_min
+        self.used_reported_mw_min = self.used_mw_min  # accounted for: as if reported, then lost
         self.today_mw_min = self.total_mw_min = self.on_total_s = 0.0
 
     async def set_load(self, watts: float) -> None:

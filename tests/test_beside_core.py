@@ -26,7 +26,7 @@ from devkit.simulators.kasa_device import SimulatedKasaDevice
 from tests.conftest import captures_dir
 from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 
-pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
+pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 PLUG_MAC = "50:C7:BF:AA:CC:01"
 SHARED = ("python-kasa", "kasa-crypt", "pywemo", "paho-mqtt", "orjson")

@@ -32,8 +32,6 @@ from tests.test_flume_integration import (  # noqa: F401
 from tests.test_home_integration import Trace, add_home
 from tests.test_wemo_integration import add, any_callback_port, insight, unload_entries  # noqa: F401
 
-pytestmark = pytest.mark.time_sensitive
-
 TRANSLATED = json.loads(
     (
         Path(__file__).resolve().parent.parent / "custom_components/lanmeter/translations/en.json"
@@ -87,6 +85,7 @@ async def automate(hass: HomeAssistant, *triggers: dict[str, Any]) -> list[Servi
     return calls
 
 
+@pytest.mark.time_sensitive
 async def test_home_appliance_steps_are_triggers_with_a_size_range(
     hass: HomeAssistant, hass_ws_client, freezer
 ) -> None:
@@ -131,6 +130,7 @@ async def editor_capabilities(
 
 @pytest.mark.usefixtures("socket_enabled")
 @pytest.mark.freeze_time(tick=True)
+@pytest.mark.time_sensitive
 async def test_flume_leaks_are_triggers(
     hass: HomeAssistant,
     bridge: SimulatedFlumeBridge,  # noqa: F811
@@ -150,6 +150,7 @@ async def test_flume_leaks_are_triggers(
 
 
 @pytest.mark.usefixtures("socket_enabled")
+@pytest.mark.time_sensitive
 async def test_wemo_long_press_is_the_trigger_core_wemo_users_know(
     hass: HomeAssistant,
     insight: SimulatedWemo,  # noqa: F811
@@ -190,6 +191,7 @@ async def test_a_trigger_config_with_a_step_range_on_a_stepless_event_is_refused
         await async_validate_trigger_config(hass, config)
 
 
+@pytest.mark.time_sensitive
 async def test_home_assistants_own_event_received_trigger_works_on_our_event_entities(
     hass: HomeAssistant, freezer
 ) -> None:

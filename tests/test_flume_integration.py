@@ -37,7 +37,6 @@ from tests.polling import until
 pytestmark = [
     pytest.mark.usefixtures("socket_enabled"),
     pytest.mark.freeze_time(tick=True),
-    pytest.mark.time_sensitive,
 ]
 
 KEY = bytes.fromhex("5e" * 16 + "a7" * 16)
@@ -204,6 +203,7 @@ async def test_us_customary_users_get_gallons(
     assert hass.states.get(f"sensor.{NAME}_water_total").attributes["unit_of_measurement"] == "gal"
 
 
+@pytest.mark.time_sensitive
 async def test_running_toilet_is_a_leak_that_clears_itself(
     hass: HomeAssistant, bridge: SimulatedFlumeBridge
 ) -> None:
@@ -250,6 +250,7 @@ async def test_bad_payloads_are_counted_and_never_move_totals_back(
     assert KEY.hex() not in str(diagnostics)
 
 
+@pytest.mark.time_sensitive
 async def test_no_volume_lost_across_a_restart_and_a_broker_restart(
     hass: HomeAssistant, bridge: SimulatedFlumeBridge
 ) -> None:
@@ -314,6 +315,7 @@ async def test_reconnects_and_resubscribes_after_a_broker_restart(
     assert len([line for line in lines if "is back" in line]) == 1, lines
 
 
+@pytest.mark.time_sensitive
 async def test_silent_bridge_is_disconnected(
     hass: HomeAssistant, bridge: SimulatedFlumeBridge
 ) -> None:

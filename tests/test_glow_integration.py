@@ -34,7 +34,7 @@ from devkit.simulators.glow_cad import ScriptedMeter, SimulatedCad, upload_body
 from tests.conftest import captures_dir, clock_repair
 from tests.mosquitto import free_port, mqtt_broker, running_broker  # noqa: F401
 
-pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
+pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 CAD_ID = "70B3D521E0008D10"
 NAME = "glow_cad_008d10"  # entity id prefix: "Glow CAD" + the id's last six characters
@@ -77,6 +77,7 @@ def url(entry: config_entries.ConfigEntry) -> str:
     return f"https://127.0.0.1:{entry.data['port']}/zb02"
 
 
+@pytest.mark.time_sensitive
 async def test_a_posting_cad_becomes_a_device_with_sensors(
     hass: HomeAssistant, receiver_entry: config_entries.ConfigEntry
 ) -> None:
@@ -252,6 +253,7 @@ async def test_port_taken_after_setup_raises_a_repair_issue_and_retries(
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"glow_port_{entry.entry_id}") is None
 
 
+@pytest.mark.time_sensitive
 async def test_silent_cad_goes_unavailable_and_recovers(
     hass: HomeAssistant, receiver_entry: config_entries.ConfigEntry, caplog, freezer
 ) -> None:
@@ -268,6 +270,7 @@ async def test_silent_cad_goes_unavailable_and_recovers(
     assert float(value(hass, "power")) == pytest.approx(2547)
 
 
+@pytest.mark.time_sensitive
 async def test_a_silent_cad_can_be_deleted_a_reporting_one_cannot(
     hass: HomeAssistant, hass_ws_client, receiver_entry: config_entries.ConfigEntry, freezer
 ) -> None:
@@ -309,6 +312,7 @@ async def test_a_silent_cad_can_be_deleted_a_reporting_one_cannot(
     assert abs(float(value(hass, "clock_offset"))) < 5
 
 
+@pytest.mark.time_sensitive
 async def test_known_cads_and_cost_survive_a_restart(
     hass: HomeAssistant, receiver_entry: config_entries.ConfigEntry
 ) -> None:
@@ -491,6 +495,7 @@ async def test_changed_broker_password_asks_for_new_credentials(
         await hass.config_entries.async_unload(entry.entry_id)
 
 
+@pytest.mark.time_sensitive
 async def test_a_cad_back_at_1970_is_read_on_home_assistants_clock(
     hass: HomeAssistant, receiver_entry: config_entries.ConfigEntry, freezer
 ) -> None:

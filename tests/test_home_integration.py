@@ -23,7 +23,6 @@ from custom_components.lanmeter.home import sense_bridge
 from custom_components.lanmeter.home.sense_bridge import MAX_PLUGS, mac_for
 from devkit.simulators.kasa_device import decrypt, encrypt
 
-pytestmark = pytest.mark.time_sensitive
 WATTS = {"unit_of_measurement": "W", "device_class": "power"}
 # The query exactly as a Sense monitor sends it (protocols/sense.md), before the cipher.
 SENSE_QUERY_BYTES = b'{"emeter":{"get_realtime":{}},"system":{"get_sysinfo":{}}}'
@@ -81,6 +80,7 @@ def events(hass: HomeAssistant) -> list[dict[str, Any]]:
     return fired
 
 
+@pytest.mark.time_sensitive
 async def test_breakdown_and_appliance_events_from_a_scripted_evening(
     hass: HomeAssistant, freezer, events: list[dict[str, Any]]
 ) -> None:
@@ -119,6 +119,7 @@ async def test_breakdown_and_appliance_events_from_a_scripted_evening(
     assert len(events) == count
 
 
+@pytest.mark.time_sensitive
 async def test_always_on_and_other_after_an_hour_of_history(hass: HomeAssistant, freezer) -> None:
     trace = Trace(hass, freezer)
     await trace.at(0, mains=150, kettle_power=0, fridge_power=0)
@@ -137,6 +138,7 @@ async def test_always_on_and_other_after_an_hour_of_history(hass: HomeAssistant,
     assert number(hass, "sensor.home_always_on") == 150
 
 
+@pytest.mark.time_sensitive
 async def test_kilowatts_and_unavailable_inputs(hass: HomeAssistant, freezer) -> None:
     hass.states.async_set("sensor.mains", "1.5", {"unit_of_measurement": "kW"})
     hass.states.async_set("sensor.kettle_power", "unavailable", WATTS)
@@ -502,6 +504,7 @@ async def settle_noisy_level(trace: Trace, level: float, readings: int = 24) -> 
         await trace.at(5, mains=round(level + rng.gauss(0, 0.01 * level + 3), 1))
 
 
+@pytest.mark.time_sensitive
 async def test_a_step_at_two_kilowatts_is_reported_within_three_readings(
     hass: HomeAssistant, freezer, events: list[dict[str, Any]]
 ) -> None:
@@ -524,6 +527,7 @@ async def test_a_step_at_two_kilowatts_is_reported_within_three_readings(
     assert events[0]["step_w"] == pytest.approx(250, abs=37.5)
 
 
+@pytest.mark.time_sensitive
 async def test_spikes_make_no_event_and_close_steps_make_two(
     hass: HomeAssistant, freezer, events: list[dict[str, Any]]
 ) -> None:
@@ -551,6 +555,7 @@ async def test_spikes_make_no_event_and_close_steps_make_two(
     ]
 
 
+@pytest.mark.time_sensitive
 async def test_a_level_held_at_exactly_the_same_watts_still_confirms_the_step(
     hass: HomeAssistant, freezer, events: list[dict[str, Any]]
 ) -> None:

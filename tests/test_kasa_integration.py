@@ -34,7 +34,7 @@ from custom_components.lanmeter.kasa.poll_clock import poll_clock
 from devkit.simulators.kasa_device import SimulatedKasaDevice
 from tests.conftest import captures_dir
 
-pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
+pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 MAC = "50:C7:BF:AA:BB:01"
 UNIQUE_ID = MAC.lower()
@@ -106,6 +106,7 @@ def entity_id(hass: HomeAssistant, unique_suffix: str, domain: str) -> str:
     return found
 
 
+@pytest.mark.time_sensitive
 async def test_add_strip_creates_devices_and_entities(
     hass: HomeAssistant, strip: SimulatedKasaDevice
 ) -> None:
@@ -356,6 +357,7 @@ async def test_dhcp_keeps_the_address_current(
     assert entry.data["host"] == "127.0.0.1"
 
 
+@pytest.mark.time_sensitive
 async def test_strips_of_one_interval_are_polled_together(
     hass: HomeAssistant, strip: SimulatedKasaDevice
 ) -> None:
@@ -462,6 +464,7 @@ async def test_diagnostics_redact_identifiers(
         ("KP115(US)_1.0_1.0.21.json", 1, 5),
     ],
 )
+@pytest.mark.time_sensitive
 async def test_other_models(hass: HomeAssistant, capture: str, switches: int, sensors: int) -> None:
     """Strips without a meter get switches only; single plugs keep everything on one device."""
     async with SimulatedKasaDevice.from_capture(captures_dir("kasa") / capture, mac=MAC) as sim:

@@ -40,7 +40,7 @@ from tests.conftest import RecordingDiscoveryResponder, captures_dir
 from tests.mosquitto import free_port
 from tests.polling import until
 
-pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
+pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 
 @pytest.fixture(autouse=True)
@@ -192,6 +192,7 @@ async def test_light_switch_whose_rules_cannot_be_written(
         assert sim.long_presses_sent == 0
 
 
+@pytest.mark.time_sensitive
 async def test_without_push_it_polls_and_explains_why(
     hass: HomeAssistant, insight: SimulatedWemo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -218,6 +219,7 @@ async def test_without_push_it_polls_and_explains_why(
     assert issue is not None and issue.translation_key == "wemo_no_push"
 
 
+@pytest.mark.time_sensitive
 async def test_unplugged_is_unavailable_and_comes_back(
     hass: HomeAssistant,
     insight: SimulatedWemo,

@@ -133,3 +133,40 @@ async def test_energy_today_after_a_clock_jump_across_midnight_counts_only_today
         today = float(hass.states.get("sensor.kettle_energy_today").state)
         report("kettle energy today", today, truth)
         assert today == pytest.approx(truth, abs=5 * kettle_kwh_per_min + 0.002)
+
+
+def daystat_requests(sim) -> int:
+    return sum("get_daystat" in r.get("emeter", {}) for r in sim.requests)
+
+
+@pytest.mark.freeze_time("2026-11-18 07:20:00+00:00", tick=True)  # 23:20 here
+async def test_the_strips_count_for_today_is_asked_when_a_day_starts_not_at_every_poll(
+    hass: HomeAssistant, freezer
+) -> None:
+    """The strip's own "today" covers the part of a day before Home Assistant read it: it is
+    asked once per outlet at setup and at Home Assistant's midnight, never per poll (issue 32)."""
+    sim = kitchen_strip()
+    sim.outlets[0].today_wh = 2500.0  # the kettle's day so far ...
+    sim.outlets[0].total_wh = 40000.0  # ... in a register that counted before it
+    async with sim:
+        await add_strip(hass, sim)
+        outlets = len(sim.outlets)
+        assert daystat_requests(sim) == outlets
+        assert float(hass.states.get("sensor.kettle_energy_today").state) == pytest.approx(
+            2.5, abs=0.01
+        )
+        for _ in range(6):  # to 23:50: thirty polls' worth of minutes, no count asked
+            await later(hass, freezer, timedelta(minutes=5))
+        assert daystat_requests(sim) == outlets
+        await hass.config_entries.async_reload(
+            hass.config_entries.async_entries(DOMAIN)[0].entry_id
+        )
+        await hass.async_block_till_done()
+        assert daystat_requests(sim) == outlets  # the day was stored: no need to ask
+        for _ in range(4):  # past Home Assistant's midnight
+            await later(hass, freezer, timedelta(minutes=5))
+        assert daystat_requests(sim) == 2 * outlets
+        today = float(hass.states.get("sensor.kettle_energy_today").state)
+        # The kettle's ten minutes of the new day (0.25 kWh), plus at most the five between the
+        # readings either side of midnight; never yesterday's 2.5 kWh.
+        assert 0.24 <= today <= 0.25 + 0.125 + 0.01

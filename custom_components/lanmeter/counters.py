@@ -28,8 +28,12 @@ class DayTotal:
     start: float | None = None  # the total at the day's start
     last: float | None = None  # the total at the latest reading
 
+    def starts_anew(self, day: str) -> bool:
+        """The next update on `day` starts it (the only one that takes the device's count)."""
+        return self.day != day or self.start is None
+
     def update(self, day: str, total: float, device_today: float | None = None) -> float:
-        if self.day != day or self.start is None:
+        if self.starts_anew(day) or self.start is None:
             before = 0.0 if device_today is None else min(max(device_today, 0.0), total)
             if self.day is not None and self.last is not None:
                 before = min(before, max(total - self.last, 0.0))

@@ -55,9 +55,6 @@ DEFAULT_PORT = 9999
 # notice it within one 5 s poll interval, and a healthy strip answers in milliseconds.
 QUERY_TIMEOUT_S = 2
 QUERY_RETRIES = 1
-# How often the day's energy is read from the strip's own statistics; between reads it is
-# advanced from the energy register, so it stays as fresh as power.
-DAYSTAT_INTERVAL_S = 300
 
 SYSINFO: dict[str, Any] = {"system": {"get_sysinfo": {}}}
 REALTIME: dict[str, Any] = {"emeter": {"get_realtime": {}}}
@@ -116,7 +113,6 @@ class OutletReading:
 
     is_on: bool
     realtime: Realtime | None
-    today_kwh: float | None
 
 
 @dataclass
@@ -134,16 +130,6 @@ class StripReading:
         if len(powers) != len(self.outlets):
             return None
         return round(sum(powers), 3)
-
-
-@dataclass
-class _DayBase:
-    """The strip's own count for today, and the register it was read against."""
-
-    day: dt.date
-    kwh: float
-    register_kwh: float
-    read_at: float
 
 
 @dataclass
@@ -186,7 +172,6 @@ class KasaStripClient:
         if not isinstance(protocol, IotProtocol):
             raise KasaUnsupportedError(f"no IOT protocol for {connection.to_dict()}")
         self._protocol = protocol
-        self._day_bases: dict[int, _DayBase] = {}
         self._is_strip: bool | None = None  # known after the first sysinfo
         self._last_realtime: dict[int, Realtime | None] = {}
         self.stats = ClientStats()
@@ -215,10 +200,9 @@ class KasaStripClient:
         self._is_strip = info.is_strip
         return info
 
-    async def poll(self, today: dt.date, *, read_time: bool = False) -> StripReading:
-        """Sysinfo, then each outlet's realtime meter; the day's energy when it is due.
+    async def poll(self, *, read_time: bool = False) -> StripReading:
+        """Sysinfo, then each outlet's realtime meter.
 
-        `today` is the strip's own date (by its clock: its daystat records are dated by it).
         With `read_time`, the strip's clock is asked in the same request as sysinfo (as
         python-kasa merges modules), so it costs no extra round trip.
         A bad sysinfo answer fails the poll (raises); a bad meter answer blanks only its outlet.
@@ -240,10 +224,7 @@ class KasaStripClient:
             if info.has_meter:
                 realtime = await self._outlet_realtime(outlet, response if combined else None)
                 self._last_realtime[outlet.slot] = realtime
-            today_kwh = None
-            if realtime is not None:
-                today_kwh = await self._today_kwh(outlet.slot, outlet.child_id, realtime, today)
-            outlets.append(OutletReading(outlet.is_on, realtime, today_kwh))
+            outlets.append(OutletReading(outlet.is_on, realtime))
         return StripReading(info, outlets, time=_time_from(response) if read_time else None)
 
     async def _outlet_realtime(
@@ -272,32 +253,21 @@ class KasaStripClient:
             self.stats.last_error = str(err)
             return None
 
-    async def _today_kwh(
-        self, slot: int, child_id: str | None, realtime: Realtime, today: dt.date
-    ) -> float | None:
-        """Today's energy: the strip's daystat, advanced by the register between reads."""
-        base = self._day_bases.get(slot)
-        stale = (
-            base is None
-            or base.day != today
-            or time.monotonic() - base.read_at > DAYSTAT_INTERVAL_S
-            or realtime.total_kwh < base.register_kwh  # the register restarted
-        )
-        if stale:
-            request = {"emeter": {"get_daystat": {"year": today.year, "month": today.month}}}
-            if child_id is not None:
-                request = self._for(child_id, request)
-            try:
-                answer = module_answer(await self._query(request), "emeter", "get_daystat")
-                kwh = parse_day_energy(answer, today.year, today.month, today.day)
-            except KasaAnswerError as err:
-                self.stats.bad_answers += 1
-                self.stats.last_error = str(err)
-                return None
-            base = _DayBase(today, kwh, realtime.total_kwh, time.monotonic())
-            self._day_bases[slot] = base
-        assert base is not None
-        return round(base.kwh + realtime.total_kwh - base.register_kwh, 3)
+    async def day_count(self, child_id: str | None, day: dt.date) -> float | None:
+        """The outlet's own count for `day` (its date, by its clock), from get_daystat: asked
+        once when Home Assistant's day starts, never per poll. None when the answer is bad."""
+        request: dict[str, Any] = {
+            "emeter": {"get_daystat": {"year": day.year, "month": day.month}}
+        }
+        if child_id is not None:
+            request = self._for(child_id, request)
+        try:
+            answer = module_answer(await self._query(request), "emeter", "get_daystat")
+            return parse_day_energy(answer, day.year, day.month, day.day)
+        except KasaAnswerError as err:
+            self.stats.bad_answers += 1
+            self.stats.last_error = str(err)
+            return None
 
     async def day_energy(self, child_id: str | None, year: int, month: int) -> dict[dt.date, float]:
         """kWh per day of one month, as the outlet's meter kept them (get_daystat)."""

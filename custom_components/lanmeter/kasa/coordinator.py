@@ -183,10 +183,9 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
 
     async def _async_update_data(self) -> KasaState:
         now = dt_util.now()
-        strip_today = self.strip_date(now)
         read_time = self._clock_due(now)
         try:
-            reading = await self.client.poll(strip_today, read_time=read_time)
+            reading = await self.client.poll(read_time=read_time)
         except KasaAuthError as err:
             self._auth_failures += 1
             if self._auth_failures >= AUTH_FAILURES_FOR_REAUTH:
@@ -238,9 +237,8 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             )
             totals.append(None if total.value is None else round(total.value, 3))
             self.outlet_cycle(slot).add(outlet.realtime.power_w, now)
-        return KasaState(
-            reading, totals, self._energy_today(now, reading, totals), self.clock_watch.offset_s
-        )
+        today = await self._energy_today(now, reading, totals)
+        return KasaState(reading, totals, today, self.clock_watch.offset_s)
 
     def _account_works(self) -> None:
         """A poll went through: the account is right. A reauth flow that refusals started is
@@ -274,22 +272,36 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             )
         return evidence
 
-    def _energy_today(
+    async def _energy_today(
         self, now: datetime, reading: StripReading, totals: list[float | None]
     ) -> list[float | None]:
         """Each outlet's energy since Home Assistant's midnight, from its total: the strip's
-        own "today" resets at its midnight, right only when its clock is."""
+        own "today" resets at its midnight, right only when its clock is. Its own count is
+        asked only when a day starts (setup, a restart, midnight): one request per outlet a
+        day, which covers the part of the day before Home Assistant read it."""
         # A strip whose clock is unknown (a model without one) keeps its day as it always did.
         trusted = self.clock_watch.keeps_our_day(if_unknown=True)
+        day = now.date().isoformat()
         today: list[float | None] = []
         for slot, (outlet, total) in enumerate(zip(reading.outlets, totals, strict=True)):
             if total is None:
                 today.append(None)
                 continue
             counter = self._days.setdefault(slot, DayTotal())
-            own = outlet.today_kwh if trusted else None
-            today.append(round(counter.update(now.date().isoformat(), total, own), 3))
+            own = None
+            if trusted and outlet.realtime is not None and counter.starts_anew(day):
+                own = await self._strip_count(reading.info.outlets[slot].child_id, now)
+            today.append(round(counter.update(day, total, own), 3))
         return today
+
+    async def _strip_count(self, child_id: str | None, now: datetime) -> float | None:
+        """The outlet's own count for today (None if the strip does not say: the day then
+        starts from this reading)."""
+        try:
+            return await self.client.day_count(child_id, self.strip_date(now))
+        except (KasaConnectionError, KasaAuthError) as err:
+            self.logger.debug("%s: no count for today from the strip: %s", self.name, err)
+            return None
 
     def _check_identity(self, reading: StripReading) -> None:
         """The entry's strip, or UpdateFailed and a repair issue: a DHCP lease can hand its

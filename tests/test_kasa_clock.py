@@ -170,3 +170,33 @@ async def test_the_strips_count_for_today_is_asked_when_a_day_starts_not_at_ever
         # The kettle's ten minutes of the new day (0.25 kWh), plus at most the five between the
         # readings either side of midnight; never yesterday's 2.5 kWh.
         assert 0.24 <= today <= 0.25 + 0.125 + 0.01
+
+
+async def test_a_stored_clock_of_the_layout_before_stored_parts_still_holds(
+    hass: HomeAssistant, freezer, hass_storage: dict
+) -> None:
+    """Stores written by the version before stored parts ("clock", "clock_setting" and
+    "cycles" at the top) load into the parts: a refusing strip is still not asked again."""
+    sim = kitchen_strip(clock=DeviceClock(error=timedelta(hours=3)))
+    sim.refuse_time = True
+    async with sim:
+        await add_strip(hass, sim)
+        await poll(hass)
+        assert len(sim.clock_requests) == 1
+        entry = hass.config_entries.async_entries(DOMAIN)[0]
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        data = hass_storage[f"{DOMAIN}.kasa_energy.{entry.entry_id}"]["data"]
+        parts = data.pop("parts")
+        data |= {
+            "clock": parts["clock"]["tracker"],
+            "clock_setting": parts["clock"]["setting"],
+            "cycles": parts["cycles"],
+        }
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        await later(hass, freezer, timedelta(hours=2))
+        assert len(sim.clock_requests) == 1
+        assert float(hass.states.get(CLOCK).state) == pytest.approx(3 * 3600, abs=5)
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        stored = hass_storage[f"{DOMAIN}.kasa_energy.{entry.entry_id}"]["data"]
+        assert "clock" not in stored and stored["parts"]["clock"]["setting"]["refusals"] == 1

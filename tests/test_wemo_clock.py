@@ -112,6 +112,29 @@ async def test_a_wemo_that_refuses_is_asked_at_most_once_a_day(
         await until(lambda: len(sim.clock_requests) > first_call)  # the next day
 
 
+async def test_a_refusing_wemo_is_not_asked_again_after_a_restart(
+    hass: HomeAssistant, freezer
+) -> None:
+    """When LAN Meter last set the clock is stored with the entry (issue 32): a restart does not
+    start the day's attempt over."""
+    sim = dryer(DeviceClock(error=timedelta(hours=-3)))
+    sim.refuse_time = True
+    async with sim:
+        entry = (await add(hass, sim))["result"]
+        await running(hass, sim, freezer, 500.0)
+        await until(lambda: len(sim.clock_requests) >= 1)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        first_call = len(sim.clock_requests)
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        freezer.tick(timedelta(hours=1))
+        await running(hass, sim, freezer, 510.0)
+        await until(lambda: state(hass, "sensor.dryer_power") == "510.0")
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert float(state(hass, "sensor.dryer_clock_offset")) == pytest.approx(-3 * 3600, abs=5)
+        assert len(sim.clock_requests) == first_call
+
+
 @pytest.mark.parametrize(
     "capture",
     ["WeMo_WW_2.00.11408.PVT-OWRT-Insight.yaml", "WeMo_WW_2.00.11408.PVT-OWRT-LS.yaml"],

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 import logging
+from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .device_clock import WRONG_AFTER_S, WRONG_FOR_S, ClockJump, ClockSetting, DeviceClock
 from .repair_issue import RepairIssue
+from .stored import load_one
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,6 +62,25 @@ class ClockWatch:
         WRONG_AFTER_S); `if_unknown` when it was never read."""
         offset = self.clock.offset_s
         return if_unknown if offset is None else abs(offset) <= WRONG_AFTER_S
+
+    # ----- a stored part (stored_parts.py) ---------------------------------------------------
+
+    def as_record(self) -> dict[str, Any]:
+        return {"tracker": self.clock.as_dict(), "setting": self.setting.as_dict()}
+
+    def load_record(self, record: dict[str, Any]) -> None:
+        """The tracker and the setting load on their own: a broken one starts afresh alone."""
+        what = f"{self.device} clock"
+        self.clock = load_one(what, record.get("tracker"), DeviceClock.from_dict, DeviceClock)
+        self.setting = load_one(
+            f"{what} setting", record.get("setting"), ClockSetting.from_dict, ClockSetting
+        )
+
+    def shutdown(self) -> None:
+        """Nothing runs on its own (the repair issue stays raised across a restart)."""
+
+    def diagnostics(self) -> dict[str, Any]:
+        return {"offset_s": self.offset_s, **self.as_record()}
 
     @callback
     def retire(self) -> None:

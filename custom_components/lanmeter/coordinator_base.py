@@ -1,9 +1,11 @@
 """What LAN Meter's coordinators share, written once.
 
 StoredCoordinator: state that must survive restarts (energy offsets, pulse counters, Always On
-history) in one Store per entry: loaded at setup, written at once when a register books energy
-or changes course (a house power cut stops Home Assistant without an unload: what was not
-written is lost), within a fixed period after any other change, and at unload; plus counters
+history) in one Store per entry, with the stored parts its capabilities registered
+(stored_parts.py: the device clock, the cycle watches): loaded at setup, written at once when
+a register books energy or changes course (a house power cut stops Home Assistant without an
+unload: what was not written is lost), within a fixed period after any other change, and at
+unload; plus counters
 of ignored input that log the first time (or once per interval), so a hostile or broken sender
 cannot flood the log. Kasa's coordinator is one.
 
@@ -25,10 +27,10 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .cycle_watch import CycleWatch
 from .ledger import Ledger, RegisterLimits, Verdict
 from .problems import Problems
 from .runtime import LanMeterConfigEntry
+from .stored_parts import PARTS_KEY, StoredPart, StoredParts
 
 STORAGE_VERSION = 1
 # A register's glitches, resets and new baselines are logged at most this often (per register).
@@ -59,8 +61,7 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{storage_name}.{entry.entry_id}"
         )
-        self.cycles: dict[str, CycleWatch] = {}
-        self._stored_cycles: dict[str, Any] = {}
+        self.parts = StoredParts(name)
         self._write_due: float | None = None  # loop time of the write already scheduled
 
     # ----- stored state ---------------------------------------------------------------------
@@ -69,9 +70,8 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         """Take back what was stored last time (at setup, before the first reading): each
         record of it checked on its own (stored.py), a missing or broken one starting afresh."""
         stored = await self._store.async_load()
-        stored = stored if isinstance(stored, dict) else {}
-        cycles = stored.pop("cycles", None)
-        self._stored_cycles = cycles if isinstance(cycles, dict) else {}
+        stored = dict(stored) if isinstance(stored, dict) else {}
+        self.parts.load(stored)
         self._restore(stored)
 
     def _restore(self, stored: dict[str, Any]) -> None:
@@ -82,12 +82,14 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
         """The state to keep across restarts."""
         raise NotImplementedError
 
+    def keep[P: StoredPart](self, key: str, part: P) -> P:
+        """Store this capability's part with the coordinator's state (stored_parts.py)."""
+        return self.parts.add(key, part)
+
     def _stored_state(self) -> dict[str, Any]:
         state = self._to_store()
-        # A device not read yet since the restart keeps what was stored for it.
-        cycles = {**self._stored_cycles, **{k: w.as_dict() for k, w in self.cycles.items()}}
-        if cycles:
-            state["cycles"] = cycles
+        if parts := self.parts.records():
+            state[PARTS_KEY] = parts
         return state
 
     def _state_to_write(self) -> dict[str, Any]:
@@ -112,21 +114,9 @@ class StoredCoordinator[T](DataUpdateCoordinator[T]):
 
     async def async_shutdown(self) -> None:
         """Stop, and keep the latest state (a delayed save would be lost at unload)."""
-        for watch in self.cycles.values():
-            watch.shutdown()
+        self.parts.shutdown()
         await super().async_shutdown()
         await self.async_save_now()
-
-    # ----- appliance cycles -----------------------------------------------------------------
-
-    def cycle(self, key: str, name: str) -> CycleWatch:
-        """The cycles of one of this coordinator's devices (`key`: an outlet's slot, or
-        "device"), made at its first reading with what was stored for it."""
-        if (watch := self.cycles.get(key)) is None:
-            watch = self.cycles[key] = CycleWatch(self.hass, name, self.async_schedule_save)
-            if (stored := self._stored_cycles.pop(key, None)) is not None:
-                watch.restore(stored)
-        return watch
 
     # ----- problems -------------------------------------------------------------------------
 

@@ -176,3 +176,37 @@ class CycleWatch:
         except (KeyError, TypeError, ValueError):
             self.quiet_s = QUIET_S
         self._publish([])  # a cycle running at the restart still finishes on time
+
+
+class CycleWatches:
+    """The cycle watches of one coordinator's devices, a stored part (stored_parts.py): a
+    device's watch is made at its first reading with what was stored for it, and a device not
+    read since the restart keeps its stored record."""
+
+    def __init__(self, hass: HomeAssistant, save: Callable[[], None]) -> None:
+        self.hass = hass
+        self._save = save
+        self._watches: dict[str, CycleWatch] = {}
+        self._stored: dict[str, Any] = {}
+
+    def watch(self, key: str, name: str) -> CycleWatch:
+        """The cycles of one device (`key`: an outlet's slot, "device", an entity id)."""
+        if (watch := self._watches.get(key)) is None:
+            watch = self._watches[key] = CycleWatch(self.hass, name, self._save)
+            if (stored := self._stored.pop(key, None)) is not None:
+                watch.restore(stored)
+        return watch
+
+    def get(self, key: str) -> CycleWatch | None:
+        """A device's watch if it has one (never makes one)."""
+        return self._watches.get(key)
+
+    def as_record(self) -> dict[str, Any]:
+        return {**self._stored, **{key: w.as_dict() for key, w in self._watches.items()}}
+
+    def load_record(self, record: dict[str, Any]) -> None:
+        self._stored = dict(record)
+
+    def shutdown(self) -> None:
+        for watch in self._watches.values():
+            watch.shutdown()

@@ -124,8 +124,11 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
         self.box = make_box(key)
         self.state = FlumeState(sensor_id)  # the working state; entities read snapshots
         self.events = EventSource()  # leak events; the water event entity subscribes
-        self.clock_watch = ClockWatch(
-            hass, entry.entry_id, "flume", f"Flume bridge for {sensor_id}", DeviceClock()
+        self.clock_watch = self.keep(
+            "clock",
+            ClockWatch(
+                hass, entry.entry_id, "flume", f"Flume bridge for {sensor_id}", DeviceClock()
+            ),
         )
         self.data = self.snapshot()
 
@@ -153,9 +156,6 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
             "Flume pulses", stored.get("pulses"), Ledger.from_dict, Ledger
         )
         state.leaks = load_one("Flume leaks", stored.get("leaks"), LeakState.from_dict, LeakState)
-        self.clock_watch.clock = load_one(
-            "Flume bridge clock", stored.get("clock"), DeviceClock.from_dict, DeviceClock
-        )
         state.day = _stored(stored, "day", str)
         state.day_start_pulses = _stored(stored, "day_start_pulses", int)
         state.calibration_start_pulses = _stored(stored, "calibration_start_pulses", int)
@@ -168,7 +168,6 @@ class FlumeCoordinator(PushCoordinator[FlumeSnapshot]):
             "meter": state.meter.as_dict(),
             "pulses": state.pulses.as_dict(),
             "leaks": state.leaks.as_dict(),
-            "clock": self.clock_watch.clock.as_dict(),
             "day": state.day,
             "day_start_pulses": state.day_start_pulses,
             "calibration_start_pulses": state.calibration_start_pulses,

@@ -29,7 +29,7 @@ from homeassistant.util import dt as dt_util
 
 from ..const import CONF_KIND, DOMAIN, KIND_HOME
 from ..coordinator_base import PushCoordinator
-from ..cycle_watch import CycleWatch
+from ..cycle_watch import CycleWatch, CycleWatches
 from ..event_source import EventSource
 from ..power_sensors import async_offered_entity_ids
 from ..runtime import LanMeterConfigEntry
@@ -119,6 +119,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         self.pairer = StepPairer()
         self.changes = DeviceChanges()
         self.data = HomeState()
+        self.cycles = self.keep("cycles", CycleWatches(hass, self.async_schedule_save))
         self.events = EventSource()  # appliance on/off; the appliance event entity subscribes
         self.learner = ApplianceLearner()  # the appliances in Other, from unexplained runs
         self.named = NamedRuns()  # the named ones, live
@@ -146,7 +147,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         ]
 
     def appliance_cycle(self, entity_id: str) -> CycleWatch:
-        return self.cycle(entity_id, f"{self.name} {entity_id}")
+        return self.cycles.watch(entity_id, f"{self.name} {entity_id}")
 
     def _restore(self, stored: dict[str, Any]) -> None:
         self.percentile = load_one(
@@ -239,8 +240,8 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             before, after = watts(old), watts(new)
             if before is not None and after is not None and after != before:
                 self.changes.add(entity_id, after - before, now)
-            if entity_id in self.cycles and new is not None:
-                self.cycles[entity_id].add(after, new.last_updated)
+            if (watch := self.cycles.get(entity_id)) is not None and new is not None:
+                watch.add(after, new.last_updated)
         self._recompute()
 
     @callback
@@ -248,8 +249,8 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         new, entity_id = event.data["new_state"], event.data["entity_id"]
         if new is None:
             return
-        if entity_id in self.cycles:
-            self.cycles[entity_id].add(watts(new), new.last_reported)
+        if (watch := self.cycles.get(entity_id)) is not None:
+            watch.add(watts(new), new.last_reported)
         if entity_id == self.mains:
             self._mains_reading(watts(new), new.last_reported.timestamp())
             self._recompute()  # Always On and Other move with time, too

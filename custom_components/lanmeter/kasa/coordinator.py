@@ -18,12 +18,12 @@ from ..clock_watch import ClockWatch
 from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
 from ..coordinator_base import StoredCoordinator
 from ..counters import DayTotal
-from ..cycle_watch import CycleWatch
-from ..device_clock import ClockSetting, DeviceClock
+from ..cycle_watch import CycleWatch, CycleWatches
+from ..device_clock import DeviceClock
 from ..ledger import Ledger, RegisterLimits, kwh_per_s
 from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
-from ..stored import load_each, load_one
+from ..stored import load_each
 from .client import KasaAuthError, KasaConnectionError, KasaStripClient, StripReading
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S
 from .readings import DeviceTime, KasaAnswerError
@@ -79,7 +79,10 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         self.client = client
         self._totals: dict[int, Ledger] = {}
         self._days: dict[int, DayTotal] = {}
-        self.clock_watch = ClockWatch(hass, entry.entry_id, "kasa", entry.title, DeviceClock())
+        self.clock_watch = self.keep(
+            "clock", ClockWatch(hass, entry.entry_id, "kasa", entry.title, DeviceClock())
+        )
+        self.cycles = self.keep("cycles", CycleWatches(hass, self.async_schedule_save))
         self._time_due: datetime | None = None  # None: read the strip's clock at the next poll
         self._timezone_index: int | None = None
         # Not before the meter's history was imported with the offset its records were dated by.
@@ -102,19 +105,11 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             lambda slot, value: (int(slot), DayTotal.from_dict(value)),
         )
         self._days = dict(days.values())
-        self.clock_watch.clock = load_one(
-            "Kasa strip clock", stored.get("clock"), DeviceClock.from_dict, DeviceClock
-        )
-        self.clock_watch.setting = load_one(
-            "Kasa clock setting", stored.get("clock_setting"), ClockSetting.from_dict, ClockSetting
-        )
 
     def _to_store(self) -> dict[str, Any]:
         return {
             "totals": {str(slot): total.as_dict() for slot, total in self._totals.items()},
             "days": {str(slot): day.as_dict() for slot, day in self._days.items()},
-            "clock": self.clock_watch.clock.as_dict(),
-            "clock_setting": self.clock_watch.setting.as_dict(),
         }
 
     # ----- the strip's clock -----------------------------------------------------------------
@@ -135,7 +130,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
 
     def outlet_cycle(self, slot: int) -> CycleWatch:
         """The appliance cycles of a metered outlet."""
-        return self.cycle(str(slot), f"{self.name} outlet {slot + 1}")
+        return self.cycles.watch(str(slot), f"{self.name} outlet {slot + 1}")
 
     def register_diagnostics(self) -> dict[str, Any]:
         """Per outlet: its ledger's counts (held back, glitches, resets, new baselines)."""
@@ -145,12 +140,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         }
 
     def clock_diagnostics(self) -> dict[str, Any]:
-        return {
-            "offset_s": self.clock_watch.offset_s,
-            "timezone_index": self._timezone_index,
-            "tracker": self.clock_watch.clock.as_dict(),
-            "setting": self.clock_watch.setting.as_dict(),
-        }
+        return {**self.clock_watch.diagnostics(), "timezone_index": self._timezone_index}
 
     def _clock_due(self, now: datetime) -> bool:
         return self._time_due is None or now >= self._time_due

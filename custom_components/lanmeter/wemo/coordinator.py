@@ -34,7 +34,7 @@ from ..clock_watch import ClockWatch
 from ..const import CONF_SET_CLOCK, DEFAULT_SET_CLOCK, DOMAIN
 from ..coordinator_base import StoredCoordinator
 from ..counters import DayTotal
-from ..cycle_watch import CycleWatch
+from ..cycle_watch import CycleWatch, CycleWatches
 from ..device_clock import DeviceClock
 from ..event_source import EventSource
 from ..ledger import Ledger, RegisterLimits, kwh_per_s
@@ -190,7 +190,10 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
         self._last_push_at = dt_util.utcnow().timestamp()  # Home Assistant's clock
         self._lost_push = False  # a poll found a change no push had told (logged once)
         self._no_push = RepairIssue(hass, "wemo_no_push", entry.entry_id, ir.IssueSeverity.WARNING)
-        self.clock_watch = ClockWatch(hass, entry.entry_id, "wemo", device.name, DeviceClock())
+        self.clock_watch = self.keep(
+            "clock", ClockWatch(hass, entry.entry_id, "wemo", device.name, DeviceClock())
+        )
+        self.cycles = self.keep("cycles", CycleWatches(hass, self.async_schedule_save))
         self._today = DayTotal()
         self._total = Ledger()
         self._on_total_s: int | None = None  # the last on-time total read with the register
@@ -306,7 +309,7 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
 
     def insight_cycle(self) -> CycleWatch:
         """The appliance cycles of what the Insight powers."""
-        return self.cycle("device", self.name)
+        return self.cycles.watch("device", self.name)
 
     @callback
     def _booked_total(self, state: WemoState, fresh_params: bool) -> float:
@@ -469,8 +472,5 @@ class WemoCoordinator(StoredCoordinator[WemoState]):
             "state": self.data.__dict__ if self.data else None,
             "register": self._total.counts(),
             "ignored": dict(self.counters),
-            "clock": {
-                "tracker": self.clock_watch.clock.as_dict(),
-                "setting": self.clock_watch.setting.as_dict(),
-            },
+            "clock": self.clock_watch.diagnostics(),
         }

@@ -42,6 +42,9 @@ _teach_cryptography_the_real_datetime()
 # total's record whenever a reading books energy (a power cut must not lose it), so a strip
 # polled every 5 s formats its store that often: at INFO, the floor leg's time halves.
 logging.getLogger("pytest_homeassistant_custom_component.common").setLevel(logging.INFO)
+# The harness sets SQLAlchemy's engine to INFO: every recorder statement was printed (from the
+# recorder's thread, outside pytest's capture) by the tests that run the recorder.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 # scripts/test's times leg: tests marked time_sensitive start their clock here (ISO, aware),
 # ticking on from it, unless they pin a moment of their own (a scenario that needs its hour).

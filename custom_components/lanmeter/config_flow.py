@@ -13,6 +13,7 @@ from homeassistant.data_entry_flow import UnknownHandler
 from .const import CONF_KIND, DOMAIN
 from .kinds import KINDS
 from .mqtt_flow import MqttReauthFlowMixin
+from .runtime import DISCOVERY_SOURCES
 
 
 def options_flow_for(entry: ConfigEntry) -> type[OptionsFlow] | None:
@@ -58,6 +59,25 @@ class LanMeterFlowBase(MqttReauthFlowMixin, ConfigFlow):
         if spec is None or spec.discovery is None:
             return self.async_abort(reason="not_supported_device")
         return await spec.discovery(self, discovery_info)
+
+    async def async_step_dhcp(self, discovery_info: Any) -> ConfigFlowResult:
+        return await self._route_discovery("dhcp", discovery_info)
+
+    async def async_step_ssdp(self, discovery_info: Any) -> ConfigFlowResult:
+        return await self._route_discovery("ssdp", discovery_info)
+
+    async def async_step_zeroconf(self, discovery_info: Any) -> ConfigFlowResult:
+        return await self._route_discovery("zeroconf", discovery_info)
+
+    async def _route_discovery(self, source: str, discovery_info: Any) -> ConfigFlowResult:
+        """Home Assistant found a device by `source`: the first kind that claims it asks the
+        user (each kind's spec says which sources it answers)."""
+        assert source in DISCOVERY_SOURCES
+        for spec in KINDS.values():
+            route = spec.discovered_by.get(source)
+            if route is not None and route.claims(discovery_info):
+                return await route.step(self, discovery_info)
+        return self.async_abort(reason="not_supported_device")
 
     @staticmethod
     @callback

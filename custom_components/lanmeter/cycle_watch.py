@@ -16,13 +16,12 @@ from typing import Any
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
 from .cycles import FINISHED, QUIET_S, CycleEvent, CycleTracker
 from .event_source import EventSource
+from .price_sources import async_offered_price
 from .stored import load_one
 
 _LOGGER = logging.getLogger(__name__)
@@ -50,31 +49,14 @@ async def grid_price(hass: HomeAssistant) -> float | None:
     return None
 
 
-def glow_unit_rate(hass: HomeAssistant) -> tuple[float, str] | None:
-    """A LAN Meter Glow CAD's electricity unit rate (the meter's own tariff, in its currency per
-    kWh), or None when no CAD reports one."""
-    for entry in er.async_get(hass).entities.values():
-        if entry.platform != DOMAIN or entry.domain != "sensor":
-            continue
-        if entry.translation_key != "unit_rate":
-            continue
-        state = hass.states.get(entry.entity_id)
-        if state is None or state.state in (STATE_UNKNOWN, STATE_UNAVAILABLE):
-            continue
-        unit = str(state.attributes.get("unit_of_measurement", ""))
-        try:
-            return float(state.state), unit.partition("/")[0]
-        except ValueError:
-            continue
-    return None
-
-
 async def energy_price(hass: HomeAssistant) -> tuple[float, str] | None:
     """What a kWh costs, and in which currency: the Energy dashboard's grid price (the user's
-    own choice) first, else a Glow CAD's unit rate."""
+    own choice) first, else a price a kind offers (price_sources.py: a Glow CAD's unit rate)."""
     if (price := await grid_price(hass)) is not None:
         return price, hass.config.currency
-    return glow_unit_rate(hass)
+    if (offered := async_offered_price(hass)) is not None:
+        return offered.per_kwh, offered.currency
+    return None
 
 
 def _price_of(hass: HomeAssistant, flow: dict[str, Any]) -> float | None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
@@ -83,6 +83,25 @@ type KindSetup = Callable[[HomeAssistant, LanMeterConfigEntry], Awaitable[KindRu
 
 # One of a kind's config-flow steps, as an unbound method of its flow mixin.
 type FlowStep = Callable[[Any, dict[str, Any] | None], Awaitable[ConfigFlowResult]]
+# A kind's step for one of Home Assistant's discovery sources (its service info, typed by the
+# source: DhcpServiceInfo, SsdpServiceInfo, ZeroconfServiceInfo).
+type DiscoveryStep = Callable[[Any, Any], Awaitable[ConfigFlowResult]]
+
+# The discovery sources LanMeterFlowBase routes to the kinds (manifest.json's matchers).
+DISCOVERY_SOURCES = ("dhcp", "ssdp", "zeroconf")
+
+
+def _any_info(info: Any) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """How a kind takes one discovery source: its step, for what it `claims` (when two kinds
+    answer one source, the first in KINDS that claims the service info gets it)."""
+
+    step: DiscoveryStep
+    claims: Callable[[Any], bool] = _any_info
 
 
 def listen_for_updates[DeviceT](
@@ -110,9 +129,12 @@ class KindSpec:
     kinds.py builds the dispatch from them.
 
     `flow` is the kind's config-flow mixin: config_flow.py makes LanMeterConfigFlow inherit it
-    (with every other listed kind's), and its first step
-    is `async_step_<kind>` (the menu entry). `reconfigure`, `reauth` and `discovery` are its steps
-    for those sources, if it has them.
+    (with every other listed kind's), and its first step is `async_step_<kind>` (the menu
+    entry); every other step of it is named `async_step_<kind>_...` and its attributes `_<kind>_`
+    (one namespace for all kinds: tests/test_config_flow_menu.py checks). The sources Home
+    Assistant starts a flow with are the base flow's steps, routed here: `reconfigure`, `reauth`,
+    `discovery` (integration_discovery: the data names the kind) and `discovered_by` (dhcp,
+    ssdp, zeroconf: the kind's step for each it answers).
     """
 
     kind: str
@@ -122,3 +144,4 @@ class KindSpec:
     reconfigure: FlowStep | None = None
     reauth: FlowStep | None = None
     discovery: FlowStep | None = None  # its integration_discovery step (the data names the kind)
+    discovered_by: Mapping[str, Discovered] = field(default_factory=dict)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from ..identity import DeviceIdentity
+
 CONF_DEVICE_KEY: Final = "device_key"
 CONF_SENSOR_ID: Final = "sensor_id"
 CONF_LITERS_PER_PULSE: Final = "liters_per_pulse"
@@ -17,3 +19,6 @@ CONF_AWAY_ENTITY: Final = "away_entity"
 DEFAULT_LITERS_PER_PULSE: Final = 0.1
 EVENT_TYPES: Final = ["leak_started", "leak_cleared", "high_flow_started", "high_flow_cleared"]
 SERVICE_CALIBRATE: Final = "calibrate_flume"
+
+# Its devices and entities: `flume_<id>` (identity.py).
+FLUME_IDENTITY: Final = DeviceIdentity("flume")

@@ -22,7 +22,6 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
 from ..binary_sensor import LanMeterBinarySensor, LanMeterBinarySensorDescription
-from ..const import DOMAIN
 from ..event import LanMeterEvent
 from ..sensor import (
     LanMeterSensor,
@@ -30,7 +29,7 @@ from ..sensor import (
     clock_offset_sensor,
     value_sensor,
 )
-from .const import EVENT_TYPES
+from .const import EVENT_TYPES, FLUME_IDENTITY
 from .coordinator import FlumeCoordinator, FlumeSnapshot
 
 # Two lithium AA cells in series: about 3.3 V fresh, 2.7 V when the sensor stops.
@@ -154,7 +153,7 @@ WATER_EVENT = EventEntityDescription(key="water", translation_key="water", event
 
 def device_info(state: FlumeSnapshot) -> DeviceInfo:
     return DeviceInfo(
-        identifiers={(DOMAIN, f"flume_{state.sensor_id}")},
+        identifiers={FLUME_IDENTITY.identifier(state.sensor_id)},
         manufacturer="Flume",
         model="Water monitor",
         name=f"Flume {state.sensor_id[-6:]}",
@@ -164,7 +163,7 @@ def device_info(state: FlumeSnapshot) -> DeviceInfo:
 
 def build_entities(coordinator: FlumeCoordinator, platform: Platform) -> list[Entity]:
     device = device_info(coordinator.data)
-    prefix = f"flume_{coordinator.data.sensor_id}"
+    prefix = FLUME_IDENTITY.key(coordinator.data.sensor_id)
     if platform is Platform.SENSOR:
         return [LanMeterSensor(coordinator, d, device, prefix, None) for d in sensors(coordinator)]
     if platform is Platform.BINARY_SENSOR:

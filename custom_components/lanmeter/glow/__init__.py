@@ -16,6 +16,7 @@ from homeassistant.helpers.entity import Entity
 from ..const import DOMAIN
 from ..mqtt_client import MqttConnection
 from ..mqtt_entry import async_connect
+from ..price_sources import async_offer_price
 from ..runtime import BaseRuntime, LanMeterConfigEntry
 from .certificate import server_context
 from .const import (
@@ -24,6 +25,7 @@ from .const import (
     CONF_MODE,
     CONF_PREFIX,
     DEFAULT_PREFIX,
+    GLOW_IDENTITY,
     MODE_ZB02,
 )
 from .coordinator import GlowCoordinator
@@ -60,9 +62,8 @@ class GlowRuntime(BaseRuntime):
 
     async def async_remove_device(self, device: dr.DeviceEntry) -> bool:
         """A CAD may be deleted while it is silent; a reporting one would come straight back."""
-        for domain, identifier in device.identifiers:
-            if domain == DOMAIN and identifier.startswith("glow_"):
-                return await self.coordinator.async_forget(identifier.removeprefix("glow_"))
+        if (cad_id := GLOW_IDENTITY.device_id_of(device)) is not None:
+            return await self.coordinator.async_forget(cad_id)
         return True
 
     async def async_shutdown(self) -> None:
@@ -148,6 +149,7 @@ async def _start_mqtt(entry: LanMeterConfigEntry, coordinator: GlowCoordinator) 
 async def async_setup_glow(hass: HomeAssistant, entry: LanMeterConfigEntry) -> GlowRuntime:
     coordinator = GlowCoordinator(hass, entry)
     await coordinator.async_restore()
+    async_offer_price(hass, entry, coordinator.unit_rate)
 
     if entry.data[CONF_MODE] == MODE_ZB02:
         return GlowRuntime(coordinator, await _start_receiver(hass, entry, coordinator), None)

@@ -21,6 +21,7 @@ from ..const import CONF_KIND, DOMAIN, KIND_GLOW
 from ..coordinator_base import PushCoordinator
 from ..device_clock import DeviceClock
 from ..ledger import Ledger, RegisterLimits, kwh_per_s
+from ..price_sources import EnergyPrice
 from ..runtime import LanMeterConfigEntry
 from ..stored import StoredRecordError, load_each
 from .const import allow_flow_id
@@ -169,6 +170,14 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
     @callback
     def _publish(self) -> None:
         self.async_set_updated_data({i: CadSnapshot.of(cad) for i, cad in self.cads.items()})
+
+    def unit_rate(self) -> EnergyPrice | None:
+        """The electricity unit rate a reporting CAD shows (the meter's tariff, in pounds):
+        offered to the other kinds (an appliance cycle's cost)."""
+        for cad in self.cads.values():
+            if cad.online and (rate := cad.unit_rate_gbp) is not None:
+                return EnergyPrice(rate, "GBP")
+        return None
 
     async def async_forget(self, device_id: str) -> bool:
         """Forget a silent CAD (its device was deleted); False while it is still reporting."""

@@ -18,7 +18,6 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
 from ..binary_sensor import LanMeterBinarySensor, LanMeterBinarySensorDescription
-from ..const import DOMAIN
 from ..sensor import (
     ENERGY_TOTAL_KWH,
     LanMeterSensor,
@@ -27,6 +26,7 @@ from ..sensor import (
     clock_offset_sensor,
     value_sensor,
 )
+from .const import GLOW_IDENTITY
 from .coordinator import CadSnapshot, GlowCoordinator
 from .readings import GlowReading
 
@@ -165,7 +165,7 @@ class CostTodaySensor(LanMeterSensor[Cads, str]):
 def cad_device_info(cad: CadSnapshot) -> DeviceInfo:
     reading = cad.reading
     return DeviceInfo(
-        identifiers={(DOMAIN, f"glow_{cad.device_id}")},
+        identifiers={GLOW_IDENTITY.identifier(cad.device_id)},
         manufacturer=MANUFACTURER,
         model=(reading.hardware if reading and reading.hardware else "Glow CAD"),
         sw_version=reading.firmware if reading else None,
@@ -188,7 +188,7 @@ REPORTING: LanMeterBinarySensorDescription[Cads, str] = LanMeterBinarySensorDesc
 def cad_binary_sensors(
     coordinator: GlowCoordinator, cad: CadSnapshot
 ) -> list[LanMeterBinarySensor[Cads, str]]:
-    prefix = f"glow_{cad.device_id}"
+    prefix = GLOW_IDENTITY.key(cad.device_id)
     device = cad_device_info(cad)
     return [LanMeterBinarySensor(coordinator, REPORTING, device, prefix, cad.device_id)]
 
@@ -201,7 +201,7 @@ def cad_sensors(
     coordinator: GlowCoordinator, cad: CadSnapshot, mqtt: bool
 ) -> list[LanMeterSensor[Cads, str]]:
     device = cad_device_info(cad)
-    prefix = f"glow_{cad.device_id}"
+    prefix = GLOW_IDENTITY.key(cad.device_id)
     return [
         (CostTodaySensor if description.key == "cost_today" else LanMeterSensor)(
             coordinator, description, device, prefix, cad.device_id

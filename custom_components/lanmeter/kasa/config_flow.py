@@ -167,7 +167,7 @@ class KasaFlowMixin(FlowMixin):
             return self.async_abort(reason=_error_key(err))
         return await self._kasa_create(ip, result)
 
-    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+    async def async_step_kasa_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
         """A TP-Link device got an address: update a configured strip, else offer to add it."""
         mac = format_mac(discovery_info.macaddress)
         await self.async_set_unique_id(mac)

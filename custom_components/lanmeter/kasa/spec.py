@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..const import KIND_KASA
-from ..runtime import KindSpec
+from ..runtime import Discovered, KindSpec
 from . import async_setup_kasa
 from .config_flow import KasaFlowMixin, KasaOptionsFlow
 
@@ -14,4 +14,5 @@ KASA = KindSpec(
     options_flow=lambda entry: KasaOptionsFlow,
     reconfigure=KasaFlowMixin.async_step_kasa_reconfigure,
     reauth=KasaFlowMixin.async_step_kasa_reauth,  # a KLAP strip's Kasa account
+    discovered_by={"dhcp": Discovered(KasaFlowMixin.async_step_kasa_dhcp)},
 )

@@ -65,7 +65,7 @@ class WemoFlowMixin(FlowMixin):
             title=name, data={CONF_KIND: KIND_WEMO, CONF_HOST: host, CONF_PORT: port}
         )
 
-    async def async_step_ssdp(self, discovery_info: SsdpServiceInfo) -> ConfigFlowResult:
+    async def async_step_wemo_ssdp(self, discovery_info: SsdpServiceInfo) -> ConfigFlowResult:
         """A WeMo answered SSDP: offer it, or follow a configured one to its new address."""
         if discovery_info.upnp.get("manufacturer") != BELKIN:
             return self.async_abort(reason="not_a_wemo_device")

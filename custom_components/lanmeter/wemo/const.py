@@ -4,5 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from ..identity import DeviceIdentity
+
 CONF_CALLBACK_PORT: Final = "callback_port"
 CONF_CALLBACK_ADDRESS: Final = "callback_address"
+
+# Its devices and entities: `wemo_<id>` (identity.py).
+WEMO_IDENTITY: Final = DeviceIdentity("wemo")

@@ -12,7 +12,6 @@ from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, Device
 from homeassistant.helpers.entity import Entity
 from pywemo import Insight
 
-from ..const import DOMAIN
 from ..cycle_entities import cycle_entities
 from ..event import LanMeterEvent
 from ..power_sensors import DevicePower
@@ -25,6 +24,7 @@ from ..sensor import (
     value_sensor,
 )
 from ..switch import LanMeterSwitch, LanMeterSwitchDescription
+from .const import WEMO_IDENTITY
 from .coordinator import STANDBY_NAMES, WemoCoordinator, WemoState
 
 
@@ -90,7 +90,7 @@ def device_info(coordinator: WemoCoordinator) -> DeviceInfo:
     device = coordinator.device
     mac = getattr(device, "mac", None)
     return DeviceInfo(
-        identifiers={(DOMAIN, f"wemo_{device.serial_number}")},
+        identifiers={WEMO_IDENTITY.identifier(device.serial_number)},
         connections={(CONNECTION_NETWORK_MAC, mac.lower())} if mac else set(),
         manufacturer="Belkin",
         model=device.model_name,
@@ -104,12 +104,12 @@ def insight_power_sensors(coordinator: WemoCoordinator) -> list[DevicePower]:
     """An Insight's power, for the whole-home view (its unique id as built below)."""
     if not isinstance(coordinator.device, Insight):
         return []
-    return [DevicePower(f"wemo_{coordinator.device.serial_number}_power")]
+    return [DevicePower(f"{WEMO_IDENTITY.key(coordinator.device.serial_number)}_power")]
 
 
 def build_entities(coordinator: WemoCoordinator, platform: Platform) -> list[Entity]:
     device = device_info(coordinator)
-    prefix = f"wemo_{coordinator.device.serial_number}"
+    prefix = WEMO_IDENTITY.key(coordinator.device.serial_number)
     entities: list[Entity] = []
     if isinstance(coordinator.device, Insight):
         watch = coordinator.insight_cycle()

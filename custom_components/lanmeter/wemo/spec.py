@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..const import KIND_WEMO
-from ..runtime import KindSpec
+from ..runtime import Discovered, KindSpec
 from . import async_setup_wemo
 from .config_flow import WemoFlowMixin, WemoOptionsFlow
 
@@ -12,4 +12,5 @@ WEMO = KindSpec(
     setup=async_setup_wemo,
     flow=WemoFlowMixin,
     options_flow=lambda entry: WemoOptionsFlow,
+    discovered_by={"ssdp": Discovered(WemoFlowMixin.async_step_wemo_ssdp)},
 )

@@ -84,6 +84,8 @@ class CycleWatch:
         self.changes = EventSource()  # "running" may have changed (readings, the timer)
         self._save = save
         self._timer: CALLBACK_TYPE | None = None
+        self._timer_at: float | None = None  # when the timer fires (epoch seconds)
+        self._shown_running: bool | None = None  # what the Running sensor was last told
 
     @property
     def running(self) -> bool:
@@ -105,20 +107,33 @@ class CycleWatch:
     def shutdown(self) -> None:
         if self._timer is not None:
             self._timer()
-            self._timer = None
+        self._timer = self._timer_at = None
 
     @callback
     def _tick(self, now: datetime) -> None:
-        self._timer = None
+        self._timer = self._timer_at = None
         self._publish(self.tracker.tick(now.timestamp(), self.quiet_s))
 
     @callback
-    def _publish(self, events: list[CycleEvent]) -> None:
+    def _schedule_finish(self) -> None:
+        """A timer at the running cycle's finish. A reading that moves the finish later keeps
+        the timer, which fires, finds the cycle still running and sets itself again: one timer
+        per quiet period, not one per reading (a strip's outlets read every 5 s)."""
+        finish = self.tracker.finishes_at(self.quiet_s)
+        if finish is None:
+            self.shutdown()
+            return
+        if self._timer is not None and self._timer_at is not None and self._timer_at <= finish:
+            return
         self.shutdown()
-        if (finish := self.tracker.finishes_at(self.quiet_s)) is not None:
-            self._timer = async_track_point_in_utc_time(
-                self.hass, self._tick, dt_util.utc_from_timestamp(finish)
-            )
+        self._timer = async_track_point_in_utc_time(
+            self.hass, self._tick, dt_util.utc_from_timestamp(finish)
+        )
+        self._timer_at = finish
+
+    @callback
+    def _publish(self, events: list[CycleEvent]) -> None:
+        self._schedule_finish()
         for event in events:
             if event.event_type == FINISHED:
                 self.hass.async_create_task(
@@ -128,7 +143,9 @@ class CycleWatch:
                 self.events.fire(event.event_type, event.attributes)
         if events:
             self._save()
-        self.changes.fire("running", {"running": self.running})
+        if self.running != self._shown_running:  # the Running sensor writes only a change
+            self._shown_running = self.running
+            self.changes.fire("running", {"running": self.running})
 
     async def _fire_with_cost(self, event: CycleEvent) -> None:
         attributes = dict(event.attributes)

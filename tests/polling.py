@@ -5,9 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from homeassistant.core import HomeAssistant
 
-async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
-    """Poll `condition` until it holds; fail (TimeoutError) after `seconds`."""
+
+async def until(
+    condition: Callable[[], bool], seconds: float = 10, hass: HomeAssistant | None = None
+) -> None:
+    """Poll `condition` until it holds; fail (TimeoutError) after `seconds`. With `hass`, let
+    Home Assistant finish what each wait started (state writes after a packet) before asking
+    again."""
     async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110 - other threads and peers do the work
+        while not condition():
             await asyncio.sleep(0.05)
+            if hass is not None:
+                await hass.async_block_till_done()

@@ -114,12 +114,30 @@ async def add_calibrated(
     return entry
 
 
+def flume_connections(hass: HomeAssistant) -> list:
+    """The MQTT connections of the Flume entries set up now (each subscribes to every bridge)."""
+    return [
+        entry.runtime_data.runtime.mqtt
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.data.get("kind") == "flume"
+        and entry.state is config_entries.ConfigEntryState.LOADED
+    ]
+
+
 async def publish(hass: HomeAssistant, action, *args) -> None:
-    """Publish from a thread, then let the broker deliver and Home Assistant apply it."""
+    """Publish from a thread (each message acknowledged by the broker), then wait until every
+    Flume entry has taken as many messages and Home Assistant has applied them."""
+    connections = flume_connections(hass)
+    taken = [connection.messages for connection in connections]
+    published = SimulatedFlumeBridge.published_everywhere
     await asyncio.to_thread(action, *args)
-    for _ in range(20):
-        await asyncio.sleep(0.05)
-        await hass.async_block_till_done()
+    sent = SimulatedFlumeBridge.published_everywhere - published
+    await until(
+        lambda: all(
+            c.messages - before >= sent for c, before in zip(connections, taken, strict=True)
+        )
+    )
+    await hass.async_block_till_done()
 
 
 def water_events(hass: HomeAssistant) -> list[str]:
@@ -283,9 +301,7 @@ async def test_reconnects_and_resubscribes_after_a_broker_restart(
         assert state(hass, "bridge", "binary_sensor") == "on"
         await asyncio.to_thread(sim.close)
     connection = entry.runtime_data.runtime.mqtt
-    async with asyncio.timeout(10):
-        while connection.connected:  # noqa: ASYNC110 - paho notices on its own thread
-            await asyncio.sleep(0.05)
+    await until(lambda: not connection.connected)  # paho notices on its own thread
     await hass.async_block_till_done()
     assert state(hass, "bridge", "binary_sensor") == "off"
     # While it is away, paho retries (1 s, then 2 s): count its attempts at the port, with no
@@ -303,9 +319,7 @@ async def test_reconnects_and_resubscribes_after_a_broker_restart(
     with running_broker(tmp_path / "b", port=port):  # same address, fresh broker
         sim.client = SimulatedFlumeBridge(port, KEY).client
         await asyncio.to_thread(sim.connect)
-        async with asyncio.timeout(20):
-            while connection.connects < 2:  # noqa: ASYNC110 - paho reconnects with backoff
-                await asyncio.sleep(0.1)
+        await until(lambda: connection.connects >= 2, seconds=20)  # paho's backoff
         await publish(hass, sim.water, [(300, 6.0)])
         assert float(state(hass, "water_total")) > before
         assert state(hass, "bridge", "binary_sensor") == "on"

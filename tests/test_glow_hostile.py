@@ -285,9 +285,8 @@ async def test_new_macs_on_local_mqtt_need_confirming_too(
         publish, mqtt_broker, [(f"glow/{mac}/SENSOR/electricitymeter", electricity) for mac in macs]
     )
     await wait_for(hass, "sensor.glow_cad_c6a91c_power")
-    async with asyncio.timeout(10):
-        while entry.runtime_data.runtime.coordinator.counters.get("mqtt_forbidden", 0) < 12:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+    coordinator = entry.runtime_data.runtime.coordinator
+    await until(lambda: coordinator.counters.get("mqtt_forbidden", 0) >= 12)
     await hass.async_block_till_done()
     assert list(entry.runtime_data.runtime.coordinator.data) == [macs[0]]
     assert len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)) == 1

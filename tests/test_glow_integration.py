@@ -33,6 +33,7 @@ from devkit.simulators.clock import DeviceClock
 from devkit.simulators.glow_cad import ScriptedMeter, SimulatedCad, upload_body
 from tests.conftest import captures_dir, clock_repair
 from tests.mosquitto import free_port, mqtt_broker, running_broker  # noqa: F401
+from tests.polling import until
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -353,13 +354,11 @@ def publish(port: int, messages: list[tuple[str, Any]]) -> None:
 
 
 async def wait_for(hass: HomeAssistant, entity_id: str) -> None:
-    async with asyncio.timeout(10):
-        while (state := hass.states.get(entity_id)) is None or state.state in (
-            "unknown",
-            STATE_UNAVAILABLE,
-        ):
-            await asyncio.sleep(0.05)
-            await hass.async_block_till_done()
+    def shown() -> bool:
+        state = hass.states.get(entity_id)
+        return state is not None and state.state not in ("unknown", STATE_UNAVAILABLE)
+
+    await until(shown, hass=hass)
 
 
 async def test_local_mqtt_mode(hass: HomeAssistant, mqtt_broker: int) -> None:  # noqa: F811
@@ -424,9 +423,7 @@ async def test_a_broker_that_goes_away_makes_the_cads_unavailable(
         assert hass.states.get(power).state != STATE_UNAVAILABLE
         assert hass.states.get(reporting).state == "on"
     connection = result["result"].runtime_data.runtime.mqtt
-    async with asyncio.timeout(10):
-        while connection.connected:  # noqa: ASYNC110 - paho notices on its own thread
-            await asyncio.sleep(0.05)
+    await until(lambda: not connection.connected)  # paho notices on its own thread
     await hass.async_block_till_done()
     assert hass.states.get(power).state == STATE_UNAVAILABLE
     assert hass.states.get(reporting).state == "off"  # its connectivity sensor says why

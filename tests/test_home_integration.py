@@ -22,6 +22,7 @@ from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.home import sense_bridge
 from custom_components.lanmeter.home.sense_bridge import MAX_PLUGS, mac_for
 from devkit.simulators.kasa_device import decrypt, encrypt
+from tests.polling import until
 
 WATTS = {"unit_of_measurement": "W", "device_class": "power"}
 # The query exactly as a Sense monitor sends it (protocols/sense.md), before the cipher.
@@ -328,12 +329,12 @@ async def until_all_answered(
 ) -> None:
     """A UDP peer: wait until the bridge has taken every datagram sent since `before` and each
     answer it sent has arrived (`received()` counts them), instead of guessing a time."""
-    async with asyncio.timeout(10):
-        while True:
-            taken, answers = bridge_counts(bridge)
-            if taken >= before[0] + sent and received() >= answers - before[1]:
-                return
-            await asyncio.sleep(0.02)
+
+    def all_answered() -> bool:
+        taken, answers = bridge_counts(bridge)
+        return taken >= before[0] + sent and received() >= answers - before[1]
+
+    await until(all_answered)
 
 
 async def udp_exchange(hass: HomeAssistant, port: int, datagram: bytes) -> list[dict[str, Any]]:

@@ -75,6 +75,7 @@ class MqttConnection:
         self.connected = False
         self.connects = 0
         self.outages = 0  # times the broker went away after a connection
+        self.messages = 0  # delivered to the handler (diagnostics; tests wait on it)
         self._stopping = False
         self._tls_ready = False
         client = mqtt.Client(CallbackAPIVersion.VERSION2)
@@ -148,6 +149,7 @@ class MqttConnection:
     def _deliver(self, topic: str, payload: bytes) -> None:
         # Stamped on the event loop, by the clock the rest of Home Assistant reads (the
         # arrival time that devices' own timestamps are placed against, device_clock.py).
+        self.messages += 1
         self._on_message(topic, payload, time.time())
 
     def _first_result(self, failure: Exception) -> None:

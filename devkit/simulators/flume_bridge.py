@@ -37,6 +37,10 @@ BURST_PIPE = [(30 * 60, 40.0)]
 
 
 class SimulatedFlumeBridge:
+    # Messages every bridge published (acknowledged by the broker): a test waits until Home
+    # Assistant's subscribers have taken as many, instead of sleeping a guessed time.
+    published_everywhere = 0
+
     def __init__(
         self,
         port: int,
@@ -97,6 +101,7 @@ class SimulatedFlumeBridge:
         data = raw if raw is not None else self.encode(payload)
         self.client.publish(topic, data, qos=1).wait_for_publish(5)
         self.published += 1
+        SimulatedFlumeBridge.published_everywhere += 1
 
     def hello(self) -> None:
         """What a bridge sends after connecting: identification and both status messages."""

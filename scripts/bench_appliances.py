@@ -4,7 +4,7 @@ A household (devkit/home_traces.py, its appliances' sizes fixed by the household
 weeks of days. The first week's mains readings go through the integration's own StepDetector,
 StepPairer and ApplianceLearner (no Home Assistant): its candidates are offered and all named.
 Each candidate is labeled with the true appliance most of its runs belong to. The second week's
-readings go through the detector and NamedRuns, the home view's live code (on at a named
+readings go through the detector and ApplianceModel, the home view's live code (on at a named
 appliance's step up, off at its step down, energy booked per run); per true appliance that has
 a candidate: on/off F1 (an event matches a true one within 30 s, same direction), and energy
 per day against its truth. Also: false candidates (most of
@@ -19,7 +19,7 @@ import argparse
 from collections import Counter
 import statistics
 
-from custom_components.lanmeter.home.appliances import ApplianceLearner, NamedRuns, Run
+from custom_components.lanmeter.home.appliances import ApplianceModel, Run
 from custom_components.lanmeter.home.breakdown import StepDetector
 from devkit.household_weeks import DAY_S, f1, owner, paired_runs, true_runs, week
 
@@ -27,7 +27,8 @@ TWO_STATE = ("kettle", "toaster", "microwave", "oven")  # two-state, 500 W and m
 
 
 def household(seed: int) -> dict[str, object]:
-    learner = ApplianceLearner()
+    model = ApplianceModel()
+    learner = model.learner
     first = week(seed, 0)
     truth_first = true_runs(first)
     labels: dict[str, Counter[str]] = {}
@@ -46,22 +47,22 @@ def household(seed: int) -> dict[str, object]:
     }
     false_candidates = sum(1 for c in candidates if label.get(c.key, "none") == "none")
 
-    # The second week as the home view runs it: each step through NamedRuns, live.
+    # The second week as the home view runs it: each step through the appliance model, live.
     second = week(seed, 7)
     truth = true_runs(second)
-    named, detector = NamedRuns(), StepDetector()
+    detector = StepDetector()
     events: dict[str, list[tuple[float, int]]] = {}
     for t, watts in second.readings:
-        ended = named.expire(learner, t)
+        ended = model.expire(t)
         for key in ended:
             events.setdefault(label.get(key, "none"), []).append((t, -1))
         if (step := detector.add(watts, t)) is None:
             continue
-        for key, kind in named.step(learner, step.time, step.size_w):
+        for key, kind in model.step(step.time, step.size_w):
             sign = 1 if kind == "turned_on" else -1
             events.setdefault(label.get(key, "none"), []).append((step.time, sign))
     energy_by = {d: 0.0 for d in TWO_STATE}
-    for key, kwh in named.energy_kwh.items():
+    for key, kwh in model.live.energy_kwh.items():
         if (device := label.get(key, "none")) in energy_by:
             energy_by[device] += kwh
     results: dict[str, tuple[float, float]] = {}
@@ -72,7 +73,7 @@ def household(seed: int) -> dict[str, object]:
         error = abs(energy_by[device] - true_kwh) / true_kwh if true_kwh else 0.0
         results[device] = (f1(events.get(device, []), true), error)
     explained = sum(
-        kwh for key, kwh in named.energy_kwh.items() if label.get(key, "none") != "none"
+        kwh for key, kwh in model.live.energy_kwh.items() if label.get(key, "none") != "none"
     )
     other = sum(w * (off - on) for runs in truth.values() for on, off, w in runs) / 3.6e6
     return {

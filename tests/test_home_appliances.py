@@ -189,9 +189,11 @@ async def test_a_learned_kettle_is_offered_named_and_gets_its_own_entities(
     assert form["step_id"] == "home_appliance"
     assert form["description_placeholders"]["runs"] == "6"
     assert form["description_placeholders"]["minutes"] == "3"
+    coordinator = entry.runtime_data.runtime.coordinator
     done = await hass.config_entries.flow.async_configure(flow["flow_id"], {"name": "Kettle"})
     assert done["reason"] == "appliance_named"
-    await hass.async_block_till_done()  # the home entry reloads with the kettle's entities
+    await hass.async_block_till_done()  # the kettle's entities are added to the running entry
+    assert entry.runtime_data.runtime.coordinator is coordinator  # no reload (issue 32)
     assert hass.states.get("binary_sensor.kettle_running").state == "off"
     assert float(hass.states.get("sensor.kettle_power").state) == 0
     assert float(hass.states.get("sensor.kettle_energy_total").state) == 0

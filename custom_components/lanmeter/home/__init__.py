@@ -32,8 +32,10 @@ class HomeRuntime(BaseRuntime):
         return build_entities(self.coordinator, platform)
 
     def sub_devices(self) -> frozenset[str]:
-        """The power sensors in the breakdown: each has a share sensor."""
-        return frozenset(self.coordinator.devices)
+        """The power sensors in the breakdown (each has a share sensor) and the named
+        appliances (each its device): a new one's entities are added live."""
+        named = (f"appliance:{s.key}" for s in self.coordinator.appliances.named())
+        return frozenset(self.coordinator.devices).union(named)
 
     async def async_remove_device(self, device: DeviceEntry) -> bool:
         """A named appliance can be deleted from its device page: it is forgotten with its
@@ -49,6 +51,7 @@ class HomeRuntime(BaseRuntime):
 
     def diagnostics(self) -> dict[str, Any]:
         state = self.coordinator.data
+        appliances = self.coordinator.appliances
         return {
             "mains": self.coordinator.mains,
             "devices": self.coordinator.devices,
@@ -57,10 +60,10 @@ class HomeRuntime(BaseRuntime):
             "open_runs": len(self.coordinator.pairer.open),
             "events_fired": self.coordinator.events_fired,
             "appliances": {
-                "runs_learned": len(self.coordinator.learner.runs),
+                "runs_learned": len(self.coordinator.appliances.learner.runs),
                 "learned": [
-                    asdict(self.coordinator.learner.describe(key)) | {"status": signature.status}
-                    for key, signature in self.coordinator.learner.signatures.items()
+                    asdict(appliances.describe(key)) | {"status": appliances.status(key)}
+                    for key in appliances.learned_keys()
                 ],
             },
             "sense_bridge": {

@@ -290,3 +290,71 @@ class NamedRuns:
         if not all(math.isfinite(v) and v >= 0 for v in energy.values()):
             raise ValueError("a stored appliance energy is not a number")
         return cls(energy)
+
+
+@dataclass
+class ApplianceModel:
+    """The home's appliances in one object (no Home Assistant): what Other's unexplained runs
+    taught (learning, offering) and the named ones live (which is running, the energy each
+    used). Steps of the mains go in, the named appliances' on/off come out; naming, merging and
+    forgetting change its own state. Stored as two records ("appliances", "appliance_energy"),
+    the layout of the version before it."""
+
+    learner: ApplianceLearner = field(default_factory=ApplianceLearner)
+    live: NamedRuns = field(default_factory=NamedRuns)
+
+    def step(self, at: float, size_w: float) -> list[tuple[str, str]]:
+        """(key, "turned_on" or "turned_off") of each named appliance a step is."""
+        return self.live.step(self.learner, at, size_w)
+
+    def learn(self, run: Run) -> list[Candidate]:
+        """A run no known device explains; the candidates it completes (to offer)."""
+        self.learner.add(run)
+        return self.learner.new_candidates()
+
+    def expire(self, now: float) -> list[str]:
+        """The named appliances whose run lasted too long to be theirs (ended, no energy)."""
+        return self.live.expire(self.learner, now)
+
+    def offered(self) -> list[Candidate]:
+        """Candidates offered and neither named nor ignored yet (offered again at a start)."""
+        return [
+            self.describe(s.key) for s in self.learner.signatures.values() if s.status == OFFERED
+        ]
+
+    def knows(self, key: str) -> bool:
+        return key in self.learner.signatures
+
+    def learned_keys(self) -> list[str]:
+        return list(self.learner.signatures)
+
+    def describe(self, key: str) -> Candidate:
+        return self.learner.describe(key)
+
+    def described(self, key: str) -> str:
+        return self.learner.described(key)
+
+    def status(self, key: str) -> str:
+        return self.learner.signatures[key].status
+
+    def named(self) -> list[Signature]:
+        return self.learner.named()
+
+    def name(self, key: str, name: str) -> None:
+        self.learner.name(key, name)
+
+    def forget(self, key: str) -> None:
+        """A named appliance deleted: forgotten with its runs (it may be found again)."""
+        self.learner.forget(key)
+        self.live.running.pop(key, None)
+
+    def merge(self, key: str, into: str) -> None:
+        """`key` is part of the named `into` from now on (see ApplianceLearner.merge)."""
+        self.learner.merge(key, into)
+        self.live.running.pop(key, None)
+
+    def power_w(self, key: str) -> float:
+        return self.live.power_w(key)
+
+    def energy_kwh(self, key: str) -> float:
+        return self.live.energy_kwh.get(key, 0.0)

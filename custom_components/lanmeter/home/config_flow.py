@@ -14,7 +14,7 @@ import voluptuous as vol
 from ..const import CONF_KIND, KIND_HOME
 from ..flow_fields import PORT_SELECTOR, FlowMixin, number_box
 from . import HomeRuntime
-from .appliances import ApplianceLearner, Candidate
+from .appliances import ApplianceModel, Candidate
 from .const import (
     CONF_DEVICES,
     CONF_EMULATE_SENSE,
@@ -126,22 +126,22 @@ class HomeFlowMixin(FlowMixin):
             return self.async_abort(reason="home_gone")
         # Offered while the home starts (again, after a restart): shown from what was found;
         # naming needs it running.
-        learner = None
+        appliances = None
         if entry.state is ConfigEntryState.LOADED and isinstance(
             runtime := entry.runtime_data.runtime, HomeRuntime
         ):
-            learner = runtime.coordinator.learner
+            appliances = runtime.coordinator.appliances
         errors: dict[str, str] = {}
         if user_input is not None and (name := user_input[CONF_NAME].strip()):
-            if learner is None:
+            if appliances is None:
                 errors["base"] = "home_not_running"
-            elif found["key"] in learner.signatures:
+            elif appliances.knows(found["key"]):
                 await runtime.coordinator.async_name_appliance(found["key"], name)
                 return self.async_abort(reason="appliance_named")
-        if learner is not None and found["key"] not in learner.signatures:
+        if appliances is not None and not appliances.knows(found["key"]):
             return self.async_abort(reason="home_gone")  # deleted or merged meanwhile
         # Its runs until now, not when it was found.
-        now = learner.describe(found["key"]) if learner else Candidate(**found_fields(found))
+        now = appliances.describe(found["key"]) if appliances else Candidate(**found_fields(found))
         return self.async_show_form(
             step_id="home_appliance",
             data_schema=vol.Schema({vol.Required(CONF_NAME): selector.TextSelector()}),
@@ -165,7 +165,7 @@ class HomeOptionsFlow(OptionsFlow):
     named, merge two that are one."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        if user_input is None and (learner := self._learner()) is not None and learner.named():
+        if user_input is None and (model := self._appliances()) is not None and model.named():
             return self.async_show_menu(menu_options=["settings", "merge_appliances"])
         return await self.async_step_settings(user_input)
 
@@ -188,17 +188,17 @@ class HomeOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """Two of what LAN Meter found are one appliance: the first becomes part of the
         second (a named one), its runs the named one's from now on."""
-        learner = self._learner()
-        if learner is None or not learner.named():
+        appliances = self._appliances()
+        if appliances is None or not appliances.named():
             return self.async_abort(reason="home_gone")
         errors: dict[str, str] = {}
         if user_input is not None:
             merge, into = user_input[CONF_MERGE], user_input[CONF_INTO]
             if merge == into:
                 errors["base"] = "merge_same"
-            elif merge in learner.signatures and into in learner.signatures:
+            elif appliances.knows(merge) and appliances.knows(into):
                 runtime = self.config_entry.runtime_data.runtime
-                assert isinstance(runtime, HomeRuntime)  # _learner() checked it
+                assert isinstance(runtime, HomeRuntime)  # _appliances() checked it
                 await runtime.coordinator.async_merge_appliances(merge, into)
                 return self.async_create_entry(data=dict(self.config_entry.options))
             else:
@@ -208,7 +208,7 @@ class HomeOptionsFlow(OptionsFlow):
             return selector.SelectSelector(
                 selector.SelectSelectorConfig(
                     options=[
-                        selector.SelectOptionDict(value=key, label=learner.described(key))
+                        selector.SelectOptionDict(value=key, label=appliances.described(key))
                         for key in keys
                     ],
                     mode=selector.SelectSelectorMode.DROPDOWN,
@@ -219,16 +219,16 @@ class HomeOptionsFlow(OptionsFlow):
             step_id="merge_appliances",
             data_schema=vol.Schema(
                 {
-                    vol.Required(CONF_MERGE): choice(list(learner.signatures)),
-                    vol.Required(CONF_INTO): choice([s.key for s in learner.named()]),
+                    vol.Required(CONF_MERGE): choice(appliances.learned_keys()),
+                    vol.Required(CONF_INTO): choice([s.key for s in appliances.named()]),
                 }
             ),
             errors=errors,
         )
 
-    def _learner(self) -> ApplianceLearner | None:
-        """The running home's appliance learner (None while the entry is not loaded)."""
+    def _appliances(self) -> ApplianceModel | None:
+        """The running home's appliance model (None while the entry is not loaded)."""
         if self.config_entry.state is not ConfigEntryState.LOADED:
             return None
         runtime = self.config_entry.runtime_data.runtime
-        return runtime.coordinator.learner if isinstance(runtime, HomeRuntime) else None
+        return runtime.coordinator.appliances if isinstance(runtime, HomeRuntime) else None

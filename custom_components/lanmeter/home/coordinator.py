@@ -35,7 +35,7 @@ from ..power_sensors import async_offered_entity_ids
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_one
 from . import breakdown
-from .appliances import NAMED, OFFERED, ApplianceLearner, Candidate, NamedRuns, Run
+from .appliances import NAMED, ApplianceLearner, ApplianceModel, Candidate, NamedRuns, Run
 from .breakdown import (
     DailyLevels,
     DeviceChanges,
@@ -121,8 +121,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         self.data = HomeState()
         self.cycles = self.keep("cycles", CycleWatches(hass, self.async_schedule_save))
         self.events = EventSource()  # appliance on/off; the appliance event entity subscribes
-        self.learner = ApplianceLearner()  # the appliances in Other, from unexplained runs
-        self.named = NamedRuns()  # the named ones, live
+        self.appliances = ApplianceModel()  # learned from Other's runs; the named ones live
         self.named_events: dict[str, EventSource] = {}  # each named appliance's on/off
         self.events_fired = 0
         self._unsubscribe: Callable[[], None] | None = None
@@ -135,7 +134,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             return self.chosen_devices
         return async_offered_entity_ids(self.hass)
 
-    def appliances(self) -> list[str]:
+    def watched_appliances(self) -> list[str]:
         """The chosen power sensors of other integrations (a Shelly plug, a template sensor):
         the home view watches their appliance cycles. LAN Meter's own outlets and Insights
         have theirs on their own devices."""
@@ -159,14 +158,16 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         self.daily = load_one(
             "Always On by day", stored.get("always_on_days"), DailyLevels.from_dict, DailyLevels
         )
-        self.learner = load_one(
-            "appliances learned",
-            stored.get("appliances"),
-            ApplianceLearner.from_dict,
-            ApplianceLearner,
-        )
-        self.named = load_one(
-            "appliance energy", stored.get("appliance_energy"), NamedRuns.from_dict, NamedRuns
+        self.appliances = ApplianceModel(
+            load_one(
+                "appliances learned",
+                stored.get("appliances"),
+                ApplianceLearner.from_dict,
+                ApplianceLearner,
+            ),
+            load_one(
+                "appliance energy", stored.get("appliance_energy"), NamedRuns.from_dict, NamedRuns
+            ),
         )
 
     async def async_start(self) -> None:
@@ -180,9 +181,8 @@ class HomeCoordinator(PushCoordinator[HomeState]):
             now = mains.last_updated.timestamp()
             self.detector.add(home, now)
             self.percentile.add(home, now)
-        for signature in list(self.learner.signatures.values()):
-            if signature.status == OFFERED:  # its flow did not outlive a restart: offer again
-                self._offer(self.learner.describe(signature.key))
+        for candidate in self.appliances.offered():  # flows do not outlive a restart
+            self._offer(candidate)
         if not self.chosen_devices:
             # Outlets added later join automatically.
             self.config_entry.async_on_unload(
@@ -205,7 +205,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         # A meter that reads exactly the same watts again is written as a report, not a change:
         # still a reading (a level held after a step confirms it).
         reports = async_track_state_report_event(
-            self.hass, [self.mains, *self.appliances()], self._reported
+            self.hass, [self.mains, *self.watched_appliances()], self._reported
         )
 
         def unsubscribe() -> None:
@@ -218,8 +218,8 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         return {
             "always_on": self.percentile.as_dict(),
             "always_on_days": self.daily.as_dict(),
-            "appliances": self.learner.as_dict(),
-            "appliance_energy": self.named.as_dict(),
+            "appliances": self.appliances.learner.as_dict(),
+            "appliance_energy": self.appliances.live.as_dict(),
         }
 
     async def async_shutdown(self) -> None:
@@ -264,7 +264,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
     def _on_step(self, step: Step) -> None:
         device = self.changes.match(step)
         if device == "unknown":
-            for key, event_type in self.named.step(self.learner, step.time, step.size_w):
+            for key, event_type in self.appliances.step(step.time, step.size_w):
                 self.named_event(key).fire(event_type, {"step_w": round(step.size_w, 1)})
                 self.async_schedule_save(0)  # a named appliance's energy was booked
         attributes: dict[str, Any] = {"step_w": round(step.size_w, 1), "device": device}
@@ -287,8 +287,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
     def _learn(self, started: float, size_w: float, duration_s: float) -> None:
         """A run no known device explains: the learner's, with the local hour it started."""
         hour = dt_util.as_local(dt_util.utc_from_timestamp(started)).hour
-        self.learner.add(Run(started, size_w, duration_s, hour))
-        for candidate in self.learner.new_candidates():
+        for candidate in self.appliances.learn(Run(started, size_w, duration_s, hour)):
             self._offer(candidate)
         self.async_schedule_save()
 
@@ -304,10 +303,9 @@ class HomeCoordinator(PushCoordinator[HomeState]):
 
     async def async_forget_appliance(self, identifiers: set[str]) -> bool:
         """Forget the named appliance whose device has these identifiers; whether one was."""
-        for signature in self.learner.named():
+        for signature in self.appliances.named():
             if named_device_id(signature.key) in identifiers:
-                self.learner.forget(signature.key)
-                self.named.running.pop(signature.key, None)
+                self.appliances.forget(signature.key)
                 await self.async_save_now()
                 self._recompute()
                 return True
@@ -317,15 +315,14 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         """`key` is part of the named appliance `into` from now on: no longer offered, and (if
         it was named) its device goes; `into`'s energy total goes on from where it was (the
         merged one's energy stays in its own history, not counted twice). The entry reloads."""
-        merged = self.learner.signatures[key]
-        self.learner.merge(key, into)
-        self.named.running.pop(key, None)
+        merged_status = self.appliances.status(key)
+        self.appliances.merge(key, into)
         flows = self.hass.config_entries.flow
         for flow in flows.async_progress_by_handler(
             DOMAIN, match_context={"unique_id": f"home_appliance_{key}"}
         ):
             flows.async_abort(flow["flow_id"])
-        if merged.status == NAMED:
+        if merged_status == NAMED:
             devices = dr.async_get(self.hass)
             for device in dr.async_entries_for_config_entry(devices, self.config_entry.entry_id):
                 if (DOMAIN, named_device_id(key)) in device.identifiers:
@@ -337,10 +334,11 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         return self.named_events.setdefault(key, EventSource())
 
     async def async_name_appliance(self, key: str, name: str) -> None:
-        """The user named a candidate: it gets its device and entities (the entry reloads)."""
-        self.learner.name(key, name)
+        """The user named a candidate: it gets its device and entities at once (the platforms
+        add a new part's entities when the coordinator publishes; no reload)."""
+        self.appliances.name(key, name)
         await self.async_save_now()
-        self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+        self._recompute()
 
     @callback
     def _recompute(self) -> None:
@@ -355,11 +353,11 @@ class HomeCoordinator(PushCoordinator[HomeState]):
         if always_on_w is not None:
             self.daily.record(today, always_on_w)
         now = dt_util.utcnow().timestamp()
-        for key in self.named.expire(self.learner, now):
+        for key in self.appliances.expire(now):
             self.named_event(key).fire("turned_off", {"ended": "longer than it runs: another load"})
-        named = [signature.key for signature in self.learner.named()]
-        appliance_w = {key: self.named.power_w(key) for key in named}
-        appliance_kwh = {key: round(self.named.energy_kwh.get(key, 0.0), 4) for key in named}
+        named = [signature.key for signature in self.appliances.named()]
+        appliance_w = {key: self.appliances.power_w(key) for key in named}
+        appliance_kwh = {key: round(self.appliances.energy_kwh(key), 4) for key in named}
         # A named appliance's power is no longer Other's.
         explained_w = tracked_w + sum(appliance_w.values())
         other_w = (

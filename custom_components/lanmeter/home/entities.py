@@ -92,7 +92,7 @@ APPLIANCE_EVENT = EventEntityDescription(
 def build_entities(coordinator: HomeCoordinator, platform: Platform) -> list[Entity]:
     device = home_device()
     entities: list[Entity] = []
-    for entity_id in coordinator.appliances():
+    for entity_id in coordinator.watched_appliances():
         watch = coordinator.appliance_cycle(entity_id)
         appliance = appliance_name(entity_id)
         entities += cycle_entities(
@@ -140,7 +140,7 @@ def named_appliance_entities(coordinator: HomeCoordinator, platform: Platform) -
     learned step while running, else 0; the Energy dashboard's device power), Energy (an
     Energy dashboard device) and its on/off event (device triggers "Kettle turned on")."""
     entities: list[Entity] = []
-    for signature in coordinator.learner.named():
+    for signature in coordinator.appliances.named():
         key, prefix = signature.key, named_device_id(signature.key)
         device = DeviceInfo(
             identifiers={(DOMAIN, prefix)},

@@ -56,6 +56,9 @@ class LanMeterEntity[DataT, SubjectT, ValueT](CoordinatorEntity[DataUpdateCoordi
         self._attr_device_info = device_info
         self._attr_unique_id = f"{unique_prefix}_{description.key}"
         self._written: tuple[bool, ValueT | None, Mapping[str, Any] | None] | None = None
+        # The coordinator data last read, whether it makes the entity available, and its value:
+        # read once per update, not again for availability, the comparison and the state write.
+        self._read: tuple[DataT | None, bool, ValueT | None] | None = None
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -64,6 +67,7 @@ class LanMeterEntity[DataT, SubjectT, ValueT](CoordinatorEntity[DataUpdateCoordi
         A strip poll updates ~40 entities every few seconds, most unchanged (switches, totals,
         voltage); skipping their writes keeps Home Assistant's CPU and recorder load down.
         """
+        self._read = None  # the data may be the same object, changed in place
         available = self.available
         shown = (
             available,
@@ -74,16 +78,25 @@ class LanMeterEntity[DataT, SubjectT, ValueT](CoordinatorEntity[DataUpdateCoordi
             self._written = shown
             self.async_write_ha_state()
 
+    def _reading(self) -> tuple[DataT | None, bool, ValueT | None]:
+        """(data, known, value) of the coordinator's current data, computed once per data
+        (every publish is a new snapshot; an update handler reads afresh in any case)."""
+        data = self.coordinator.data
+        if self._read is None or self._read[0] is not data:
+            description = self.entity_description
+            known = data is not None and description.available_fn(data, self.subject)
+            self._read = (data, known, description.value_fn(data, self.subject) if known else None)
+        return self._read
+
     @property
     def available(self) -> bool:
         """Unavailable when the device is unreachable or the value is not known to be right."""
-        return (
-            super().available
-            and self.coordinator.data is not None
-            and self.entity_description.available_fn(self.coordinator.data, self.subject)
-        )
+        return super().available and self._reading()[1]
 
     @property
     def value(self) -> ValueT:
         """The entity's current value from the coordinator data."""
-        return self.entity_description.value_fn(self.coordinator.data, self.subject)
+        _, known, value = self._reading()
+        if not known:  # asked while unavailable: read it as it is
+            return self.entity_description.value_fn(self.coordinator.data, self.subject)
+        return value  # type: ignore[return-value]  # known: the value_fn's own result

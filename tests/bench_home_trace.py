@@ -37,7 +37,7 @@ from custom_components.lanmeter.home.const import NAMED_EVENT_TYPES, named_devic
 from devkit.home_traces import Detected, LegacyStepDetector, Score, Trace, make_trace, score
 from devkit.household_weeks import f1, true_runs, week
 from scripts.bench_appliances import TWO_STATE
-from tests.test_home_integration import add_home
+from tests.kinds.home import add_home
 
 WATTS = {"unit_of_measurement": "W", "device_class": "power"}
 SEEDS = [

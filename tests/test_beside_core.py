@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.lanmeter.const import DOMAIN
 from devkit.simulators.kasa_device import SimulatedKasaDevice
 from tests.conftest import captures_dir
-from tests.test_kasa_integration import add_strip, kitchen_strip, poll
+from tests.kinds.kasa import add_strip, kitchen_strip, poll
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

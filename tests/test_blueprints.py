@@ -17,22 +17,15 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 import yaml
 
-from devkit.simulators.flume_bridge import SimulatedFlumeBridge
+from devkit.simulators.flume_bridge import RUNNING_TOILET, SimulatedFlumeBridge
 from devkit.simulators.kasa_device import SimulatedKasaDevice
 from tests.conftest import REPO_ROOT
-from tests.mosquitto import mqtt_broker  # noqa: F401
-from tests.test_cycles import WASHER, run_for, washer_strip  # noqa: F401
-from tests.test_flume_integration import (  # noqa: F401
-    NAME,
-    RUNNING_TOILET,
-    add_calibrated,
-    bridge,
-    publish,
-    short_listen,
-    ticking,
-)
-from tests.test_home_integration import Trace, add_home
-from tests.test_kasa_integration import add_strip
+from tests.kinds.cycles import WASHER, run_for
+from tests.kinds.flume import NAME, add_calibrated, publish
+from tests.kinds.home import Trace, add_home
+from tests.kinds.kasa import add_strip
+
+pytestmark = pytest.mark.usefixtures("short_listen")
 
 FLUME = NAME
 BLUEPRINTS = REPO_ROOT / "blueprints" / "automation" / "lanmeter"
@@ -138,7 +131,7 @@ class TestOnTheFlumeBridge:
         self,
         hass: HomeAssistant,
         blueprints: Blueprints,
-        bridge: SimulatedFlumeBridge,  # noqa: F811
+        bridge: SimulatedFlumeBridge,
     ) -> None:
         await add_calibrated(hass, bridge)
         await add_valve_switch(hass)
@@ -159,7 +152,7 @@ class TestOnTheFlumeBridge:
         self,
         hass: HomeAssistant,
         blueprints: Blueprints,
-        bridge: SimulatedFlumeBridge,  # noqa: F811
+        bridge: SimulatedFlumeBridge,
     ) -> None:
         """With the default notification: Home Assistant's own notifications list."""
         assert await async_setup_component(hass, "persistent_notification", {})  # always there
@@ -191,7 +184,7 @@ class TestOnTheWashersOutlet:
         hass: HomeAssistant,
         freezer,
         blueprints: Blueprints,
-        washer_strip: SimulatedKasaDevice,  # noqa: F811
+        washer_strip: SimulatedKasaDevice,
     ) -> None:
         await add_strip(hass, washer_strip)
         await blueprints.automate("appliance_finished.yaml", {"cycle_event": "event.washer_cycle"})
@@ -211,7 +204,7 @@ class TestOnTheWashersOutlet:
         hass: HomeAssistant,
         freezer,
         blueprints: Blueprints,
-        washer_strip: SimulatedKasaDevice,  # noqa: F811
+        washer_strip: SimulatedKasaDevice,
     ) -> None:
         """An iron on the washer's outlet, allowed 10 minutes."""
         await add_strip(hass, washer_strip)

@@ -14,10 +14,10 @@ import pytest
 
 from devkit.simulators.glow_cad import SimulatedCad
 from devkit.simulators.kasa_device import SimulatedKasaDevice
+from tests.kinds.cycles import cycle_events, run_for
+from tests.kinds.glow import CAD_ID, add_receiver, url
+from tests.kinds.kasa import add_strip
 from tests.mosquitto import free_port
-from tests.test_cycles import cycle_events, run_for, washer_strip  # noqa: F401
-from tests.test_glow_integration import CAD_ID, add_receiver, url
-from tests.test_kasa_integration import add_strip
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,7 @@ def auto_enable_custom_integrations(
 async def test_a_finished_cycle_costs_what_the_energy_dashboard_charges(
     hass: HomeAssistant,
     freezer,
-    washer_strip: SimulatedKasaDevice,  # noqa: F811
+    washer_strip: SimulatedKasaDevice,
     grid: dict[str, Any],
 ) -> None:
     hass.states.async_set("sensor.unit_rate", "0.30", {"unit_of_measurement": "GBP/kWh"})
@@ -87,7 +87,7 @@ async def test_a_finished_cycle_costs_what_the_energy_dashboard_charges(
 async def test_without_a_dashboard_price_a_glow_cads_unit_rate_prices_the_cycle(
     hass: HomeAssistant,
     freezer,
-    washer_strip: SimulatedKasaDevice,  # noqa: F811
+    washer_strip: SimulatedKasaDevice,
 ) -> None:
     """No Energy dashboard price: the meter's own tariff (0.245 GBP/kWh, from the CAD's
     upload) is the price, in the meter's currency."""

@@ -7,11 +7,8 @@ in the middle of a cycle."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 from homeassistant.components.device_automation import DeviceAutomationType
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import async_get_device_automations
@@ -21,7 +18,8 @@ from custom_components.lanmeter.cycles import FINISHED, QUIET_S, STARTED, CycleT
 from custom_components.lanmeter.stored import StoredRecordError
 from devkit.appliance_traces import SHAPES, ApplianceTrace, make_trace, standby_only
 from devkit.simulators.kasa_device import SimulatedKasaDevice
-from tests.test_kasa_integration import add_strip, kitchen_strip, poll
+from tests.kinds.cycles import POLL, WASHER, cycle_events, run_for
+from tests.kinds.kasa import add_strip
 
 SEEDS = range(100, 110)
 pytestmark = [  # the Kasa tests' (the tracker's ignore them)
@@ -109,49 +107,6 @@ def test_a_tracker_is_stored_and_a_broken_record_is_refused() -> None:
 
 
 # ----- through Home Assistant, on a Kasa outlet ---------------------------------------------------
-
-WASHER = [  # (minutes, watts): heat, tumble, soak, tumble, soak, spin
-    (10, 2000.0),
-    (3, 300.0),
-    (4, 3.0),
-    (3, 300.0),
-    (3, 3.0),
-    (5, 500.0),
-]
-POLL = timedelta(seconds=30)
-
-
-@pytest.fixture
-async def washer_strip() -> Any:
-    sim = kitchen_strip()
-    sim.sysinfo["children"][4]["alias"] = "Washer"
-    sim.outlets[4].on = True
-    sim.set_load(4, 0.5)
-    async with sim:
-        yield sim
-
-
-async def run_for(hass: HomeAssistant, freezer, minutes: float) -> None:
-    for _ in range(round(minutes * 60 / POLL.total_seconds())):
-        freezer.tick(POLL)
-        await poll(hass)
-
-
-def cycle_events(
-    hass: HomeAssistant, entity_id: str = "event.washer_cycle"
-) -> list[dict[str, Any]]:
-    fired: list[dict[str, Any]] = []
-
-    def on_change(event: Event) -> None:
-        new, old = event.data["new_state"], event.data["old_state"]
-        if event.data["entity_id"] != entity_id or new is None or old is None:
-            return
-        # A reload shows the last event again (restored, from unavailable): not a new one.
-        if old.state != "unavailable" and new.state not in (old.state, "unavailable"):
-            fired.append(dict(new.attributes) | {"at": new.state})
-
-    hass.bus.async_listen("state_changed", on_change)
-    return fired
 
 
 async def test_a_washer_with_soaks_finishes_once_on_time_and_survives_a_restart(

@@ -16,21 +16,15 @@ from pytest_homeassistant_custom_component.common import async_get_device_automa
 import pytest_socket
 
 from custom_components.lanmeter.const import DOMAIN
-from devkit.simulators.flume_bridge import SimulatedFlumeBridge
+from devkit.simulators.flume_bridge import RUNNING_TOILET, SimulatedFlumeBridge
 from devkit.simulators.wemo_device import SimulatedWemo
-from tests.mosquitto import mqtt_broker  # noqa: F401
+from tests.kinds.flume import NAME as FLUME
+from tests.kinds.flume import add_calibrated, publish
+from tests.kinds.home import Trace, add_home
+from tests.kinds.wemo import add
 from tests.polling import until
-from tests.test_flume_integration import NAME as FLUME
-from tests.test_flume_integration import (  # noqa: F401
-    RUNNING_TOILET,
-    add_calibrated,
-    bridge,
-    publish,
-    short_listen,
-    ticking,
-)
-from tests.test_home_integration import Trace, add_home
-from tests.test_wemo_integration import add, any_callback_port, insight, unload_entries  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("wemo_harness", "short_listen")
 
 TRANSLATED = json.loads(
     (
@@ -133,7 +127,7 @@ async def editor_capabilities(
 @pytest.mark.time_sensitive
 async def test_flume_leaks_are_triggers(
     hass: HomeAssistant,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
 ) -> None:
     await add_calibrated(hass, bridge)
     triggers = await triggers_of(hass, device_of(hass, f"event.{FLUME}_water"))
@@ -153,7 +147,7 @@ async def test_flume_leaks_are_triggers(
 @pytest.mark.time_sensitive
 async def test_wemo_long_press_is_the_trigger_core_wemo_users_know(
     hass: HomeAssistant,
-    insight: SimulatedWemo,  # noqa: F811
+    insight: SimulatedWemo,
 ) -> None:
     pytest_socket.socket_allow_hosts(["127.0.0.1", "127.0.0.2"])
     await add(hass, insight)

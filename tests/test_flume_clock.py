@@ -12,19 +12,11 @@ import pytest
 
 from devkit.simulators.flume_bridge import RUNNING_TOILET, SimulatedFlumeBridge
 from tests.conftest import clock_repair
-from tests.mosquitto import mqtt_broker  # noqa: F401
-from tests.test_flume_integration import (  # noqa: F401
-    add_calibrated,
-    bridge,
-    publish,
-    short_listen,
-    state,
-    ticking,
-    water_events,
-)
+from tests.kinds.flume import add_calibrated, publish, state, water_events
 
 # 11:00 in Home Assistant's zone (US/Pacific): a three-hour script stays within one day.
 pytestmark = [
+    pytest.mark.usefixtures("short_listen"),
     pytest.mark.usefixtures("socket_enabled"),
     pytest.mark.time_sensitive,
     pytest.mark.freeze_time("2026-06-15 18:00:00+00:00", tick=True),
@@ -35,7 +27,7 @@ def total_l(hass: HomeAssistant) -> float:
     return float(state(hass, "water_total"))
 
 
-def exact(bridge: SimulatedFlumeBridge) -> float:  # noqa: F811
+def exact(bridge: SimulatedFlumeBridge) -> float:
     """The bridge's counter in liters: what the total must read, to the pulse."""
     return pytest.approx(bridge.counter * bridge.liters_per_pulse, abs=1e-3)
 
@@ -45,7 +37,7 @@ def exact(bridge: SimulatedFlumeBridge) -> float:  # noqa: F811
 )
 async def test_a_wrong_clock_loses_no_water_and_still_sees_the_leak(
     hass: HomeAssistant,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
     error: timedelta,
 ) -> None:
     bridge.set_clock_error(error)
@@ -80,7 +72,7 @@ async def test_a_wrong_clock_loses_no_water_and_still_sees_the_leak(
 
 async def test_a_reboot_to_1970_then_ntp_mid_stream_counts_every_pulse_once(
     hass: HomeAssistant,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
 ) -> None:
     entry = await add_calibrated(hass, bridge)
     fired = water_events(hass)
@@ -110,7 +102,7 @@ async def test_a_reboot_to_1970_then_ntp_mid_stream_counts_every_pulse_once(
 
 async def test_the_clock_survives_a_restart(
     hass: HomeAssistant,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
 ) -> None:
     """Stored with the counter: after a reload, a bridge still two hours ahead is placed the
     same, and a jump while Home Assistant was down is still seen as one."""

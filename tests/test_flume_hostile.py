@@ -11,17 +11,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 
 from devkit.simulators.flume_bridge import SimulatedFlumeBridge
-from tests.mosquitto import mqtt_broker  # noqa: F401
-from tests.test_flume_integration import (  # noqa: F401
-    add_flume,
-    bridge,
-    publish,
-    short_listen,
-    state,
-    ticking,
-)
+from tests.kinds.flume import add_flume, publish, state
 
 pytestmark = [
+    pytest.mark.usefixtures("short_listen"),
     pytest.mark.usefixtures("socket_enabled"),
     pytest.mark.freeze_time(tick=True),
     pytest.mark.time_sensitive,
@@ -30,7 +23,7 @@ pytestmark = [
 
 async def test_a_keyed_entry_ignores_plaintext_forgeries(
     hass: HomeAssistant,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
 ) -> None:
     """Anyone who can publish to the broker could fake a leak (and an automation may close the
     main valve): with a key, only what decrypts with it counts."""
@@ -61,7 +54,7 @@ async def test_a_keyed_entry_ignores_plaintext_forgeries(
 @pytest.mark.parametrize("ahead", [10 * 365 * 86400, "milliseconds"])
 async def test_a_stamp_far_in_the_future_loses_no_water(
     hass: HomeAssistant,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
     ahead: int | str,
 ) -> None:
     entry = await add_flume(hass, bridge)
@@ -103,7 +96,7 @@ async def test_a_stamp_far_in_the_future_loses_no_water(
 )  # fmt: skip
 async def test_broken_numbers_and_nesting_are_counted_never_raised(
     hass: HomeAssistant,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
     plain: bytes,
 ) -> None:
     entry = await add_flume(hass, bridge)
@@ -128,7 +121,7 @@ async def test_broken_numbers_and_nesting_are_counted_never_raised(
 async def test_diagnostics_name_neither_sensor_nor_bridge(
     hass: HomeAssistant,
     hass_client,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
 ) -> None:
     entry = await add_flume(hass, bridge)
     await publish(hass, bridge.hello)

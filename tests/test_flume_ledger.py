@@ -12,18 +12,10 @@ import pytest
 
 from custom_components.lanmeter.const import DOMAIN
 from devkit.simulators.flume_bridge import SimulatedFlumeBridge
-from tests.mosquitto import mqtt_broker  # noqa: F401
-from tests.test_flume_integration import (  # noqa: F401
-    add_calibrated,
-    bridge,
-    publish,
-    short_listen,
-    state,
-    ticking,
-    water_events,
-)
+from tests.kinds.flume import add_calibrated, publish, state, water_events
 
 pytestmark = [
+    pytest.mark.usefixtures("short_listen"),
     pytest.mark.usefixtures("socket_enabled"),
     pytest.mark.time_sensitive,
     pytest.mark.freeze_time("2026-06-15 18:00:00+00:00", tick=True),
@@ -32,7 +24,7 @@ SHOWER = [(300, 8.0)]  # five minutes at 8 L/min
 
 
 class Truth:
-    def __init__(self, hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> None:  # noqa: F811
+    def __init__(self, hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> None:
         self.hass, self.bridge = hass, bridge
         self.booked, self.used = self.total(), bridge.liters
 
@@ -46,7 +38,7 @@ class Truth:
         )
 
 
-async def started(hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> Truth:  # noqa: F811
+async def started(hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> Truth:
     bridge.liters = 400.0  # a young counter, so a restarted one soon passes half of it
     await add_calibrated(hass, bridge)
     await publish(hass, bridge.water, SHOWER)
@@ -56,7 +48,7 @@ async def started(hass: HomeAssistant, bridge: SimulatedFlumeBridge) -> Truth:  
 @pytest.mark.parametrize("bad", [0, 10**7], ids=["zero", "spike"])
 async def test_one_bad_count_books_nothing_and_fires_nothing(
     hass: HomeAssistant,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
     bad: int,
 ) -> None:
     truth = await started(hass, bridge)
@@ -75,7 +67,7 @@ async def test_one_bad_count_books_nothing_and_fires_nothing(
 
 async def test_a_counter_restarted_from_zero_loses_nothing(
     hass: HomeAssistant,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
 ) -> None:
     truth = await started(hass, bridge)
     bridge.restart_counter()
@@ -85,7 +77,7 @@ async def test_a_counter_restarted_from_zero_loses_nothing(
 
 async def test_a_restart_read_after_the_bridge_was_away_loses_nothing(
     hass: HomeAssistant,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
     freezer,
 ) -> None:
     """The battery is changed and 300 L run before the bridge is heard again: the new count
@@ -101,7 +93,7 @@ async def test_a_restart_read_after_the_bridge_was_away_loses_nothing(
 
 async def test_a_restart_between_a_glitch_and_the_recovery_changes_nothing(
     hass: HomeAssistant,
-    bridge: SimulatedFlumeBridge,  # noqa: F811
+    bridge: SimulatedFlumeBridge,
 ) -> None:
     truth = await started(hass, bridge)
     await publish(hass, bridge.water, [(25, 8.0)])

@@ -26,17 +26,9 @@ from custom_components.lanmeter.glow import certificate
 from custom_components.lanmeter.glow import receiver as receiver_module
 from devkit.simulators.glow_cad import ScriptedMeter, SimulatedCad, upload_body
 from tests.conftest import captures_dir
-from tests.mosquitto import free_port, mqtt_broker  # noqa: F401
+from tests.kinds.glow import CAD_ID, add_receiver, menu, publish, url, value, wait_for
+from tests.mosquitto import free_port
 from tests.polling import until
-from tests.test_glow_integration import (
-    CAD_ID,
-    add_receiver,
-    menu,
-    publish,
-    url,
-    value,
-    wait_for,
-)
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -269,7 +261,7 @@ async def test_a_corrupt_key_does_not_stop_the_receiver(hass: HomeAssistant) -> 
 
 async def test_new_macs_on_local_mqtt_need_confirming_too(
     hass: HomeAssistant,
-    mqtt_broker: int,  # noqa: F811
+    mqtt_broker: int,
 ) -> None:
     result = await menu(hass, "glow_mqtt")
     result = await hass.config_entries.flow.async_configure(

@@ -19,8 +19,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from devkit.simulators.glow_cad import ScriptedMeter, SimulatedCad
+from tests.kinds.glow import CAD_ID, add_receiver, url, value
 from tests.mosquitto import free_port
-from tests.test_glow_integration import CAD_ID, add_receiver, url, value
 
 pytestmark = [
     pytest.mark.usefixtures("socket_enabled"),

@@ -25,7 +25,7 @@ from custom_components.lanmeter.home.appliances import (
     Run,
 )
 from devkit.household_weeks import DAY_S, owner, paired_runs, true_runs, week
-from tests.test_home_integration import Trace, add_home
+from tests.kinds.home import Trace, add_home
 
 HOUR_S = 3600.0
 

@@ -11,8 +11,8 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from tests.test_cycles import WASHER
-from tests.test_home_integration import Trace, add_home
+from tests.kinds.cycles import WASHER
+from tests.kinds.home import Trace, add_home
 
 pytestmark = pytest.mark.time_sensitive
 RUNNING = "binary_sensor.home_washer_running"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 import json
 import random
 import socket
@@ -22,45 +21,11 @@ from custom_components.lanmeter.const import DOMAIN
 from custom_components.lanmeter.home import sense_bridge
 from custom_components.lanmeter.home.sense_bridge import MAX_PLUGS, mac_for
 from devkit.simulators.kasa_device import decrypt, encrypt
+from tests.kinds.home import WATTS, Trace, add_home
 from tests.polling import until
 
-WATTS = {"unit_of_measurement": "W", "device_class": "power"}
 # The query exactly as a Sense monitor sends it (protocols/sense.md), before the cipher.
 SENSE_QUERY_BYTES = b'{"emeter":{"get_realtime":{}},"system":{"get_sysinfo":{}}}'
-
-
-async def add_home(hass: HomeAssistant, **options: Any) -> config_entries.ConfigEntry:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "home"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    answers = {
-        "mains": "sensor.mains",
-        "devices": ["sensor.kettle_power", "sensor.fridge_power"],
-        "step_threshold": 30,
-        "emulate_sense": False,
-        "sense_port": 9999,
-    } | options
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
-    assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    await hass.async_block_till_done()
-    return result["result"]
-
-
-class Trace:
-    """Sets sensor states as time passes (freezer moves Home Assistant's clock)."""
-
-    def __init__(self, hass: HomeAssistant, freezer) -> None:
-        self.hass, self.freezer = hass, freezer
-
-    async def at(self, seconds: float, **values: float) -> None:
-        self.freezer.tick(timedelta(seconds=seconds))
-        for name, value in values.items():
-            self.hass.states.async_set(f"sensor.{name}", str(value), WATTS)
-        await self.hass.async_block_till_done()
 
 
 def number(hass: HomeAssistant, entity_id: str) -> float:
@@ -165,7 +130,7 @@ async def test_default_devices_are_every_lanmeter_outlet_including_later_ones(
     hass: HomeAssistant, socket_enabled
 ) -> None:
     from devkit.simulators.kasa_device import SimulatedKasaDevice
-    from tests.test_kasa_integration import add_strip
+    from tests.kinds.kasa import add_strip
 
     hass.states.async_set("sensor.mains", "500", WATTS)
     entry = await add_home(hass, devices=[])

@@ -13,8 +13,8 @@ import pytest
 from custom_components.lanmeter.const import DOMAIN
 from devkit.simulators.clock import DeviceClock
 from tests.conftest import clock_repair
+from tests.kinds.kasa import add_strip, kitchen_strip, poll
 from tests.soak_report import report
-from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 
 # 03:00 in Home Assistant's zone (US/Pacific) on an ordinary day; the clock ticks on by itself
 # so the event loop's waits end.

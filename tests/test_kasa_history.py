@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.lanmeter.kasa.history import hours_of, months_to_read, rows_before
 from devkit.simulators.clock import DeviceClock
 from devkit.simulators.kasa_device import SimulatedKasaDevice
-from tests.test_kasa_integration import add_strip, kitchen_strip, poll
+from tests.kinds.kasa import add_strip, kitchen_strip, poll
 
 pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.time_sensitive]
 KETTLE = "sensor.kettle_energy_total"

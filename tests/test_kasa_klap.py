@@ -28,9 +28,9 @@ from custom_components.lanmeter.kasa.coordinator import AUTH_FAILURES_FOR_REAUTH
 from devkit.energy_replay import dashboard_sum
 from devkit.simulators.kasa_device import SimulatedKasaDevice
 from devkit.simulators.kasa_klap import SimulatedKlapDevice
+from tests.kinds.kasa import poll, start_flow
 from tests.mosquitto import free_port
 from tests.soak_report import report
-from tests.test_kasa_integration import poll, start_flow
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -19,8 +19,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.lanmeter.const import DOMAIN
 from devkit.simulators.kasa_device import SimulatedKasaDevice
 from tests.crash import crash_and_start
+from tests.kinds.kasa import add_strip, kitchen_strip, poll
 from tests.soak_report import report
-from tests.test_kasa_integration import add_strip, kitchen_strip, poll
 
 pytestmark = [
     pytest.mark.usefixtures("socket_enabled"),

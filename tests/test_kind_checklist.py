@@ -77,3 +77,16 @@ def test_the_manifests_matchers_are_the_discovery_sources_the_kinds_answer() -> 
     routed = {source for spec in KINDS.values() for source in spec.discovered_by}
     assert routed <= set(DISCOVERY_SOURCES)
     assert {source for source in DISCOVERY_SOURCES if manifest.get(source)} == routed
+
+
+def test_no_test_module_imports_from_another() -> None:
+    """Helpers and fixtures live in tests/kinds/ (fixtures registered in the root conftest), so
+    a test module never imports another's: a helper moved or renamed breaks only its users."""
+    tests = Path(__file__).resolve().parent
+    offenders = [
+        f"{path.relative_to(tests)}: {line.strip()}"
+        for path in sorted(tests.rglob("*.py"))
+        for line in path.read_text().splitlines()
+        if line.lstrip().startswith(("from tests.test_", "import tests.test_"))
+    ]
+    assert offenders == []

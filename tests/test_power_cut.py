@@ -18,17 +18,13 @@ from devkit.energy_replay import dashboard_sum
 from devkit.simulators.kasa_device import SimulatedKasaDevice
 from devkit.simulators.wemo_device import SimulatedWemo
 from tests.crash import crash_and_start
+from tests.kinds.kasa import add_strip, kitchen_strip, poll
+from tests.kinds.wemo import add, state
 from tests.polling import until
 from tests.soak_report import report
-from tests.test_kasa_integration import add_strip, kitchen_strip, poll
-from tests.test_wemo_integration import (  # noqa: F401
-    add,
-    any_callback_port,
-    state,
-    unload_entries,
-)
 
 pytestmark = [
+    pytest.mark.usefixtures("wemo_harness"),
     pytest.mark.usefixtures("socket_enabled"),
     pytest.mark.time_sensitive,
     pytest.mark.freeze_time("2026-11-18 19:00:00+00:00", tick=True),

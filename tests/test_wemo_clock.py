@@ -13,16 +13,12 @@ import pytest
 
 from devkit.simulators.clock import DeviceClock
 from devkit.simulators.wemo_device import SimulatedWemo
-from tests.test_wemo_integration import (  # noqa: F401
-    add,
-    any_callback_port,
-    state,
-    unload_entries,
-    until,
-)
+from tests.kinds.wemo import add, state
+from tests.polling import until
 
 # 15:00 in Home Assistant's zone (US/Pacific, standard time); the clock ticks on by itself.
 pytestmark = [
+    pytest.mark.usefixtures("wemo_harness"),
     pytest.mark.usefixtures("socket_enabled"),
     pytest.mark.time_sensitive,
     pytest.mark.freeze_time("2026-11-18 23:00:00+00:00", tick=True),

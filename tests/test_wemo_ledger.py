@@ -18,16 +18,12 @@ import urllib3
 
 from custom_components.lanmeter.const import DOMAIN
 from devkit.simulators.wemo_device import SimulatedWemo
+from tests.kinds.wemo import add, state
+from tests.polling import until
 from tests.soak_report import report
-from tests.test_wemo_integration import (  # noqa: F401
-    add,
-    any_callback_port,
-    state,
-    unload_entries,
-    until,
-)
 
 pytestmark = [
+    pytest.mark.usefixtures("wemo_harness"),
     pytest.mark.usefixtures("socket_enabled"),
     pytest.mark.time_sensitive,
     pytest.mark.freeze_time("2026-11-18 23:00:00+00:00", tick=True),

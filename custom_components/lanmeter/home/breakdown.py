@@ -23,6 +23,9 @@ PERCENTILE = 0.01
 MIN_COVERAGE_S = 3600  # Always On stays unknown until an hour of data is in the window
 # A value older than this is not trusted to have held (sensor silent, Home Assistant stopped).
 MAX_HOLD_S = 600
+# The device of a step no known device explains: the value of appliance events' "device"
+# attribute that automations compare with, spelled here once.
+UNKNOWN_DEVICE = "unknown"
 
 
 @dataclass
@@ -310,14 +313,14 @@ class StepPairer:
 
     def step_down(self, step: Step, device: str) -> FinishedRun | None:
         for run in reversed(self.open):
-            if (device == "unknown" or run.device in (device, "unknown")) and steps_match(
+            if (device == UNKNOWN_DEVICE or run.device in (device, UNKNOWN_DEVICE)) and steps_match(
                 run.step.size_w, step.size_w
             ):
                 self.open.remove(run)
                 on_time = step.time - run.step.time
                 power = (run.step.size_w + abs(step.size_w)) / 2
                 return FinishedRun(
-                    run.device if run.device != "unknown" else device,
+                    run.device if run.device != UNKNOWN_DEVICE else device,
                     on_time,
                     power * on_time / 3600,
                 )
@@ -342,7 +345,7 @@ class DeviceChanges:
         self.changes.append(DeviceChange(now, entity_id, delta_w))
 
     def match(self, step: Step) -> str:
-        """The device whose change matches the step in size and time, or "unknown"."""
+        """The device whose change matches the step in size and time, or UNKNOWN_DEVICE."""
         best: DeviceChange | None = None
         for change in self.changes:
             if abs(change.time - step.time) > self.window_s:
@@ -353,4 +356,4 @@ class DeviceChanges:
                 continue
             if best is None or abs(change.delta_w - step.size_w) < abs(best.delta_w - step.size_w):
                 best = change
-        return best.entity_id if best else "unknown"
+        return best.entity_id if best else UNKNOWN_DEVICE

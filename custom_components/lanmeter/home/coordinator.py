@@ -37,6 +37,7 @@ from ..stored import load_one
 from . import breakdown
 from .appliances import NAMED, ApplianceLearner, ApplianceModel, Candidate, NamedRuns, Run
 from .breakdown import (
+    UNKNOWN_DEVICE,
     DailyLevels,
     DeviceChanges,
     RollingPercentile,
@@ -263,7 +264,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
 
     def _on_step(self, step: Step) -> None:
         device = self.changes.match(step)
-        if device == "unknown":
+        if device == UNKNOWN_DEVICE:
             for key, event_type in self.appliances.step(step.time, step.size_w):
                 self.named_event(key).fire(event_type, {"step_w": round(step.size_w, 1)})
                 self.async_schedule_save(0)  # a named appliance's energy was booked
@@ -279,7 +280,7 @@ class HomeCoordinator(PushCoordinator[HomeState]):
                     "on_time_s": round(run.on_time_s),
                     "energy_wh": round(run.energy_wh, 1),
                 }
-                if run.device == "unknown" and run.on_time_s > 0:
+                if run.device == UNKNOWN_DEVICE and run.on_time_s > 0:
                     self._learn(step.time - run.on_time_s, run.size_w, run.on_time_s)
         self.events_fired += 1
         self.events.fire(event_type, attributes)

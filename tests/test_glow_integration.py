@@ -445,8 +445,8 @@ async def test_a_cad_back_at_1970_is_read_on_home_assistants_clock(
     hass: HomeAssistant, receiver_entry: config_entries.ConfigEntry, freezer
 ) -> None:
     """No NTP for the CAD (it falls back to 1970): its readings are placed on Home Assistant's
-    clock, its offset shows, a repair names what to do after an hour, and it clears itself
-    once the CAD has the time."""
+    clock, its offset shows, a repair names what to do after an hour, stays across a restart,
+    and clears itself once the CAD has the time."""
     clock = DeviceClock()
     clock.reboot_to_epoch()
     async with SimulatedCad(url(receiver_entry), CAD_ID, ScriptedMeter(device_clock=clock)) as cad:
@@ -461,6 +461,15 @@ async def test_a_cad_back_at_1970_is_read_on_home_assistants_clock(
         await hass.async_block_till_done()
         issue = clock_repair(hass, f"{receiver_entry.entry_id}_{CAD_ID}")
         assert issue is not None and issue.translation_placeholders["hostnames"] == "*.pool.ntp.org"
+        # A restart keeps the CAD's clock (issue 32): the repair stays, not cleared by the first
+        # upload after it and raised again an hour later.
+        assert await hass.config_entries.async_reload(receiver_entry.entry_id)
+        await hass.async_block_till_done()
+        freezer.tick(timedelta(minutes=1))
+        assert (await cad.upload())[0] == 200
+        await hass.async_block_till_done()
+        assert clock_repair(hass, f"{receiver_entry.entry_id}_{CAD_ID}") is not None
+        assert float(value(hass, "clock_offset")) < -50 * 365 * 86400
         clock.error = timedelta(0)  # the CAD reaches pool.ntp.org
         for _ in range(4):  # a new offset counts once it has lasted two minutes
             freezer.tick(timedelta(minutes=1))

@@ -144,6 +144,33 @@ def _cad_from_store(device_id: str, saved: Any) -> CadState:
     return cad
 
 
+class CadClocks:
+    """The CADs' clocks, a stored part of the entry (stored_parts.py): each CAD's tracker and
+    how long it has been wrong survive a restart, so a CAD still at 1970 keeps its repair issue
+    (and clears it when its clock is right) instead of starting over. Kept beside the CAD
+    records (which an older version reads strictly), by CAD id."""
+
+    def __init__(self, cads: dict[str, CadState]) -> None:
+        self._cads = cads
+        self._stored: dict[str, Any] = {}  # records of CADs not heard since the restart
+
+    def take(self, device_id: str) -> dict[str, Any] | None:
+        """A CAD's stored clock record, once (its watch is made at its first timed reading)."""
+        record = self._stored.pop(device_id, None)
+        return record if isinstance(record, dict) else None
+
+    def as_record(self) -> dict[str, Any]:
+        watches = {i: c.clock_watch.as_record() for i, c in self._cads.items() if c.clock_watch}
+        known = {i: r for i, r in self._stored.items() if i in self._cads}  # forgotten CADs go
+        return {**known, **watches}
+
+    def load_record(self, record: dict[str, Any]) -> None:
+        self._stored = dict(record)
+
+    def shutdown(self) -> None:
+        """Nothing runs on its own."""
+
+
 class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
     """The CADs of one entry and their latest state."""
 
@@ -159,6 +186,7 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
             save_delay_s=SAVE_DELAY_S,
         )
         self.cads: dict[str, CadState] = {}  # the working state; entities read snapshots
+        self.clocks = self.keep("cad_clocks", CadClocks(self.cads))
         self.data = {}
         self._pending: dict[str, None] = {}  # CAD ids offered to the user, oldest first
 
@@ -337,6 +365,8 @@ class GlowCoordinator(PushCoordinator[dict[str, CadSnapshot]]):
                 f"Glow CAD {cad.device_id}",
                 DeviceClock(),
             )
+            if (record := self.clocks.take(cad.device_id)) is not None:
+                watch.load_record(record)
         device_s, arrival_s = reading.device_time.timestamp(), now.timestamp()
         watch.observe(device_s, arrival_s)
         placed = watch.clock.place(device_s, arrival_s)

@@ -33,12 +33,13 @@ class DayTotal:
         return self.day != day or self.start is None
 
     def update(self, day: str, total: float, device_today: float | None = None) -> float:
-        if self.starts_anew(day) or self.start is None:
+        if self.starts_anew(day):
             before = 0.0 if device_today is None else min(max(device_today, 0.0), total)
             if self.day is not None and self.last is not None:
                 before = min(before, max(total - self.last, 0.0))
             self.day, self.start = day, total - before
         self.last = total
+        assert self.start is not None  # set above whenever it was missing
         return max(total - self.start, 0.0)
 
     def as_dict(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from .cycles import FINISHED, QUIET_S, CycleEvent, CycleTracker
 from .event_source import EventSource
 from .price_sources import async_offered_price
 from .stored import load_one
+from .stored_parts import WaitingRecords
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -186,13 +187,13 @@ class CycleWatches:
         self.hass = hass
         self._save = save
         self._watches: dict[str, CycleWatch] = {}
-        self._stored: dict[str, Any] = {}
+        self._waiting = WaitingRecords()
 
     def watch(self, key: str, name: str) -> CycleWatch:
         """The cycles of one device (`key`: an outlet's slot, "device", an entity id)."""
         if (watch := self._watches.get(key)) is None:
             watch = self._watches[key] = CycleWatch(self.hass, name, self._save)
-            if (stored := self._stored.pop(key, None)) is not None:
+            if (stored := self._waiting.take(key)) is not None:
                 watch.restore(stored)
         return watch
 
@@ -201,10 +202,10 @@ class CycleWatches:
         return self._watches.get(key)
 
     def as_record(self) -> dict[str, Any]:
-        return {**self._stored, **{key: w.as_dict() for key, w in self._watches.items()}}
+        return self._waiting.with_live({key: w.as_dict() for key, w in self._watches.items()})
 
     def load_record(self, record: dict[str, Any]) -> None:
-        self._stored = dict(record)
+        self._waiting.load(record)
 
     def shutdown(self) -> None:
         for watch in self._watches.values():

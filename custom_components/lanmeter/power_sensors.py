@@ -16,6 +16,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
+from .entry_offers import async_offer_for_entry
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,7 @@ OFFERED: HassKey[dict[str, tuple[DevicePower, ...]]] = HassKey(f"{DOMAIN}_device
 @callback
 def async_offer(hass: HomeAssistant, entry: ConfigEntry, sensors: Iterable[DevicePower]) -> None:
     """The entry's appliance power sensors, withdrawn when it unloads."""
-    offered = hass.data.setdefault(OFFERED, {})
-    offered[entry.entry_id] = tuple(sensors)
-
-    @callback
-    def withdraw() -> None:
-        offered.pop(entry.entry_id, None)
-
-    entry.async_on_unload(withdraw)
+    async_offer_for_entry(hass, OFFERED, entry, tuple(sensors))
 
 
 @callback

@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
+from .entry_offers import async_offer_for_entry
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,7 @@ OFFERED: HassKey[dict[str, PriceSource]] = HassKey(f"{DOMAIN}_energy_price")
 @callback
 def async_offer_price(hass: HomeAssistant, entry: ConfigEntry, source: PriceSource) -> None:
     """The entry's price (asked when needed: None while it knows none), withdrawn at unload."""
-    offered = hass.data.setdefault(OFFERED, {})
-    offered[entry.entry_id] = source
-
-    @callback
-    def withdraw() -> None:
-        offered.pop(entry.entry_id, None)
-
-    entry.async_on_unload(withdraw)
+    async_offer_for_entry(hass, OFFERED, entry, source)
 
 
 @callback

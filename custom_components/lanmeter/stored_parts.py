@@ -81,6 +81,26 @@ class StoredParts:
             part.shutdown()
 
 
+class WaitingRecords:
+    """A part's records of items not made yet in this run (an outlet, a CAD not read since the
+    restart), by item key: each is taken once when its item is made; the rest are written back
+    as they were loaded."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, Any] = {}
+
+    def load(self, records: dict[str, Any]) -> None:
+        self._records = dict(records)
+
+    def take(self, key: str) -> Any:
+        """An item's record (None if none was stored); it is the item's from now on."""
+        return self._records.pop(key, None)
+
+    def with_live(self, live: dict[str, Any]) -> dict[str, Any]:
+        """The part's record: what still waits, and the made items' own records over it."""
+        return {**self._records, **live}
+
+
 def adopt_legacy(stored: dict[str, Any]) -> dict[str, Any]:
     """Part records from the layout before parts (removed from `stored`)."""
     adopted: dict[str, Any] = {}

@@ -24,6 +24,7 @@ from ..ledger import Ledger, RegisterLimits, kwh_per_s
 from ..price_sources import EnergyPrice
 from ..runtime import LanMeterConfigEntry
 from ..stored import StoredRecordError, load_each
+from ..stored_parts import WaitingRecords
 from .const import allow_flow_id
 from .cost import CostToday
 from .local_mqtt import GlowMessageError, decode_message, parse_topic
@@ -152,20 +153,20 @@ class CadClocks:
 
     def __init__(self, cads: dict[str, CadState]) -> None:
         self._cads = cads
-        self._stored: dict[str, Any] = {}  # records of CADs not heard since the restart
+        self._waiting = WaitingRecords()  # CADs not heard since the restart
 
     def take(self, device_id: str) -> dict[str, Any] | None:
         """A CAD's stored clock record, once (its watch is made at its first timed reading)."""
-        record = self._stored.pop(device_id, None)
+        record = self._waiting.take(device_id)
         return record if isinstance(record, dict) else None
 
     def as_record(self) -> dict[str, Any]:
         watches = {i: c.clock_watch.as_record() for i, c in self._cads.items() if c.clock_watch}
-        known = {i: r for i, r in self._stored.items() if i in self._cads}  # forgotten CADs go
-        return {**known, **watches}
+        # A forgotten (deleted) CAD's clock goes with it.
+        return {i: r for i, r in self._waiting.with_live(watches).items() if i in self._cads}
 
     def load_record(self, record: dict[str, Any]) -> None:
-        self._stored = dict(record)
+        self._waiting.load(record)
 
     def shutdown(self) -> None:
         """Nothing runs on its own."""

@@ -55,6 +55,16 @@ def auth_hash(username: str, password: str, login_version: int) -> bytes:
     return _md5(_md5(username.encode()) + _md5(password.encode()))
 
 
+def discovery_datagram(answer: dict[str, Any]) -> bytes:
+    """A UDP 20002 answer: a 16-byte header, then the JSON."""
+    payload = json.dumps(answer).encode()
+    # Version 2, type 0, op 1, length, flags, reserved, serial, CRC32 (of the whole datagram
+    # with the CRC field set to a fixed value; clients do not check it).
+    header = struct.pack(">BBHHBBI", 2, 0, 1, len(payload), 0x11, 0, secrets.randbits(32))
+    crc = zlib.crc32(header + b"\x5a\x6b\x7c\x8d" + payload)
+    return header + struct.pack(">I", crc) + payload
+
+
 class _Session:
     """One handshake's keys, per TP_SESSIONID cookie."""
 
@@ -231,20 +241,18 @@ class SimulatedKlapDevice:
             },
             "error_code": 0,
         }
-        payload = json.dumps(result).encode()
-        # Version 2, type 0, op 1, length, flags, reserved, serial, CRC32 (of the whole datagram
-        # with the CRC field set to a fixed value; clients do not check it).
-        header = struct.pack(">BBHHBBI", 2, 0, 1, len(payload), 0x11, 0, secrets.randbits(32))
-        crc = zlib.crc32(header + b"\x5a\x6b\x7c\x8d" + payload)
-        return header + struct.pack(">I", crc) + payload
+        return discovery_datagram(result)
 
     # ----- lifecycle -------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        app = web.Application()
+    def _add_routes(self, app: web.Application) -> None:
         app.router.add_post("/app/handshake1", self._handshake1)
         app.router.add_post("/app/handshake2", self._handshake2)
         app.router.add_post("/app/request", self._request)
+
+    async def start(self) -> None:
+        app = web.Application()
+        self._add_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.device.host, self.http_port)

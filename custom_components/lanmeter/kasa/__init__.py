@@ -20,11 +20,12 @@ from kasa import DeviceEncryptionType
 
 from ..power_sensors import async_offer
 from ..runtime import BaseRuntime, LanMeterConfigEntry, listen_for_updates
-from .client import DEFAULT_PORT, KasaStripClient, KasaUnsupportedError
+from .client import DEFAULT_PORT, KasaUnsupportedError
 from .coordinator import KasaCoordinator, scan_interval
 from .entities import build_entities, outlet_power_sensors, strip_device_info
 from .entry_data import entry_connection, entry_credentials
 from .poll_clock import poll_clock
+from .smart_client import client_for
 from .statistics import async_import_history
 
 
@@ -134,12 +135,12 @@ async def async_setup_kasa(hass: HomeAssistant, entry: LanMeterConfigEntry) -> K
             hass, verify_ssl=False, cookie_jar=aiohttp.CookieJar(unsafe=True, quote_cookie=False)
         )
     try:
-        client = KasaStripClient(
+        client = client_for(
             entry.data[CONF_HOST],
             entry.data.get(CONF_PORT, DEFAULT_PORT),
-            connection=connection,
-            credentials=entry_credentials(entry.data),
-            http_client=http_client,
+            connection,
+            entry_credentials(entry.data),
+            http_client,
         )
     except KasaUnsupportedError as err:  # a stored connection this python-kasa cannot speak
         raise ConfigEntryError(str(err)) from err

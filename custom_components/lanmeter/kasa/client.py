@@ -31,7 +31,7 @@ from kasa import (
 )
 from kasa.iot import IotPlug, IotStrip
 from kasa.iot.iottimezone import get_timezone_index
-from kasa.protocols import IotProtocol
+from kasa.protocols import BaseProtocol, IotProtocol
 
 from . import const as kasa_const
 from .library import iot_device_class, iot_protocol
@@ -70,25 +70,47 @@ class KasaUnsupportedError(Exception):
     """The device answered but is not a plug or strip LAN Meter supports."""
 
 
+class KasaNewEncryptionError(KasaUnsupportedError):
+    """The device's discovery answer names an encryption python-kasa cannot speak (TPAP on some
+    KP125M, P125M, P410M firmware, or anything newer): LAN Meter cannot read it (yet)."""
+
+    def __init__(self, model: str, encryption: str, firmware: str | None = None) -> None:
+        super().__init__(
+            f"{model} asks for {encryption} encryption, which python-kasa does not speak (yet)"
+        )
+        self.model, self.encryption, self.firmware = model, encryption, firmware
+
+
 class KasaAuthError(Exception):
     """The device speaks KLAP and refused the Kasa account (or none was given)."""
 
 
 XOR = DeviceConnectionParameters(DeviceFamily.IotSmartPlugSwitch, DeviceEncryptionType.Xor)
-# Families and encryptions of the plugs and strips LAN Meter reads (IOT JSON inside).
-SUPPORTED_FAMILIES = (DeviceFamily.IotSmartPlugSwitch,)
-SUPPORTED_ENCRYPTIONS = (DeviceEncryptionType.Xor, DeviceEncryptionType.Klap)
+# Families and encryptions of the plugs and strips LAN Meter reads: IOT JSON (port 9999 or
+# KLAP), and SMART JSON (KLAP or AES) for Kasa and Tapo plugs and strips.
+SMART_FAMILIES = (DeviceFamily.SmartKasaPlug, DeviceFamily.SmartTapoPlug)
+SUPPORTED_FAMILIES = (DeviceFamily.IotSmartPlugSwitch, *SMART_FAMILIES)
+SUPPORTED_ENCRYPTIONS = (
+    DeviceEncryptionType.Xor,
+    DeviceEncryptionType.Klap,
+    DeviceEncryptionType.Aes,
+)
 
 
 async def find_connection(host: str) -> DeviceConnectionParameters | None:
     """Ask the device how to talk to it (python-kasa's discovery on UDP 9999 and 20002): newer
     firmware answers on 20002 with its encryption (KLAP) and HTTP port. None: no answer.
     Raises KasaUnsupportedError for a device LAN Meter cannot read (Tapo, cameras...)."""
+    raw_answers: list[dict[str, Any]] = []
     try:
         device = await Discover.discover_single(
-            host, discovery_timeout=kasa_const.DISCOVERY_TIMEOUT_S
+            host,
+            discovery_timeout=kasa_const.DISCOVERY_TIMEOUT_S,
+            on_discovered_raw=lambda raw: raw_answers.append(dict(raw)),
         )
     except UnsupportedDeviceError as err:
+        for raw in raw_answers:
+            _raise_if_new_encryption(raw.get("discovery_response"))
         raise KasaUnsupportedError(str(err)) from err
     except (KasaException, TimeoutError, OSError):
         return None
@@ -107,12 +129,32 @@ async def find_connection(host: str) -> DeviceConnectionParameters | None:
     return connection
 
 
+def _raise_if_new_encryption(answer: Any) -> None:
+    """KasaNewEncryptionError when a UDP 20002 answer names an encryption python-kasa lacks."""
+    result = answer.get("result") if isinstance(answer, dict) else None
+    if not isinstance(result, dict):
+        return
+    scheme = result.get("mgt_encrypt_schm")
+    encryption = scheme.get("encrypt_type") if isinstance(scheme, dict) else None
+    known = {member.value for member in DeviceEncryptionType}
+    if isinstance(encryption, str) and encryption and encryption not in known:
+        firmware = result.get("firmware_version") or result.get("fw_ver")
+        raise KasaNewEncryptionError(
+            str(result.get("device_model") or result.get("device_type") or "The device"),
+            encryption,
+            str(firmware) if firmware else None,
+        )
+
+
 @dataclass
 class OutletReading:
     """One outlet after a poll. Realtime is None when its meter answer was unusable."""
 
     is_on: bool
     realtime: Realtime | None
+    # The device says its register started again (a SMART plug's month count at its month
+    # start): the ledger books the fall as a reset without waiting (ledger.py `restarted`).
+    register_restarted: bool = False
 
 
 @dataclass
@@ -168,13 +210,17 @@ class KasaStripClient:
             # KLAP speaks HTTP: the caller's session (Home Assistant's), else python-kasa's own.
             http_client=http_client,
         )
-        protocol = iot_protocol(config)
-        if not isinstance(protocol, IotProtocol):
-            raise KasaUnsupportedError(f"no IOT protocol for {connection.to_dict()}")
-        self._protocol = protocol
+        self._protocol = self._protocol_for(config)
         self._is_strip: bool | None = None  # known after the first sysinfo
         self._last_realtime: dict[int, Realtime | None] = {}
         self.stats = ClientStats()
+
+    @staticmethod
+    def _protocol_for(config: DeviceConfig) -> BaseProtocol:
+        protocol = iot_protocol(config)
+        if not isinstance(protocol, IotProtocol):
+            raise KasaUnsupportedError(f"no IOT protocol for {config.connection_type.to_dict()}")
+        return protocol
 
     async def _query(self, request: dict[str, Any]) -> dict[str, Any]:
         self.stats.requests += 1

@@ -16,7 +16,13 @@ import voluptuous as vol
 from ..const import CONF_KIND, CONF_SET_CLOCK, DEFAULT_SET_CLOCK
 from ..core_neighbours import TPLINK, core_runs
 from ..flow_fields import PASSWORD_SELECTOR, PORT_SELECTOR, FlowMixin, error_key, number_box
-from .client import DEFAULT_PORT, KasaAuthError, KasaConnectionError, KasaUnsupportedError
+from .client import (
+    DEFAULT_PORT,
+    KasaAuthError,
+    KasaConnectionError,
+    KasaNewEncryptionError,
+    KasaUnsupportedError,
+)
 from .const import (
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL_S,
@@ -31,6 +37,7 @@ CONF_DEVICE = "device"
 
 # What probing raised, as a form error (KasaAccountNeeded is a KasaAuthError).
 PROBE_ERRORS: dict[type[Exception], str] = {
+    KasaNewEncryptionError: "kasa_new_encryption",
     KasaAuthError: "invalid_auth",
     KasaConnectionError: "cannot_connect",
     KasaUnsupportedError: "unsupported_device",
@@ -50,6 +57,17 @@ def _account_schema() -> vol.Schema:
             vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
         }
     )
+
+
+def _placeholders(err: Exception) -> dict[str, str]:
+    """What a message about firmware LAN Meter cannot speak names."""
+    if not isinstance(err, KasaNewEncryptionError):
+        return {}
+    return {
+        "model": err.model,
+        "encryption": err.encryption,
+        "firmware": err.firmware or "version not announced",
+    }
 
 
 def _scan_label(device: Found) -> str:
@@ -79,6 +97,7 @@ class KasaFlowMixin(FlowMixin):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
             port = int(user_input.get(CONF_PORT, DEFAULT_PORT))
@@ -88,6 +107,7 @@ class KasaFlowMixin(FlowMixin):
                 return await self._kasa_ask_account(host, needed)
             except Exception as err:  # every failure is a form error
                 errors["base"] = _error_key(err)
+                placeholders = _placeholders(err)
             else:
                 return await self._kasa_create(host, result)
         schema = vol.Schema(
@@ -100,6 +120,7 @@ class KasaFlowMixin(FlowMixin):
             step_id="kasa_manual",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def _kasa_ask_account(self, host: str, needed: KasaAccountNeeded) -> ConfigFlowResult:
@@ -164,7 +185,9 @@ class KasaFlowMixin(FlowMixin):
         except KasaAccountNeeded as needed:
             return await self._kasa_ask_account(ip, needed)
         except Exception as err:  # every failure ends the scan's flow
-            return self.async_abort(reason=_error_key(err))
+            return self.async_abort(
+                reason=_error_key(err), description_placeholders=_placeholders(err)
+            )
         return await self._kasa_create(ip, result)
 
     async def async_step_kasa_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:

@@ -214,8 +214,9 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
                 totals.append(total.value if total else None)
                 continue
             total = self._totals.setdefault(slot, Ledger())
-            restarted = powered_up is not None and register_restarted(
-                evidence[slot], powered_up, now.timestamp(), OUTLET_REGISTER
+            restarted = outlet.register_restarted or (
+                powered_up is not None
+                and register_restarted(evidence[slot], powered_up, now.timestamp(), OUTLET_REGISTER)
             )
             self.book(
                 total,

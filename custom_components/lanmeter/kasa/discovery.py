@@ -14,19 +14,22 @@ from kasa.discover import DiscoveredRaw
 from . import const as kasa_const
 from .client import (
     DEFAULT_PORT,
+    SUPPORTED_FAMILIES,
     XOR,
     KasaAuthError,
     KasaConnectionError,
-    KasaStripClient,
     KasaUnsupportedError,
     find_connection,
 )
 from .readings import KasaAnswerError, SysInfo, parse_sysinfo
+from .smart_client import client_for
 
 _LOGGER = logging.getLogger(__name__)
 
 # Where the scan sends its query: every device on the local network, at python-kasa's ports.
 BROADCAST = "255.255.255.255"
+# The discovery answers (UDP 20002) of plugs and strips LAN Meter reads.
+SCANNED_FAMILIES = {family.value for family in SUPPORTED_FAMILIES}
 # KLAP firmware serves HTTP on port 80 unless its discovery answer names another.
 KLAP_DEFAULT_PORT = 80
 
@@ -59,7 +62,7 @@ async def probe(
     """Connect one way and identify the device. Raises KasaConnectionError (no answer),
     KasaAccountNeeded (refused the account) or KasaUnsupportedError (not a plug or strip LAN
     Meter reads)."""
-    client = KasaStripClient(host, port, connection=connection, credentials=credentials)
+    client = client_for(host, port, connection, credentials)
     try:
         return Probe(await client.identify(), port, connection)
     except KasaAuthError as err:
@@ -74,14 +77,16 @@ async def probe(
 async def probe_any(
     host: str, port: int | None = None, credentials: Credentials | None = None
 ) -> Probe:
-    """Port 9999 first (most strips); when it is closed, ask the device by discovery whether it
-    speaks KLAP (newer firmware) and try that with the Kasa account, if one was given
-    (python-kasa also tries the factory and blank accounts). Raises as probe does."""
+    """Port 9999 first (most strips); when it is closed, ask the device by discovery how it
+    speaks (newer firmware: KLAP or AES, IOT or SMART JSON) and try that with the Kasa account,
+    if one was given (python-kasa also tries the factory and blank accounts). Raises as probe
+    does; KasaNewEncryptionError when the answer names an encryption python-kasa lacks."""
     try:
         return await probe(host, DEFAULT_PORT if port is None else port)
     except KasaConnectionError:
-        connection = await find_connection(host)  # KasaUnsupportedError: a Tapo, a camera...
-        if connection is None or connection.encryption_type is not DeviceEncryptionType.Klap:
+        # KasaUnsupportedError: a camera, a bulb, firmware whose encryption is unknown...
+        connection = await find_connection(host)
+        if connection is None or connection.encryption_type is DeviceEncryptionType.Xor:
             raise
     return await probe(host, connection.http_port or KLAP_DEFAULT_PORT, connection, credentials)
 
@@ -119,7 +124,7 @@ async def scan(
             ip = str(meta["ip"])
             if "result" in response:  # newer firmware: no sysinfo before logging in
                 result = response["result"]
-                if str(result["device_type"]).startswith("IOT.SMARTPLUG"):
+                if str(result["device_type"]) in SCANNED_FAMILIES:
                     found[ip] = Found(ip, str(result["mac"]), str(result["device_model"]))
                 return
             info = parse_sysinfo(response["system"]["get_sysinfo"])

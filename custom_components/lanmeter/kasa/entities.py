@@ -111,6 +111,9 @@ OUTLET_SENSORS: tuple[LanMeterSensorDescription[KasaState, int], ...] = (
     ),
 )
 
+# What a meter reports only when it measures the mains (not a SMART strip's outlets).
+ELECTRICAL = ("voltage", "current")
+
 STRIP_POWER: LanMeterSensorDescription[KasaState, None] = value_sensor(
     "total_power",
     lambda state, _: state.reading.total_power_w,
@@ -195,6 +198,7 @@ def build_entities(coordinator: KasaCoordinator, platform: Platform) -> list[Ent
             entities.extend(
                 LanMeterSensor(coordinator, description, device, prefix, slot)
                 for description in OUTLET_SENSORS
+                if info.has_voltage or description.key not in ELECTRICAL
             )
         if info.has_meter:
             watch = coordinator.outlet_cycle(slot)

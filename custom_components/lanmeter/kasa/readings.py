@@ -43,6 +43,7 @@ class SysInfo:
     led_on: bool
     has_meter: bool
     outlets: tuple[OutletInfo, ...]
+    has_voltage: bool = True  # the meter reports voltage and current (every IOT meter does)
 
     @property
     def is_strip(self) -> bool:
@@ -51,11 +52,11 @@ class SysInfo:
 
 @dataclass(frozen=True)
 class Realtime:
-    """emeter.get_realtime in SI units."""
+    """emeter.get_realtime in SI units (voltage and current None: the model does not say)."""
 
     power_w: float
-    voltage_v: float
-    current_a: float
+    voltage_v: float | None
+    current_a: float | None
     total_kwh: float
 
 
@@ -161,7 +162,7 @@ def parse_realtime(answer: dict[str, Any]) -> Realtime:
             current_a=_number(answer, "current"),
             total_kwh=_number(answer, "total"),
         )
-    if reading.power_w < 0 or reading.voltage_v < 0 or reading.current_a < 0:
+    if reading.power_w < 0 or (reading.voltage_v or 0) < 0 or (reading.current_a or 0) < 0:
         raise KasaAnswerError(f"negative realtime reading: {reading}")
     if reading.total_kwh < 0:
         raise KasaAnswerError(f"negative energy register: {reading.total_kwh}")
@@ -228,10 +229,13 @@ def parse_day_energy(answer: dict[str, Any], year: int, month: int, day: int) ->
 
 @dataclass(frozen=True)
 class DeviceTime:
-    """time.get_time and get_timezone: the strip's own wall clock (naive) and zone index."""
+    """The device's own wall clock (naive) and zone: an IOT strip's get_time and get_timezone
+    index, or a SMART plug's get_device_time region and offset."""
 
     wall: dt.datetime
     timezone_index: int | None
+    region: str | None = None
+    utc_offset_min: int | None = None
 
 
 def parse_time(answer: dict[str, Any], zone: dict[str, Any] | None) -> DeviceTime:

@@ -489,6 +489,13 @@ class SimulatedSmartDevice(SimulatedKlapDevice):
     def mac(self) -> str:
         return str(self.model.info["mac"]).replace("-", ":")
 
+    def name(self, alias: str, outlets: list[str] | None = None) -> SimulatedSmartDevice:
+        """Name the plug (and a strip's outlets) as the owner did in the app."""
+        self.model.info["nickname"] = base64.b64encode(alias.encode()).decode()
+        for outlet, outlet_alias in zip(self.outlets, outlets or [], strict=False):
+            outlet.info["nickname"] = base64.b64encode(outlet_alias.encode()).decode()
+        return self
+
     def change_password(self, password: str) -> None:
         super().change_password(password)
         self.aes_sessions.clear()

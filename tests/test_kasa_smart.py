@@ -1,0 +1,243 @@
+"""TP-Link's SMART plugs and strips (KP125M, EP25, Tapo P110/P115, P304M) through Home Assistant,
+against a simulator that speaks SMART over KLAP and AES and answers like the recorded devices in
+../shared/captures/kasa_smart: setup through the UI, the entities, an energy total that stays
+exact across the plug's midnight and month-start resets, a glitched answer and a power cut, and
+a clear message for firmware whose encryption nobody speaks yet."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+import datetime as dt
+import json
+from pathlib import Path
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from kasa import Credentials, Discover
+import pytest
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+
+from custom_components.lanmeter.kasa import const as kasa_const
+from devkit.simulators.clock import DeviceClock
+from devkit.simulators.kasa_smart import SimulatedSmartDevice
+from tests.conftest import captures_dir
+from tests.kinds.kasa import poll, start_flow
+from tests.mosquitto import free_port
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+ACCOUNT = {"username": "owner@example.com", "password": "Correct-Horse-1"}
+MID_MONTH = dt.datetime(2026, 12, 15, 12, 0, tzinfo=dt.UTC)
+
+
+def capture(model: str) -> dict:
+    for path in sorted(captures_dir("kasa_smart").glob("*.json")):
+        if path.name.startswith(model):
+            return json.loads(path.read_text())
+    pytest.skip(f"no {model} capture in ../shared/captures/kasa_smart")
+
+
+def every_capture() -> list[str]:
+    folder = Path(__file__).resolve().parents[2] / "shared" / "captures" / "kasa_smart"
+    return sorted(path.name.split("(")[0] for path in folder.glob("*.json")) or ["P110"]
+
+
+async def serve(
+    monkeypatch: pytest.MonkeyPatch, sim: SimulatedSmartDevice
+) -> SimulatedSmartDevice:
+    await sim.start()
+    # Discovery's UDP 20002 query goes to the simulator's port on 127.0.0.1.
+    monkeypatch.setattr(Discover, "DISCOVERY_PORT_2", sim.discovery_port)
+    monkeypatch.setattr(kasa_const, "DISCOVERY_TIMEOUT_S", 2)
+    return sim
+
+
+async def add_plug(hass: HomeAssistant) -> ConfigEntry:
+    """Through the UI: the address (port 9999 closed), then the account."""
+    result = await start_flow(hass, "kasa_manual")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": free_port()}
+    )
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "kasa_auth", result
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], ACCOUNT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    await hass.async_block_till_done()
+    return result["result"]
+
+
+@pytest.fixture
+async def dryer(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SimulatedSmartDevice]:
+    """A KP125M (KLAP) named Dryer, drawing 2 kW."""
+    sim = SimulatedSmartDevice(capture("KP125M"), **ACCOUNT).name("Dryer")
+    sim.outlets[0].on = True
+    sim.model.set_load(0, 2000.0)
+    yield await serve(monkeypatch, sim)
+    await sim.stop()
+
+
+def state(hass: HomeAssistant, entity_id: str) -> float:
+    found = hass.states.get(entity_id)
+    assert found is not None, entity_id
+    return float(found.state)
+
+
+# ----- the simulator against the captures -----------------------------------------------------
+
+
+@pytest.mark.parametrize("model", every_capture())
+async def test_python_kasa_reads_the_simulator_as_the_capture(
+    monkeypatch: pytest.MonkeyPatch, model: str
+) -> None:
+    """python-kasa's own client (discovery, its transport, its modules) reads the values the
+    recorded device answered: the simulator is trusted only because it agrees."""
+    recorded = capture(model)
+    clock = DeviceClock(true_now=lambda: MID_MONTH)
+    sim = await serve(monkeypatch, SimulatedSmartDevice(recorded, **ACCOUNT, clock=clock))
+    try:
+        device = await Discover.discover_single(
+            "127.0.0.1", credentials=Credentials(**ACCOUNT), discovery_timeout=2
+        )
+        assert device is not None
+        scheme = recorded["discovery_result"]["result"]["mgt_encrypt_schm"]
+        assert device.config.connection_type.encryption_type.value == scheme["encrypt_type"]
+        await device.update()
+        info = recorded["get_device_info"]
+        assert device.model == info["model"]
+        assert device.mac == info["mac"].replace("-", ":")
+        assert device.hw_info["sw_ver"] == info["fw_ver"]
+        if "child_devices" in recorded:
+            listed = recorded["get_child_device_list"]["child_device_list"]
+            assert len(device.children) == len(listed)
+            assert [c.is_on for c in device.children] == [
+                c["device_on"] for c in sorted(listed, key=lambda c: c["position"])
+            ]
+        else:
+            assert device.is_on == info["device_on"]
+            usage = recorded["get_energy_usage"]
+            energy = device.modules["Energy"]
+            assert energy.consumption_today == usage["today_energy"] / 1000
+            assert energy.consumption_this_month == usage["month_energy"] / 1000
+            if "get_emeter_data" in recorded:
+                emeter = recorded["get_emeter_data"]
+                assert energy.current_consumption == emeter["power_mw"] / 1000
+                assert energy.voltage == emeter["voltage_mv"] / 1000
+        await device.disconnect()
+    finally:
+        await sim.stop()
+
+
+# ----- setup and entities ---------------------------------------------------------------------
+
+
+async def test_a_kp125m_sets_up_through_the_ui_with_its_account(
+    hass: HomeAssistant, hass_client, dryer: SimulatedSmartDevice
+) -> None:
+    result = await start_flow(hass, "kasa_manual")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": free_port()}
+    )
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "kasa_auth"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"username": ACCOUNT["username"], "password": "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], ACCOUNT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    entry = result["result"]
+    await hass.async_block_till_done()
+    assert entry.title == "Dryer"
+    assert entry.unique_id == dryer.mac.lower()
+    assert entry.data["connection"]["device_family"] == "SMART.KASAPLUG"
+    assert entry.data["connection"]["encryption_type"] == "KLAP"
+    assert entry.state is ConfigEntryState.LOADED
+    assert state(hass, "sensor.dryer_power") == pytest.approx(2000.0)
+    assert hass.states.get("switch.dryer").state == "on"
+    # Voltage and current come with the KP125M's meter (disabled by default, as for the HS300).
+    assert hass.states.get("sensor.dryer_voltage") is None
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
+    assert diagnostics["device"]["connection"]["device_family"] == "SMART.KASAPLUG"
+
+    # Switching waits for the plug's confirmation and shows it at once.
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": "switch.dryer"}, blocking=True
+    )
+    assert hass.states.get("switch.dryer").state == "off"
+    assert dryer.outlets[0].on is False
+    await poll(hass)
+    assert state(hass, "sensor.dryer_power") == 0.0
+
+    # A changed password: the plug refuses the stored account, Home Assistant asks again.
+    dryer.change_password("New-Horse-2")
+    for _ in range(4):
+        await poll(hass)
+    flows = hass.config_entries.flow.async_progress_by_handler("lanmeter")
+    assert any(flow["context"]["source"] == "reauth" for flow in flows)
+
+
+async def test_a_tapo_p110_over_aes(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = SimulatedSmartDevice(capture("P110"), **ACCOUNT).name("Heater")
+    assert sim.encryption == "AES"
+    sim.outlets[0].on = True
+    sim.model.set_load(0, 1234.5)
+    await serve(monkeypatch, sim)
+    try:
+        entry = await add_plug(hass)
+        assert entry.data["connection"]["encryption_type"] == "AES"
+        assert state(hass, "sensor.heater_power") == pytest.approx(1234.5)
+        sim.model.set_load(0, 800.0)
+        await poll(hass)
+        assert state(hass, "sensor.heater_power") == pytest.approx(800.0)
+        assert hass.states.get("sensor.heater_energy_total") is not None
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_a_p304m_strip_gives_each_outlet_its_own_device(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = SimulatedSmartDevice(capture("P304M"), **ACCOUNT).name(
+        "Desk strip", ["Monitor", "Printer", "Lamp", "Charger"]
+    )
+    for outlet in sim.outlets:
+        outlet.on = True
+    sim.model.set_load(1, 450.0)
+    await serve(monkeypatch, sim)
+    try:
+        entry = await add_plug(hass)
+        assert entry.title == "Desk strip"
+        for name in ("monitor", "printer", "lamp", "charger"):
+            assert hass.states.get(f"switch.{name}").state == "on"
+            assert hass.states.get(f"sensor.{name}_energy_total") is not None
+        assert state(hass, "sensor.printer_power") == pytest.approx(450.0)
+        assert state(hass, "sensor.desk_strip_total_power") == pytest.approx(450.0)
+        await hass.services.async_call(
+            "switch", "turn_off", {"entity_id": "switch.printer"}, blocking=True
+        )
+        assert sim.outlets[1].on is False and sim.outlets[0].on is True
+        await poll(hass)
+        assert state(hass, "sensor.printer_power") == 0.0
+    finally:
+        await sim.stop()
+
+
+async def test_firmware_with_an_encryption_nobody_speaks_gets_a_clear_message(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = SimulatedSmartDevice(capture("KP125M"), **ACCOUNT, encryption="TPAP")
+    await serve(monkeypatch, sim)
+    try:
+        result = await start_flow(hass, "kasa_manual")
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"host": "127.0.0.1", "port": free_port()}
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"base": "kasa_new_encryption"}
+        assert result["description_placeholders"]["model"] == "KP125M(US)"
+        assert result["description_placeholders"]["encryption"] == "TPAP"
+    finally:
+        await sim.stop()

@@ -241,3 +241,67 @@ async def test_firmware_with_an_encryption_nobody_speaks_gets_a_clear_message(
         assert result["description_placeholders"]["encryption"] == "TPAP"
     finally:
         await sim.stop()
+
+
+# ----- the energy total -------------------------------------------------------------------------
+
+WH = 0.001  # the plug's resolution, in kWh
+
+
+class Booked:
+    """The plug's booked Energy total beside the energy that really went through it."""
+
+    def __init__(self, hass: HomeAssistant, sim: SimulatedSmartDevice, entity_id: str) -> None:
+        self.hass, self.outlet, self.entity_id = hass, sim.outlets[0], entity_id
+        self.start = state(hass, entity_id)
+        self.used_at_start = self.outlet.used_wh
+
+    def assert_exact(self, resets: int = 0) -> None:
+        """To the plug's whole Wh: each end rounds, and so does each count that started again."""
+        truth = (self.outlet.used_wh - self.used_at_start) / 1000
+        booked = state(self.hass, self.entity_id) - self.start
+        assert booked == pytest.approx(truth, abs=(2 + resets) * WH), (booked, truth)
+
+
+async def readings(hass: HomeAssistant, freezer, count: int, seconds: float = 30) -> None:
+    for _ in range(count):
+        freezer.tick(dt.timedelta(seconds=seconds))
+        await poll(hass)
+
+
+# 23:40 on New Year's Eve in Denver (the KP125M's zone): its midnight is also its month start
+# and its year start; Home Assistant (US/Pacific in tests) is an hour behind.
+@pytest.mark.freeze_time("2027-01-01 06:40:00+00:00", tick=True)
+async def test_the_total_stays_exact_across_the_plugs_midnight_and_month_start(
+    hass: HomeAssistant, freezer, dryer: SimulatedSmartDevice
+) -> None:
+    await add_plug(hass)
+    booked = Booked(hass, dryer, "sensor.dryer_energy_total")
+    await readings(hass, freezer, 60)  # 30 minutes: the plug's counts start again at 00:00
+    assert dryer.model.wall().date() == dt.date(2027, 1, 1)
+    assert dryer.model.month_wh(dryer.outlets[0]) < 1000  # its month count did start again
+    booked.assert_exact(resets=1)
+    ledger = hass.config_entries.async_entries("lanmeter")[0].runtime_data.runtime
+    counts = ledger.coordinator.register_diagnostics()["outlets"][0]
+    assert counts["resets"] == 1 and counts["glitches"] == 0
+
+
+@pytest.mark.freeze_time("2026-11-18 11:00:00+00:00", tick=True)
+async def test_a_glitched_answer_and_a_power_cut_change_nothing(
+    hass: HomeAssistant, freezer, dryer: SimulatedSmartDevice
+) -> None:
+    await add_plug(hass)
+    booked = Booked(hass, dryer, "sensor.dryer_energy_total")
+    await readings(hass, freezer, 2)
+    dryer.model.faults.append("glitch")  # one answer with a month count far off
+    await readings(hass, freezer, 4)
+    booked.assert_exact()
+    # The house loses power for ten minutes: the plug is unavailable, then back by itself.
+    dryer.model.power_off()
+    await readings(hass, freezer, 2)
+    assert hass.states.get("sensor.dryer_power").state == "unavailable"
+    freezer.tick(dt.timedelta(minutes=10))
+    dryer.model.power_on()
+    await readings(hass, freezer, 4)
+    assert state(hass, "sensor.dryer_power") == pytest.approx(2000.0)
+    booked.assert_exact()

@@ -155,6 +155,9 @@ class OutletReading:
     # The device says its register started again (a SMART plug's month count at its month
     # start): the ledger books the fall as a reset without waiting (ledger.py `restarted`).
     register_restarted: bool = False
+    # The register's last value before it started again, when the device keeps it (a SMART
+    # plug's finished month): booked first, so the minutes before the reset are not lost.
+    closing_kwh: float | None = None
 
 
 @dataclass

@@ -152,7 +152,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             return  # no clock on this model, or a bad answer: its readings do not need one
         self._timezone_index = strip.timezone_index
         clock = self.clock_watch.clock
-        self.clock_watch.observe(_wall_seconds(strip.wall), _wall_seconds(now))
+        self.clock_watch.observe(_wall_seconds(_in_our_zone(strip, now)), _wall_seconds(now))
         if clock.pending_offset_s is not None:
             self._time_due = None  # a jump back: confirmed by the next poll's reading
         await self._async_set_clock(now)
@@ -218,9 +218,12 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
                 powered_up is not None
                 and register_restarted(evidence[slot], powered_up, now.timestamp(), OUTLET_REGISTER)
             )
+            what = f"{self.name} outlet {reading.info.outlets[slot].alias!r} energy (kWh)"
+            if outlet.closing_kwh is not None:  # the register's final count, before its reset
+                self.book(total, what, outlet.closing_kwh, OUTLET_REGISTER)
             self.book(
                 total,
-                f"{self.name} outlet {reading.info.outlets[slot].alias!r} energy (kWh)",
+                what,
                 outlet.realtime.total_kwh,
                 OUTLET_REGISTER,
                 rate=kwh_per_s(outlet.realtime.power_w),
@@ -341,6 +344,16 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
     async def async_shutdown(self) -> None:
         await super().async_shutdown()  # saves the totals
         await self.client.close()
+
+
+def _in_our_zone(strip: DeviceTime, now: datetime) -> datetime:
+    """The device's wall clock to compare with Home Assistant's. A SMART plug keeps unix time
+    and its own zone (its midnight falls there, by design): only the instant can be wrong, so
+    it is shown in Home Assistant's zone. An IOT strip keeps only a wall clock: as it reads."""
+    if strip.utc_offset_min is None:
+        return strip.wall
+    utc = strip.wall - timedelta(minutes=strip.utc_offset_min)
+    return utc + (now.utcoffset() or timedelta(0))
 
 
 def _wall_seconds(wall: datetime) -> float:

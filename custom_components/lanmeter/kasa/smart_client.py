@@ -206,10 +206,12 @@ class KasaSmartClient(KasaStripClient):
         outlets = []
         for outlet in info.outlets:
             reading: Realtime | None = None
-            restarted = False
+            restarted, closing = False, None
             if self._metered:
                 reading, restarted = await self._outlet_reading(outlet, answers)
-            outlets.append(OutletReading(outlet.is_on, reading, restarted))
+                if restarted:
+                    closing = await self._closing_month(outlet.child_id)
+            outlets.append(OutletReading(outlet.is_on, reading, restarted, closing))
         return StripReading(info, outlets, time=time)
 
     async def _outlet_reading(
@@ -244,6 +246,27 @@ class KasaSmartClient(KasaStripClient):
         )
         self._usage[slot], self._month[slot] = usage, month
         return reading, restarted
+
+    async def _closing_month(self, child_id: str | None) -> float | None:
+        """The finished month's total (kWh), as the plug filed it at its month start: what it
+        counted between the last poll and its midnight is in it. None if it does not say."""
+        year, month = self._month_before(child_id) or (0, 0)
+        if not year:
+            return None
+        try:
+            months = await self.month_energy(child_id, year)
+        except (KasaAnswerError, KasaConnectionError) as err:
+            self._bad(err)
+            return None
+        return months.get((year, month))
+
+    def _month_before(self, child_id: str | None) -> tuple[int, int] | None:
+        """The month before the one the outlet's plug is in now."""
+        slot = self._slot_of(child_id)
+        if slot is None or slot not in self._month:
+            return None
+        year, month = self._month[slot]
+        return (year - 1, 12) if month == 1 else (year, month - 1)
 
     def _bad(self, err: Exception) -> None:
         self.stats.bad_answers += 1

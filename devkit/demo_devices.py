@@ -19,6 +19,8 @@ from devkit.simulators.glow_cad import ScriptedMeter, SimulatedCad
 from devkit.simulators.kasa_device import SimulatedKasaDevice
 from devkit.simulators.kasa_klap import SimulatedKlapDevice
 from devkit.simulators.kasa_loads import KITCHEN, LIVING_ROOM, OFFICE, drive, name_outlets
+from devkit.simulators.kasa_smart import CAPTURES as SMART_CAPTURES
+from devkit.simulators.kasa_smart import SimulatedSmartDevice
 from devkit.simulators.mosquitto_broker import running_broker
 from devkit.simulators.wemo_device import SimulatedWemo
 
@@ -92,6 +94,49 @@ def kasa_strip(title: str, port: int, mac: str, appliances: list, klap: bool = F
         running=running,
         flow_steps=steps,
     )
+
+
+def smart_plug(
+    model: str, title: str, host: str, port: int, mac: str, appliances: list
+) -> list[DemoDevice]:
+    """A SMART plug or strip (Tapo P110, P304M) from its capture in ../shared, on its own
+    loopback address (each answers discovery on UDP 20002, python-kasa's port), with its
+    account, a season of history and cycling loads. None without ../shared (a user's clone)."""
+    if not SMART_CAPTURES.is_dir():
+        return []
+
+    @contextlib.asynccontextmanager
+    async def running() -> AsyncIterator[Any]:
+        sim = SimulatedSmartDevice(
+            model, **DEMO_KASA_ACCOUNT, host=host, clock=demo_clock(), mac=mac,
+            discovery_port=20002,
+        )  # fmt: skip
+        sim.name(title, [name for name, *_ in appliances])
+        for outlet in sim.outlets:
+            outlet.on = True
+        sim.model.with_history(days=120)
+        sim.http_port = port
+        async with sim:
+            task = asyncio.create_task(drive(sim.model, appliances[: len(sim.outlets)]))  # type: ignore[arg-type]
+            try:
+                yield sim
+            finally:
+                task.cancel()
+
+    return [
+        DemoDevice(
+            title=f"{model} '{title}' (SMART)",
+            where=f"http://{host}:{port}/app, UDP 20002; account {DEMO_KASA_ACCOUNT}",
+            running=running,
+            flow_steps=[
+                {"next_step_id": "kasa"},
+                {"next_step_id": "kasa_manual"},
+                # Nothing listens on port 9999 there: the flow finds SMART by discovery.
+                {"host": host, "port": 9999},
+                DEMO_KASA_ACCOUNT,
+            ],
+        )
+    ]
 
 
 def meter_as_of_now() -> ScriptedMeter:
@@ -253,11 +298,21 @@ def home_view(mains: str) -> DemoDevice:
     )
 
 
+DRYER = [("Tumble dryer", 2100.0, 50, 70)]
+GARAGE = [
+    ("Freezer", 95.0, 30, 60),
+    ("Tool charger", 60.0, 120, 60),
+    ("Dehumidifier", 230.0, 90, 90),
+    ("Aquarium", 25.0, 1, 0),
+]
+
 # Each kind's simulator joins this list when the kind lands.
 DEMO_DEVICES: list[DemoDevice] = [
     kasa_strip("Kitchen strip", 19991, "50:C7:BF:DE:00:01", KITCHEN),
     kasa_strip("Living room strip", 19992, "50:C7:BF:DE:00:02", LIVING_ROOM),
     kasa_strip("Office strip", 19994, "50:C7:BF:DE:00:03", OFFICE, klap=True),
+    *smart_plug("P110", "Tumble dryer", "127.0.0.3", 19995, "48:22:54:DE:00:04", DRYER),
+    *smart_plug("P304M", "Garage strip", "127.0.0.4", 19996, "A8:6E:84:DE:00:05", GARAGE),
     glow_cad(18443, "70B3D521E0DE0001"),
     flume_bridge(18883),
     wemo("Insight", "Washing machine", "221517K0DEMO01", 49153),

@@ -142,6 +142,10 @@ class SmartModel:
         if zone is not None and self.clock.zone is None:
             self.clock.zone = zone
 
+    @property
+    def mac(self) -> str:
+        return str(self.info.get("mac", "")).replace("-", ":")
+
     # ----- energy ----------------------------------------------------------------------------
 
     def wall(self) -> dt.datetime:

@@ -45,9 +45,7 @@ def every_capture() -> list[str]:
     return sorted(path.name.split("(")[0] for path in folder.glob("*.json")) or ["P110"]
 
 
-async def serve(
-    monkeypatch: pytest.MonkeyPatch, sim: SimulatedSmartDevice
-) -> SimulatedSmartDevice:
+async def serve(monkeypatch: pytest.MonkeyPatch, sim: SimulatedSmartDevice) -> SimulatedSmartDevice:
     await sim.start()
     # Discovery's UDP 20002 query goes to the simulator's port on 127.0.0.1.
     monkeypatch.setattr(Discover, "DISCOVERY_PORT_2", sim.discovery_port)

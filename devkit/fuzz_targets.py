@@ -38,6 +38,16 @@ from custom_components.lanmeter.kasa.readings import (
     parse_realtime,
     parse_sysinfo,
 )
+from custom_components.lanmeter.kasa.smart_readings import (
+    components,
+    parse_children,
+    parse_device_info,
+    parse_device_time,
+    parse_energy_data,
+    parse_energy_usage,
+    parse_led,
+    realtime,
+)
 from devkit.simulators.glow_cad import ScriptedMeter, tariff_text, upload_body
 from devkit.simulators.kasa_device import hs300_template
 
@@ -265,6 +275,54 @@ KASA = Target(
 )
 
 
+kasa_smart_template = {
+    "component_nego": {"component_list": [{"id": "energy_monitoring", "ver_code": 2}]},
+    "get_device_info": {"model": "P110", "mac": "48-22-54-00-00-01", "device_id": "80",
+                        "device_on": True, "on_time": 60, "nickname": "SGVhdGVy",
+                        "fw_ver": "1.2.3 Build 1", "hw_ver": "1.0", "rssi": -50},
+    "get_child_device_list": {"child_device_list": [
+        {"device_id": "8001", "position": 1, "device_on": True, "on_time": 5, "nickname": "QQ=="}
+    ]},
+    "get_energy_usage": {"today_energy": 46, "month_energy": 430, "current_power": 1003,
+                         "local_time": "2026-11-29 12:00:00"},
+    "get_emeter_data": {"power_mw": 1003, "voltage_mv": 230000, "current_ma": 40},
+    "get_current_power": {"current_power": 1},
+    "get_device_time": {"timestamp": 1796000000, "time_diff": 60, "region": "Europe/Berlin"},
+    "get_energy_data": {"data": [1, 2, 3], "interval": 60},
+    "get_led_info": {"led_rule": "always", "led_status": True},
+}  # fmt: skip
+
+
+def _kasa_smart(answer: Any) -> None:
+    if not isinstance(answer, dict):
+        answer = {"get_device_info": answer}
+    for parse in (
+        lambda a: components(a.get("component_nego")),
+        lambda a: parse_device_info(
+            a.get("get_device_info"), metered=True, led_on=True,
+            children=parse_children(a.get("get_child_device_list")),
+        ),
+        lambda a: parse_device_info(a.get("get_device_info"), metered=True, led_on=True),
+        lambda a: realtime(
+            parse_energy_usage(a.get("get_energy_usage")),
+            a.get("get_emeter_data"), a.get("get_current_power"),
+        ),
+        lambda a: parse_device_time(a.get("get_device_time")),
+        lambda a: parse_energy_data(a.get("get_energy_data")),
+        lambda a: parse_led(a.get("get_led_info")),
+    ):  # fmt: skip
+        with contextlib.suppress(KasaAnswerError):
+            parse(answer)
+
+
+KASA_SMART = Target(
+    "kasa_smart_answer",
+    st.one_of(_mutated(kasa_smart_template), JSONISH),
+    _kasa_smart,
+    (KasaAnswerError,),
+)
+
+
 class _Recorder:
     def __init__(self) -> None:
         self.sent = 0
@@ -303,7 +361,7 @@ SENSE = Target(
     (),
 )
 
-TARGETS = [GLOW_BODY, GLOW_REGISTER, GLOW_TARIFF, GLOW_MQTT, FLUME, KASA, SENSE]
+TARGETS = [GLOW_BODY, GLOW_REGISTER, GLOW_TARIFF, GLOW_MQTT, FLUME, KASA, KASA_SMART, SENSE]
 
 
 def _wemo_insight() -> Any:

@@ -76,11 +76,14 @@ def components(answer: Any) -> dict[str, int]:
     listed = _object(answer, "component_nego").get("component_list")
     if not isinstance(listed, list):
         raise KasaAnswerError("component_list is missing")
-    return {
-        str(item["id"]): int(item.get("ver_code", 1))
-        for item in listed
-        if isinstance(item, dict) and "id" in item
-    }
+    found: dict[str, int] = {}
+    for item in listed:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        version = item.get("ver_code", 1)
+        valid = isinstance(version, int) and not isinstance(version, bool)
+        found[item["id"]] = version if valid else 1
+    return found
 
 
 @dataclass(frozen=True)

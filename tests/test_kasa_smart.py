@@ -303,3 +303,51 @@ async def test_a_glitched_answer_and_a_power_cut_change_nothing(
     await readings(hass, freezer, 4)
     assert state(hass, "sensor.dryer_power") == pytest.approx(2000.0)
     booked.assert_exact()
+
+
+@pytest.mark.parametrize("model", every_capture())
+async def test_every_recorded_plug_and_strip_sets_up_through_the_ui(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, model: str
+) -> None:
+    """Each model in the captures: the flow follows its discovery answer (KLAP or AES), and
+    every outlet gets its switch, power and energy total, on the recorded device's state."""
+    recorded = capture(model)
+    sim = SimulatedSmartDevice(recorded, **ACCOUNT)
+    await serve(monkeypatch, sim)
+    try:
+        entry = await add_plug(hass)
+        scheme = recorded["discovery_result"]["result"]["mgt_encrypt_schm"]
+        assert entry.data["connection"]["encryption_type"] == scheme["encrypt_type"]
+        assert entry.unique_id == sim.mac.lower()
+        from homeassistant.helpers import entity_registry as er
+
+        # By unique id: the recorded outlets all carry the same (masked) name.
+        entries = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        switches = [
+            hass.states.get(e.entity_id) for e in entries if e.unique_id.endswith("_outlet")
+        ]
+        totals = [
+            hass.states.get(e.entity_id) for e in entries if e.unique_id.endswith("_energy_total")
+        ]
+        assert len(switches) == len(sim.outlets) == len(totals)
+        assert sorted(s.state for s in switches) == sorted(
+            "on" if outlet.on else "off" for outlet in sim.outlets
+        )
+        assert all(float(s.state) >= 0 for s in totals)
+    finally:
+        await sim.stop()
+
+
+@pytest.mark.freeze_time("2026-11-18 11:00:00+00:00", tick=True)
+async def test_a_restart_of_home_assistant_keeps_the_total(
+    hass: HomeAssistant, freezer, dryer: SimulatedSmartDevice
+) -> None:
+    entry = await add_plug(hass)
+    booked = Booked(hass, dryer, "sensor.dryer_energy_total")
+    await readings(hass, freezer, 2)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    freezer.tick(dt.timedelta(minutes=20))  # Home Assistant away while the dryer runs
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await readings(hass, freezer, 3)
+    booked.assert_exact()

@@ -90,6 +90,8 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         # Another device answers at the strip's address (a DHCP lease moved).
         self._other_device = RepairIssue(hass, "kasa_other_device", entry.entry_id)
         self._auth_failures = 0  # KLAP refusals in a row
+        # A SMART plug's zone minus Home Assistant's (IOT strips keep no zone: 0).
+        self._zone_gap = timedelta(0)
 
     def _restore(self, stored: dict[str, Any]) -> None:
         """The registers' ledgers, so a reset while Home Assistant was down is caught."""
@@ -115,9 +117,11 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
     # ----- the strip's clock -----------------------------------------------------------------
 
     def clock_offset(self) -> timedelta:
-        """The strip's wall clock minus Home Assistant's (0 until read, or without a clock)."""
+        """The strip's wall clock minus Home Assistant's (0 until read, or without a clock): its
+        records are dated by it. A SMART plug's own zone counts here (its midnight falls there),
+        though its clock is judged by the instant alone."""
         offset = self.clock_watch.clock.offset_s
-        return timedelta(seconds=offset or 0.0)
+        return timedelta(seconds=offset or 0.0) + self._zone_gap
 
     def strip_date(self, now: datetime) -> date:
         """The strip's own date at Home Assistant's `now` (its records are dated by it)."""
@@ -151,6 +155,10 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         if strip is None:
             return  # no clock on this model, or a bad answer: its readings do not need one
         self._timezone_index = strip.timezone_index
+        if strip.utc_offset_min is not None:
+            self._zone_gap = timedelta(minutes=strip.utc_offset_min) - (
+                now.utcoffset() or timedelta(0)
+            )
         clock = self.clock_watch.clock
         self.clock_watch.observe(_wall_seconds(_in_our_zone(strip, now)), _wall_seconds(now))
         if clock.pending_offset_s is not None:

@@ -104,7 +104,6 @@ async def _rows_for(
             _LOGGER.debug("%s: no monthly energy for %s (%s)", coordinator.name, year, err)
     days |= days_from_months({m: kwh for m, kwh in months.items() if m in past}, days)
     days, lead = on_home_calendar(days, offset)
-    today = now.date()
     if not days:
         return []
     window_start = day_start(min(days), tz, lead)
@@ -146,6 +145,8 @@ async def _rows_for(
     total = coordinator.data.energy_total_kwh[slot] if coordinator.data else None
     if total is None:
         return []
+    # The meter's day now runs since its own midnight (`lead` before or after ours).
+    today = day_of(now, tz, lead)
     return rows_before(days, today, days.get(today, 0.0), 0.0, total, tz, lead)
 
 

@@ -9,6 +9,7 @@ import custom_components.lanmeter  # noqa: F401
 pytest_plugins = [
     "tests.mosquitto",
     "tests.kinds.kasa",
+    "tests.kinds.kasa_smart",
     "tests.kinds.wemo",
     "tests.kinds.flume",
     "tests.kinds.glow",

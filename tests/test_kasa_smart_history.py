@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from devkit.simulators.kasa_smart import SimulatedSmartDevice
-from tests.test_kasa_smart import ACCOUNT, add_plug, capture, serve, state
+from tests.kinds.kasa_smart import ACCOUNT, add_plug, capture, serve, state
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

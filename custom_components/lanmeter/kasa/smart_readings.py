@@ -11,7 +11,6 @@ every decoder returns a correct value or raises KasaAnswerError.
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
 import datetime as dt
 import math
@@ -58,7 +57,7 @@ def nickname(data: dict[str, Any], fallback: str) -> str:
         return fallback
     try:
         decoded = base64.b64decode(value, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8 inside
         return value  # some firmware sends it plain
     return decoded.strip() or fallback
 
@@ -234,11 +233,12 @@ def parse_device_time(answer: Any) -> DeviceTime:
         raise KasaAnswerError(f"time_diff is not an offset in minutes: {diff!r}")
     try:
         wall = dt.datetime.fromtimestamp(stamp, dt.UTC).replace(tzinfo=None)
+        wall += dt.timedelta(minutes=diff)
     except (OverflowError, OSError, ValueError) as err:
         raise KasaAnswerError(f"timestamp is not a time: {stamp}") from err
     region = answer.get("region")
     return DeviceTime(
-        wall + dt.timedelta(minutes=diff),
+        wall,
         None,
         region=region if isinstance(region, str) else None,
         utc_offset_min=diff,

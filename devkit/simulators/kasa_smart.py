@@ -167,14 +167,15 @@ class SmartModel:
                 outlet.hours_wh[start + n * HOUR] = (month_wh - today_wh) / earlier_days / 24
 
     def with_history(self, days: int = 120, seed: int = 0) -> SmartModel:
-        """Months of plausible use before this month (a daily shape: evenings busy)."""
+        """`days` of plausible use before today (a daily shape: evenings busy), replacing the
+        recorded month's even spread."""
         rng = random.Random(f"{self.info.get('mac')}-{seed}")
-        first_this_month = self.wall().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        start = first_this_month - dt.timedelta(days=days)
+        midnight = self.wall().replace(hour=0, minute=0, second=0, microsecond=0)
+        start = midnight - dt.timedelta(days=days)
         for outlet in self.outlets:
             typical = rng.uniform(10, 60)
             hour = start
-            while hour < first_this_month:
+            while hour < midnight:
                 shape = 2.5 if 17 <= hour.hour <= 22 else (0.5 if hour.hour < 6 else 1.0)
                 outlet.hours_wh[hour] = round(typical * shape * rng.uniform(0.3, 1.7), 1)
                 hour += HOUR

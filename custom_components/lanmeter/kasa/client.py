@@ -333,6 +333,12 @@ class KasaStripClient:
         answer = module_answer(await self._query(request), "emeter", "get_monthstat")
         return parse_month_list(answer)
 
+    async def hour_energy(
+        self, child_id: str | None, first: dt.date, last: dt.date
+    ) -> dict[dt.datetime, float]:
+        """kWh per hour (keyed by the hour's start, aware): an IOT meter keeps none."""
+        return {}
+
     async def set_time(self, now: dt.datetime, current_index: int | None) -> None:
         """Set the strip's clock to `now` (aware) in its zone: set_timezone when the zone index
         differs (python-kasa's table), else set_time. Raises unless the strip confirms."""

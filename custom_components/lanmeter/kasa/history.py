@@ -13,12 +13,14 @@ and what is left of the offset (under 12 hours) shifts each day's span (`lead`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 import datetime as dt
 import itertools
 
 MONTHS_BACK = 3  # the current month and the two before it: about 90 days of daily history
 MONTHLY_MONTHS_BACK = 12  # older months come from the monthly totals (get_monthstat)
+HOURS_BACK_DAYS = 7  # a SMART plug keeps its hours for about a week
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,25 @@ def day_of(start: dt.datetime, tz: dt.tzinfo, lead: dt.timedelta = dt.timedelta(
     return (start + lead).astimezone(tz).date()
 
 
+def hour_energy(
+    day: dt.date,
+    kwh: float,
+    tz: dt.tzinfo,
+    lead: dt.timedelta = dt.timedelta(0),
+    hours: Mapping[dt.datetime, float] | None = None,
+) -> list[float]:
+    """A day's energy over its hours: in the meter's own hourly proportions where it kept every
+    hour of that day (SMART plugs, about a week), else evenly. Either way the hours add up to
+    the day's record exactly."""
+    starts = hours_of(day, tz, lead)
+    kept = [hours.get(start) for start in starts] if hours else []
+    if kept and all(value is not None for value in kept):
+        weights = [float(value or 0.0) for value in kept]
+        if (weight := sum(weights)) > 0:
+            return [kwh * value / weight for value in weights]
+    return [kwh / len(starts)] * len(starts)
+
+
 def rows_before(
     days: dict[dt.date, float],
     join_day: dt.date,
@@ -106,8 +127,10 @@ def rows_before(
     join_state_kwh: float,
     tz: dt.tzinfo,
     lead: dt.timedelta = dt.timedelta(0),
+    hours: Mapping[dt.datetime, float] | None = None,
 ) -> list[HistoryRow]:
-    """Hourly rows for the days strictly before `join_day`, newest day last.
+    """Hourly rows for the days strictly before `join_day`, newest day last (`hours`: the
+    meter's own hours, where it keeps them, shape each day).
 
     `energy_before_join_kwh` is what the outlet used on join_day before the join (the joined
     statistics do not hold it); the last row ends that much below the join's sum and state.
@@ -115,13 +138,13 @@ def rows_before(
     rows: list[HistoryRow] = []
     remaining = energy_before_join_kwh
     for day in sorted((d for d in days if d < join_day), reverse=True):
-        hours = hours_of(day, tz, lead)
-        per_hour = days[day] / len(hours)
-        for start in reversed(hours):
+        starts = hours_of(day, tz, lead)
+        energy = hour_energy(day, days[day], tz, lead, hours)
+        for start, used in zip(reversed(starts), reversed(energy), strict=True):
             rows.append(
                 HistoryRow(start, round(join_sum_kwh - remaining, 6), join_state_kwh - remaining)
             )
-            remaining += per_hour
+            remaining += used
         if day - dt.timedelta(days=1) not in days:
             break  # only a contiguous run of days ending at the join: no guessed gaps
     return list(reversed(rows))
@@ -132,6 +155,7 @@ def rows_in_gaps(
     existing: list[HistoryRow],
     tz: dt.tzinfo,
     lead: dt.timedelta = dt.timedelta(0),
+    hours: Mapping[dt.datetime, float] | None = None,
 ) -> list[HistoryRow]:
     """Rows for the hours Home Assistant has no statistics for (it was down), between two of its
     own rows, shaped by the meter's daily energy.
@@ -140,7 +164,7 @@ def rows_in_gaps(
     energy between the two rows is the truth (both come from the meter's running total); the
     days only say how it was spread, so the filled hours add up to exactly that energy and the
     hour after the gap keeps only its own share. A gap over a day the meter has no record of is
-    left as it is.
+    left as it is. The meter's own hours (`hours`), where it keeps them, shape the gap instead.
     """
     hour = dt.timedelta(hours=1)
     rows: list[HistoryRow] = []
@@ -158,7 +182,10 @@ def rows_in_gaps(
         if energy < 0 or any(day not in days for day in local_days):
             continue
         per_hour = {day: days[day] / len(hours_of(day, tz, lead)) for day in set(local_days)}
-        weights = [per_hour[day] for day in local_days]
+        kept = hours or {}
+        weights = [
+            kept.get(start, per_hour[day]) for start, day in zip(starts, local_days, strict=True)
+        ]
         total_weight = sum(weights)
         if total_weight <= 0:
             continue

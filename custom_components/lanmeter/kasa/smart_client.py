@@ -332,10 +332,10 @@ class KasaSmartClient(KasaStripClient):
     async def hour_energy(
         self, child_id: str | None, first: dt.date, last: dt.date
     ) -> dict[dt.datetime, float]:
-        """kWh per hour from `first` to `last` (the plug's days; at most about a week back),
-        keyed by the start of the hour on the plug's wall clock (naive)."""
+        """kWh per hour from `first` to `last` (the plug's days; it keeps about a week), keyed by
+        the start of the hour in UTC (from the plug's midnight on, an hour per record)."""
         values = await self._energy_data(child_id, first, last, HOURLY)
-        start = dt.datetime.combine(first, dt.time(0))
+        start = dt.datetime.fromtimestamp(self._midnight(first), dt.UTC)
         return {start + dt.timedelta(hours=n): wh / 1000 for n, wh in enumerate(values)}
 
     # ----- control ---------------------------------------------------------------------------

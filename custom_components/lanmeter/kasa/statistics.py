@@ -30,6 +30,7 @@ from .client import KasaConnectionError
 from .const import outlet_id
 from .coordinator import KasaCoordinator
 from .history import (
+    HOURS_BACK_DAYS,
     MONTHLY_MONTHS_BACK,
     HistoryRow,
     day_of,
@@ -106,6 +107,14 @@ async def _rows_for(
     days, lead = on_home_calendar(days, offset)
     if not days:
         return []
+    # The meter's hours, where it keeps them (a SMART plug: about a week): they shape its days.
+    try:
+        hours = await coordinator.client.hour_energy(
+            child_id, strip_today - dt.timedelta(days=HOURS_BACK_DAYS), strip_today
+        )
+    except KasaAnswerError as err:
+        _LOGGER.debug("%s: no hourly energy (%s)", coordinator.name, err)
+        hours = {}
     window_start = day_start(min(days), tz, lead)
     existing = await get_instance(hass).async_add_executor_job(
         statistics_during_period,
@@ -139,15 +148,16 @@ async def _rows_for(
             first.state_kwh,
             tz,
             lead,
+            hours,
         )
-        return before + rows_in_gaps(days, rows, tz, lead)
+        return before + rows_in_gaps(days, rows, tz, lead, hours)
     # No statistics yet (a strip added just now): join the sensor's current total.
     total = coordinator.data.energy_total_kwh[slot] if coordinator.data else None
     if total is None:
         return []
     # The meter's day now runs since its own midnight (`lead` before or after ours).
     today = day_of(now, tz, lead)
-    return rows_before(days, today, days.get(today, 0.0), 0.0, total, tz, lead)
+    return rows_before(days, today, days.get(today, 0.0), 0.0, total, tz, lead, hours)
 
 
 def _import(hass: HomeAssistant, entity_id: str, rows: list[HistoryRow]) -> None:

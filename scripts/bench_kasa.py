@@ -11,6 +11,9 @@ Figures are given as LAN Meter / core ratios from the same run. An "idle" run (s
 Assistant, same sampling, no strips set up) gives the CPU that neither integration causes.
 "lanmeter-klap" (not in the default set) polls the same strips on KLAP firmware: each strip on
 its own loopback address (127.0.0.2, ...) with HTTP + AES and a UDP 20002 discovery answer.
+"lanmeter-smart" and "tplink-smart" (not in the default set) poll SMART plugs instead: as many
+Kasa KP125M plugs (SMART over KLAP, from ../shared/captures/kasa_smart) as --strips says, each on
+its own loopback address (127.0.1.2, ...), added with the TP-Link account by both integrations.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 import json
+import os
 from pathlib import Path
 import random
 import statistics
@@ -32,6 +36,7 @@ from devkit.ha_client import HomeAssistantClient
 from devkit.ha_process import bench_configuration, cpu_seconds, home_assistant, link_integration
 from devkit.simulators.kasa_device import SimulatedKasaDevice
 from devkit.simulators.kasa_klap import SimulatedKlapDevice
+from devkit.simulators.kasa_smart import SimulatedSmartDevice
 from devkit.simulators.mosquitto_broker import free_port
 
 BASE_W = 100.0
@@ -58,7 +63,7 @@ async def add_entries(
     for sim in sims:
         if integration == "idle":
             return  # the reference: the same Home Assistant and sampling with no strips set up
-        if integration == "lanmeter-klap":
+        if integration in ("lanmeter-klap", "lanmeter-smart"):
             steps = [
                 {"next_step_id": "kasa"},
                 {"next_step_id": "kasa_manual"},
@@ -77,6 +82,8 @@ async def add_entries(
             if "@" in integration and client.last_entry_id:
                 interval = int(integration.split("@")[1].rstrip("s"))
                 await client.set_options(client.last_entry_id, {"scan_interval": interval})
+        elif integration == "tplink-smart":
+            outcome = await client.add_device("tplink", [{"host": sim.host}, KLAP_ACCOUNT])
         else:
             outcome = await client.add_device("tplink", [{"host": f"127.0.0.1:{sim.port}"}])
         if not outcome.startswith("added"):
@@ -92,6 +99,8 @@ async def outlet_ages(
     ) as response:
         states = await response.json()
     now = time.monotonic() - began
+    if os.environ.get("BENCH_DEBUG"):
+        print([(s["entity_id"], s["state"]) for s in states if "power" in s["entity_id"]])
     ages = []
     for state in states:
         attributes = state["attributes"]
@@ -109,8 +118,24 @@ async def outlet_ages(
     return ages
 
 
+def smart_plugs(count: int, began: float) -> list[SimulatedSmartDevice]:
+    """KP125M plugs, on and reporting the moment they were read as their power."""
+    plugs = []
+    for n in range(count):
+        plug = SimulatedSmartDevice(
+            "KP125M", **KLAP_ACCOUNT, host=f"127.0.1.{n + 2}", discovery_port=20002,
+            mac=f"78:8C:B5:BE:{n // 256:02X}:{n % 256:02X}",
+        )  # fmt: skip
+        plug.outlets[0].on = True
+        plug.model.load_fn = lambda slot, now: round(BASE_W + (time.monotonic() - began), 1)
+        plugs.append(plug)
+    return plugs
+
+
 async def run_one(integration: str, strips: int, window_s: float, warmup_s: float) -> Result:
     began = time.monotonic()
+    if integration.endswith("-smart"):
+        return await run_smart(integration, strips, window_s, warmup_s, began)
     klap = integration == "lanmeter-klap"
     sims = [
         SimulatedKasaDevice.hs300(
@@ -128,36 +153,62 @@ async def run_one(integration: str, strips: int, window_s: float, warmup_s: floa
             await stack.enter_async_context(
                 SimulatedKlapDevice(sim, **KLAP_ACCOUNT, discovery_port=20002) if klap else sim
             )
-        config_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        port = free_port()
-        link_integration(config_dir, bench_configuration(port))
-        hass = await stack.enter_async_context(home_assistant(config_dir, "--skip-pip", quiet=True))
-        session = await stack.enter_async_context(aiohttp.ClientSession())
-        client = HomeAssistantClient(session, f"http://127.0.0.1:{port}")
-        await client.wait_until_up()
-        await client.onboard_or_login(USERNAME, PASSWORD)
-        await add_entries(client, integration, sims)
-        await asyncio.sleep(warmup_s)
+        return await measure(stack, integration, strips, sims, sims, window_s, warmup_s, began)
 
-        cpu_start = cpu_seconds(hass.pid)
-        requests_start = sum(len(s.requests) for s in sims)
-        bytes_start = sum(s.bytes_in + s.bytes_out for s in sims)
-        started = time.monotonic()
-        ages: list[float] = []
-        seen = 0
-        while (elapsed := time.monotonic() - started) < window_s:
-            sample = await outlet_ages(session, client.base_url, client.token or "", began)
-            seen = max(seen, len(sample))
-            ages.extend(sample)
-            # Every 5 s: the sampling itself costs Home Assistant CPU in proportion to its
-            # number of entities, which differs between the two integrations.
-            # Jittered, so the samples do not fall in step with the polls.
-            pause = SAMPLE_EVERY_S * random.uniform(0.6, 1.4)
-            await asyncio.sleep(max(0.0, pause - (time.monotonic() - started - elapsed)))
-        minutes = (time.monotonic() - started) / 60
-        cpu = cpu_seconds(hass.pid) - cpu_start
-        requests = sum(len(s.requests) for s in sims) - requests_start
-        wire = sum(s.bytes_in + s.bytes_out for s in sims) - bytes_start
+
+async def run_smart(
+    integration: str, plugs: int, window_s: float, warmup_s: float, began: float
+) -> Result:
+    sims = smart_plugs(plugs, began)
+    async with contextlib.AsyncExitStack() as stack:
+        for sim in sims:
+            await stack.enter_async_context(sim)
+        counted = [sim.model for sim in sims]
+        return await measure(stack, integration, plugs, sims, counted, window_s, warmup_s, began)
+
+
+async def measure(
+    stack: contextlib.AsyncExitStack,
+    integration: str,
+    strips: int,
+    sims: list,
+    counted: list,
+    window_s: float,
+    warmup_s: float,
+    began: float,
+) -> Result:
+    """One Home Assistant with `sims` added by `integration`, measured over the window
+    (`counted`: where the requests and bytes are counted)."""
+    config_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    port = free_port()
+    link_integration(config_dir, bench_configuration(port))
+    hass = await stack.enter_async_context(home_assistant(config_dir, "--skip-pip", quiet=True))
+    session = await stack.enter_async_context(aiohttp.ClientSession())
+    client = HomeAssistantClient(session, f"http://127.0.0.1:{port}")
+    await client.wait_until_up()
+    await client.onboard_or_login(USERNAME, PASSWORD)
+    await add_entries(client, integration, sims)
+    await asyncio.sleep(warmup_s)
+
+    cpu_start = cpu_seconds(hass.pid)
+    requests_start = sum(len(s.requests) for s in counted)
+    bytes_start = sum(s.bytes_in + s.bytes_out for s in counted)
+    started = time.monotonic()
+    ages: list[float] = []
+    seen = 0
+    while (elapsed := time.monotonic() - started) < window_s:
+        sample = await outlet_ages(session, client.base_url, client.token or "", began)
+        seen = max(seen, len(sample))
+        ages.extend(sample)
+        # Every 5 s: the sampling itself costs Home Assistant CPU in proportion to its
+        # number of entities, which differs between the two integrations.
+        # Jittered, so the samples do not fall in step with the polls.
+        pause = SAMPLE_EVERY_S * random.uniform(0.6, 1.4)
+        await asyncio.sleep(max(0.0, pause - (time.monotonic() - started - elapsed)))
+    minutes = (time.monotonic() - started) / 60
+    cpu = cpu_seconds(hass.pid) - cpu_start
+    requests = sum(len(s.requests) for s in counted) - requests_start
+    wire = sum(s.bytes_in + s.bytes_out for s in counted) - bytes_start
     ages.sort()
     return Result(
         integration=integration,
@@ -186,11 +237,11 @@ def report(results: list[Result]) -> str:
     lines.append("")
     for strips in sorted({r.strips for r in results}):
         runs = {r.integration: r for r in results if r.strips == strips}
-        core, idle = runs.get("tplink"), runs.get("idle")
-        if core is None:
-            continue
+        idle = runs.get("idle")
         for name, ours in runs.items():
-            if not name.startswith("lanmeter"):
+            # SMART plugs against core on the same plugs; strips against core on strips.
+            core = runs.get("tplink-smart" if name.endswith("-smart") else "tplink")
+            if not name.startswith("lanmeter") or core is None:
                 continue
             cpu = ours.cpu_s_per_min / core.cpu_s_per_min
             text = f"{strips} strips, {name} / core: CPU {cpu:.2f}x"

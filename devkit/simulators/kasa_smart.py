@@ -21,6 +21,7 @@ those hours, so the plug's midnight and month start reset them exactly as a real
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 import copy
 import dataclasses
 import datetime as dt
@@ -94,6 +95,9 @@ class SmartModel:
         self.bytes_out = 0
         self.faults: list[str] = []  # consumed one per energy answer: "glitch", "error"
         self.refuse_time = False
+        # Benchmarks: the power an outlet reports, from (slot, true unix seconds) (energy still
+        # integrates the load).
+        self.load_fn: Callable[[int, float], float] | None = None
         self.outlets: list[SmartOutlet] = []
         self._last_tick = clock.true_timestamp()
         self._rng = random.Random(self.info.get("mac", "plug"))
@@ -333,6 +337,8 @@ class SmartModel:
         if fault == "error":
             raise _Refused(-1)
         power_w = outlet.power_w()
+        if self.load_fn is not None and outlet.on:
+            power_w = self.load_fn(self.outlets.index(outlet), self.clock.true_timestamp())
         month = round(self.month_wh(outlet))
         if method == "get_current_power":
             return {"current_power": round(power_w)}
@@ -472,8 +478,11 @@ class SimulatedSmartDevice(SimulatedKlapDevice):
             capture = json.loads(capture.read_text())
         assert isinstance(capture, dict)
         capture = copy.deepcopy(capture)
-        if mac is not None:
+        if mac is not None:  # another plug of the model: its own address and identity
             capture["get_device_info"]["mac"] = mac.replace(":", "-")
+            device_id = hashlib.sha1(mac.encode()).hexdigest().upper()
+            capture["get_device_info"]["device_id"] = device_id
+            capture["discovery_result"]["result"]["device_id"] = device_id[:32]
         scheme = capture["discovery_result"]["result"]["mgt_encrypt_schm"]
         self.encryption = encryption or scheme["encrypt_type"]
         self.model = SmartModel(capture, host=host, clock=clock or DeviceClock())
@@ -489,6 +498,10 @@ class SimulatedSmartDevice(SimulatedKlapDevice):
     @property
     def outlets(self) -> list[SmartOutlet]:
         return self.model.outlets
+
+    @property
+    def host(self) -> str:
+        return self.model.host
 
     @property
     def mac(self) -> str:

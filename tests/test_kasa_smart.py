@@ -302,3 +302,42 @@ async def test_a_restart_of_home_assistant_keeps_the_total(
     await hass.async_block_till_done()
     await readings(hass, freezer, 3)
     booked.assert_exact()
+
+
+async def test_scan_offers_smart_plugs_with_the_account_step(
+    hass: HomeAssistant, dryer: SimulatedSmartDevice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custom_components.lanmeter.kasa.config_flow import KasaFlowMixin
+
+    monkeypatch.setattr(KasaFlowMixin, "kasa_scan_target", "127.0.0.1")
+    monkeypatch.setattr(KasaFlowMixin, "kasa_scan_port", free_port())  # its port 9999: closed
+    result = await start_flow(hass, "kasa_scan")
+    options = result["data_schema"].schema["device"].config["options"]
+    assert options == [{"value": "127.0.0.1", "label": "KP125M(US) (127.0.0.1) \N{KEY}"}]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"device": "127.0.0.1"}
+    )
+    assert result["step_id"] == "kasa_auth"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], ACCOUNT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Dryer"
+
+
+async def test_a_plugs_wrong_clock_is_shown_and_set(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two hours fast (no NTP behind the firewall): the offset shows, and once the plug's
+    history is in, LAN Meter sets its clock, in Home Assistant's zone."""
+    clock = DeviceClock(error=dt.timedelta(hours=2))
+    sim = SimulatedSmartDevice(capture("KP125M"), **ACCOUNT, clock=clock).name("Dryer")
+    await serve(monkeypatch, sim)
+    try:
+        await add_plug(hass)
+        assert state(hass, "sensor.dryer_clock_offset") == pytest.approx(7200, abs=5)
+        for _ in range(3):
+            await poll(hass)
+        assert abs(clock.error.total_seconds()) < 5
+        assert getattr(clock.zone, "key", None) == hass.config.time_zone
+        assert abs(state(hass, "sensor.dryer_clock_offset")) < 5
+    finally:
+        await sim.stop()

@@ -341,3 +341,28 @@ async def test_a_plugs_wrong_clock_is_shown_and_set(
         assert abs(state(hass, "sensor.dryer_clock_offset")) < 5
     finally:
         await sim.stop()
+
+
+async def test_the_cloud_connection_and_firmware_auto_update_show_on_the_device(
+    hass: HomeAssistant, freezer, dryer: SimulatedSmartDevice
+) -> None:
+    """Behind the firewall the plug says it is not connected; when the wall breaks the sensor
+    follows (read hourly, with the clock). Auto-update is the user's switch: it changes the
+    plug's own setting, which a restart reads back."""
+    dryer.model.cloud_status = 1  # not connected: the wall holds
+    dryer.model.auto_update = True
+    entry = await add_plug(hass)
+    assert hass.states.get("binary_sensor.dryer_cloud_connection").state == "off"
+    assert hass.states.get("switch.dryer_firmware_auto_update").state == "on"
+    dryer.model.cloud_status = 0  # a route to the internet appeared
+    freezer.tick(dt.timedelta(hours=1))
+    await poll(hass)
+    assert hass.states.get("binary_sensor.dryer_cloud_connection").state == "on"
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": "switch.dryer_firmware_auto_update"}, blocking=True
+    )
+    assert dryer.model.auto_update is False
+    assert hass.states.get("switch.dryer_firmware_auto_update").state == "off"
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.dryer_firmware_auto_update").state == "off"

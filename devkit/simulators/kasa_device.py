@@ -126,6 +126,7 @@ class SimulatedKasaDevice:
         self.timezone_index: int | None = None  # set_timezone's index, once the strip was told
         self.clock_requests: list[tuple[str, dict[str, Any]]] = []
         self.refuse_time = False  # answer set_time/set_timezone with an error (old firmware)
+        self.cloud_connected = False  # behind the owner's firewall
         self.host = host
         self.port = port
         self.sysinfo = copy.deepcopy(sysinfo)
@@ -321,7 +322,7 @@ class SimulatedKasaDevice:
         for module, methods in request.items():
             if module == "context":
                 continue
-            if module not in ("system", "emeter", "time") or (
+            if module not in ("system", "emeter", "time", "cnCloud") or (
                 module == "emeter" and not self.has_meter
             ):
                 response[module] = {"err_code": -1, "err_msg": "module not support"}
@@ -350,6 +351,13 @@ class SimulatedKasaDevice:
             return {"err_code": 0}
         if module == "time":
             return self._time(method, args)
+        if (module, method) == ("cnCloud", "get_info"):  # the fields python-kasa reads
+            return {
+                "username": "", "server": "n-devs.tplinkcloud.com", "binded": 1,
+                "cld_connection": int(self.cloud_connected), "illegalType": 0,
+                "stopConnect": 0, "tcspStatus": 0, "fwDlPage": "", "tcspInfo": "",
+                "fwNotifyType": -1, "err_code": 0,
+            }  # fmt: skip
         if (module, method) == ("emeter", "get_realtime"):
             slot = targets[0]
             return self._realtime(self.outlets[slot], slot)

@@ -99,6 +99,10 @@ class SmartModel:
         # integrates the load).
         self.load_fn: Callable[[int, float], float] | None = None
         self.outlets: list[SmartOutlet] = []
+        # The cloud as the plug reports it (0: connected, python-kasa's reading) and its
+        # firmware auto-update setting; tests and the demo change them.
+        self.cloud_status = int(capture.get("get_connect_cloud_state", {}).get("status", 1))
+        self.auto_update = bool(capture.get("get_auto_update_info", {}).get("enable", True))
         self._last_tick = clock.true_timestamp()
         self._rng = random.Random(self.info.get("mac", "plug"))
         self._zone_from(
@@ -298,6 +302,13 @@ class SmartModel:
                 "led_status": self.led_on,
                 "led_rule": "always" if self.led_on else "never",
             }
+        if method == "get_connect_cloud_state" and child is None:
+            return {"status": self.cloud_status}
+        if method == "get_auto_update_info" and "get_auto_update_info" in self.capture:
+            return dict(self.capture["get_auto_update_info"]) | {"enable": self.auto_update}
+        if method == "set_auto_update_info" and "get_auto_update_info" in self.capture:
+            self.auto_update = bool(params.get("enable"))
+            return {}
         if method == "set_led_info":
             self.led_on = params.get("led_rule", "always") != "never"
             return {}

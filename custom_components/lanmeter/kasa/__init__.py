@@ -119,6 +119,8 @@ class KasaRuntime(BaseRuntime):
             "energy_total_kwh": data.energy_total_kwh if data else None,
             "energy_today_kwh": data.energy_today_kwh if data else None,
             "clock": self.coordinator.clock_diagnostics(),
+            "cloud": asdict(data.cloud) if data and data.cloud else None,
+            "firmware_seen": self.coordinator.firmware.as_record()["seen"],
             "registers": self.coordinator.register_diagnostics(),
         }
 

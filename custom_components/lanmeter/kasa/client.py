@@ -36,6 +36,7 @@ from kasa.protocols import BaseProtocol, IotProtocol
 from . import const as kasa_const
 from .library import iot_device_class, iot_protocol
 from .readings import (
+    CloudState,
     DeviceTime,
     KasaAnswerError,
     OutletInfo,
@@ -44,6 +45,7 @@ from .readings import (
     module_answer,
     parse_day_energy,
     parse_day_list,
+    parse_iot_cloud,
     parse_month_list,
     parse_realtime,
     parse_sysinfo,
@@ -59,6 +61,8 @@ QUERY_RETRIES = 1
 SYSINFO: dict[str, Any] = {"system": {"get_sysinfo": {}}}
 REALTIME: dict[str, Any] = {"emeter": {"get_realtime": {}}}
 TIME: dict[str, Any] = {"time": {"get_time": {}, "get_timezone": {}}}
+# Read with the clock (hourly): whether the strip is connected to TP-Link's cloud.
+CLOUD: dict[str, Any] = {"cnCloud": {"get_info": {}}}
 SUPPORTED_CLASSES = (IotPlug, IotStrip)
 
 
@@ -168,6 +172,7 @@ class StripReading:
     outlets: list[OutletReading]
     received_at: float = field(default_factory=time.monotonic)
     time: DeviceTime | None = None  # the strip's clock, when the poll asked for it
+    cloud: CloudState | None = None  # its cloud connection, asked with the clock
 
     @property
     def total_power_w(self) -> float | None:
@@ -260,7 +265,7 @@ class KasaStripClient:
         # a request with their context.
         combined = self._is_strip is False
         request = SYSINFO | REALTIME if combined else SYSINFO
-        response = await self._query(request | TIME if read_time else request)
+        response = await self._query(request | TIME | CLOUD if read_time else request)
         try:
             info = parse_sysinfo(module_answer(response, "system", "get_sysinfo"))
         except KasaAnswerError:
@@ -274,7 +279,12 @@ class KasaStripClient:
                 realtime = await self._outlet_realtime(outlet, response if combined else None)
                 self._last_realtime[outlet.slot] = realtime
             outlets.append(OutletReading(outlet.is_on, realtime))
-        return StripReading(info, outlets, time=_time_from(response) if read_time else None)
+        return StripReading(
+            info,
+            outlets,
+            time=_time_from(response) if read_time else None,
+            cloud=_cloud_from(response) if read_time else None,
+        )
 
     async def _outlet_realtime(
         self, outlet: OutletInfo, combined: dict[str, Any] | None
@@ -339,6 +349,10 @@ class KasaStripClient:
         """kWh per hour (keyed by the hour's start, aware): an IOT meter keeps none."""
         return {}
 
+    async def set_auto_update(self, on: bool) -> None:
+        """Whether the device updates its firmware by itself: IOT strips cannot be told."""
+        raise KasaAnswerError("this device has no firmware auto-update setting")
+
     async def set_time(self, now: dt.datetime, current_index: int | None) -> None:
         """Set the strip's clock to `now` (aware) in its zone: set_timezone when the zone index
         differs (python-kasa's table), else set_time. Raises unless the strip confirms."""
@@ -370,6 +384,14 @@ class KasaStripClient:
 
     async def close(self) -> None:
         await self._protocol.close()
+
+
+def _cloud_from(response: dict[str, Any]) -> CloudState | None:
+    """The strip's cloud connection from a poll's answer; None if it does not say."""
+    try:
+        return parse_iot_cloud(module_answer(response, "cnCloud", "get_info"))
+    except KasaAnswerError:
+        return None
 
 
 def _time_from(response: dict[str, Any]) -> DeviceTime | None:

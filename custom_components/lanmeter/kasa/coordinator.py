@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import EVENT_LOGBOOK_ENTRY
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.device_registry import format_mac
@@ -20,13 +21,14 @@ from ..coordinator_base import StoredCoordinator
 from ..counters import DayTotal
 from ..cycle_watch import CycleWatch, CycleWatches
 from ..device_clock import DeviceClock
+from ..firmware_record import FirmwareRecord
 from ..ledger import Ledger, RegisterLimits, kwh_per_s
 from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_each
 from .client import KasaAuthError, KasaConnectionError, KasaStripClient, StripReading
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S
-from .readings import DeviceTime, KasaAnswerError
+from .readings import CloudState, DeviceTime, KasaAnswerError
 from .restart import OutletEvidence, powered_up_at, register_restarted
 
 _LOGGER = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class KasaState:
     energy_total_kwh: list[float | None]
     energy_today_kwh: list[float | None]  # since Home Assistant's midnight
     clock_offset_s: float | None  # the strip's wall clock minus Home Assistant's
+    cloud: CloudState | None = None  # as last read (hourly, with the clock)
 
 
 class KasaCoordinator(StoredCoordinator[KasaState]):
@@ -83,6 +86,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             "clock", ClockWatch(hass, entry.entry_id, "kasa", entry.title, DeviceClock())
         )
         self.cycles = self.keep("cycles", CycleWatches(hass, self.async_schedule_save))
+        self.firmware = self.keep("firmware", FirmwareRecord())
         self._time_due: datetime | None = None  # None: read the strip's clock at the next poll
         self._timezone_index: int | None = None
         # Not before the meter's history was imported with the offset its records were dated by.
@@ -90,6 +94,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         # Another device answers at the strip's address (a DHCP lease moved).
         self._other_device = RepairIssue(hass, "kasa_other_device", entry.entry_id)
         self._auth_failures = 0  # KLAP refusals in a row
+        self._cloud: CloudState | None = None
         # A SMART plug's zone minus Home Assistant's (IOT strips keep no zone: 0).
         self._zone_gap = timedelta(0)
 
@@ -210,6 +215,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             ) from err
         self._check_identity(reading)
         self._account_works()
+        self._note_firmware(reading, now)
         if read_time:
             await self._async_track_clock(now, reading.time)
         self.clock_watch.check(_wall_seconds(now))  # an hour wrong shows without another read
@@ -240,7 +246,32 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             totals.append(None if total.value is None else round(total.value, 3))
             self.outlet_cycle(slot).add(outlet.realtime.power_w, now)
         today = await self._energy_today(now, reading, totals)
-        return KasaState(reading, totals, today, self.clock_watch.offset_s)
+        if reading.cloud is not None:
+            self._cloud = reading.cloud
+        return KasaState(reading, totals, today, self.clock_watch.offset_s, self._cloud)
+
+    def _note_firmware(self, reading: StripReading, now: datetime) -> None:
+        """Keep the firmware on record; a change is logged once, in the log and the logbook."""
+        connection = self.client.connection
+        access = connection.encryption_type.value
+        if connection.login_version:
+            access += f" v{connection.login_version}"
+        info = reading.info
+        first = self.firmware.current is None
+        before = self.firmware.observe(info.sw_ver, info.hw_ver, access, now.isoformat())
+        if first:
+            self.async_schedule_save()
+        if before is None:
+            return
+        message = (
+            f"firmware changed from {before.firmware} ({before.access}) to {info.sw_ver} ({access})"
+        )
+        _LOGGER.warning("%s: %s", self.config_entry.title, message)
+        self.hass.bus.async_fire(
+            EVENT_LOGBOOK_ENTRY, {"name": self.config_entry.title, "message": message,
+                                  "domain": DOMAIN},
+        )  # fmt: skip
+        self.async_schedule_save()
 
     def _account_works(self) -> None:
         """A poll went through: the account is right. A reauth flow that refusals started is
@@ -348,6 +379,20 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             reading = replace(reading, outlets=outlets)
         self.async_set_updated_data(replace(self.data, reading=reading))
         await self.async_request_refresh()
+
+    async def async_set_auto_update(self, on: bool) -> None:
+        """Tell the plug whether to update its firmware by itself; shown once it confirms."""
+        try:
+            await self.client.set_auto_update(on)
+        except (KasaConnectionError, KasaAnswerError, KasaAuthError) as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="kasa_switch_failed",
+                translation_placeholders={"where": self.name, "error": str(err)},
+            ) from err
+        if self._cloud is not None:
+            self._cloud = replace(self._cloud, auto_update=on)
+            self.async_set_updated_data(replace(self.data, cloud=self._cloud))
 
     async def async_shutdown(self) -> None:
         await super().async_shutdown()  # saves the totals

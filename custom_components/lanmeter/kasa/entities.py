@@ -6,6 +6,7 @@ outlet's entities on its own device. Strips without a meter (KP303, HS107) get s
 
 from __future__ import annotations
 
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
@@ -18,6 +19,7 @@ from homeassistant.const import (
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
+from ..binary_sensor import LanMeterBinarySensor, LanMeterBinarySensorDescription
 from ..compat import via_device
 from ..const import DOMAIN
 from ..cycle_entities import cycle_entities
@@ -146,6 +148,32 @@ LED_SWITCH: LanMeterSwitchDescription[KasaState, None, KasaCoordinator] = LanMet
 )
 
 
+async def _set_auto_update(coordinator: KasaCoordinator, _: None, on: bool) -> None:
+    await coordinator.async_set_auto_update(on)
+
+
+# Whether the wall against the cloud holds, where the device says (read hourly).
+CLOUD_CONNECTION: LanMeterBinarySensorDescription[KasaState, None] = (
+    LanMeterBinarySensorDescription(
+        key="cloud_connection",
+        translation_key="cloud_connection",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state, _: state.cloud.connected if state.cloud else None,
+    )
+)
+# A SMART plug's own firmware updates: never switched but by the user.
+AUTO_UPDATE_SWITCH: LanMeterSwitchDescription[KasaState, None, KasaCoordinator] = (
+    LanMeterSwitchDescription(
+        key="firmware_auto_update",
+        translation_key="firmware_auto_update",
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda state, _: state.cloud.auto_update if state.cloud else None,
+        set_fn=_set_auto_update,
+    )
+)
+
+
 def strip_device_info(info: SysInfo) -> DeviceInfo:
     return DeviceInfo(
         identifiers={(DOMAIN, info.mac)},
@@ -203,8 +231,13 @@ def build_entities(coordinator: KasaCoordinator, platform: Platform) -> list[Ent
         if info.has_meter:
             watch = coordinator.outlet_cycle(slot)
             entities += cycle_entities(platform, coordinator, watch, device, prefix)
+    cloud = coordinator.data.cloud
     if platform is Platform.SWITCH:
         entities.append(LanMeterSwitch(coordinator, LED_SWITCH, strip, mac, None))
+        if cloud is not None and cloud.auto_update is not None:
+            entities.append(LanMeterSwitch(coordinator, AUTO_UPDATE_SWITCH, strip, mac, None))
+    elif platform is Platform.BINARY_SENSOR and cloud is not None:
+        entities.append(LanMeterBinarySensor(coordinator, CLOUD_CONNECTION, strip, mac, None))
     elif platform is Platform.SENSOR:
         entities.append(LanMeterSensor(coordinator, STRIP_RSSI, strip, mac, None))
         entities.append(LanMeterSensor(coordinator, STRIP_CLOCK_OFFSET, strip, mac, None))

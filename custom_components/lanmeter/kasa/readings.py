@@ -228,6 +228,23 @@ def parse_day_energy(answer: dict[str, Any], year: int, month: int, day: int) ->
 
 
 @dataclass(frozen=True)
+class CloudState:
+    """What the device says of its vendor cloud: connected now, and (SMART) whether it would
+    update its firmware by itself (None: it does not say)."""
+
+    connected: bool
+    auto_update: bool | None = None
+
+
+def parse_iot_cloud(answer: dict[str, Any]) -> CloudState:
+    """cnCloud.get_info: `cld_connection` 1 while the strip is connected to TP-Link's cloud."""
+    value = answer.get("cld_connection")
+    if value not in (0, 1) or isinstance(value, bool):
+        raise KasaAnswerError(f"cld_connection is not 0 or 1: {value!r}")
+    return CloudState(connected=value == 1)
+
+
+@dataclass(frozen=True)
 class DeviceTime:
     """The device's own wall clock (naive) and zone: an IOT strip's get_time and get_timezone
     index, or a SMART plug's get_device_time region and offset."""

@@ -45,6 +45,7 @@ from .smart_readings import (
     SmartChild,
     components,
     parse_children,
+    parse_cloud,
     parse_device_info,
     parse_device_time,
     parse_energy_data,
@@ -58,6 +59,8 @@ from .smart_readings import (
 HOURLY, DAILY, MONTHLY = 60, 1440, 43200
 INFO: dict[str, Any] = {"get_device_info": None, "get_led_info": None}
 TIME: dict[str, Any] = {"get_device_time": None}
+# Read with the clock (hourly): its cloud connection and firmware auto-update setting.
+CLOUD: dict[str, Any] = {"get_connect_cloud_state": None, "get_auto_update_info": None}
 
 
 def _result(answers: dict[str, Any], method: str) -> Any:
@@ -175,7 +178,7 @@ class KasaSmartClient(KasaStripClient):
             if self._emeter:
                 request["get_emeter_data"] = None
         if read_time:
-            request |= TIME
+            request |= TIME | CLOUD
         answers = await self._query(request)
         try:
             info_answer = _result(answers, "get_device_info")
@@ -196,13 +199,19 @@ class KasaSmartClient(KasaStripClient):
         except KasaAnswerError:
             self.stats.bad_answers += 1
             raise
-        time = None
+        time = cloud = None
         if read_time:
             try:
                 time = parse_device_time(_result(answers, "get_device_time"))
                 self._utc_offset_min = time.utc_offset_min or 0
             except KasaAnswerError:
                 time = None
+            try:
+                cloud = parse_cloud(
+                    _result(answers, "get_connect_cloud_state"), answers.get("get_auto_update_info")
+                )
+            except KasaAnswerError:
+                cloud = None
         outlets = []
         for outlet in info.outlets:
             reading: Realtime | None = None
@@ -212,7 +221,7 @@ class KasaSmartClient(KasaStripClient):
                 if restarted:
                     closing = await self._closing_month(outlet.child_id)
             outlets.append(OutletReading(outlet.is_on, reading, restarted, closing))
-        return StripReading(info, outlets, time=time)
+        return StripReading(info, outlets, time=time, cloud=cloud)
 
     async def _outlet_reading(
         self, outlet: OutletInfo, answers: dict[str, Any]
@@ -361,6 +370,10 @@ class KasaSmartClient(KasaStripClient):
             await self._set("set_device_info", {"device_on": on})
         else:
             await self._child_set(child_id, "set_device_info", {"device_on": on})
+
+    async def set_auto_update(self, on: bool) -> None:
+        """Whether the plug updates its firmware by itself (set_auto_update_info)."""
+        await self._set("set_auto_update_info", {"enable": on})
 
     async def set_led(self, on: bool) -> None:
         await self._set("set_led_info", {"led_rule": "always" if on else "never"})

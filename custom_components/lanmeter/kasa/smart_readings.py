@@ -16,7 +16,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from .readings import DeviceTime, KasaAnswerError, OutletInfo, Realtime, SysInfo
+from .readings import CloudState, DeviceTime, KasaAnswerError, OutletInfo, Realtime, SysInfo
 
 # The components (python-kasa's word) that make a plug or strip LAN Meter reads.
 METERED = "energy_monitoring"
@@ -256,3 +256,13 @@ def parse_energy_data(answer: Any) -> list[float]:
             raise KasaAnswerError(f"implausible energy record: {value!r}")
         values.append(float(value))
     return values
+
+
+def parse_cloud(state: Any, auto_update: Any) -> CloudState:
+    """get_connect_cloud_state (`status` 0: connected, as python-kasa reads it) and
+    get_auto_update_info (`enable`: the plug updates its firmware by itself)."""
+    status = _object(state, "get_connect_cloud_state").get("status")
+    if isinstance(status, bool) or not isinstance(status, int):
+        raise KasaAnswerError(f"cloud status is not a number: {status!r}")
+    enable = auto_update.get("enable") if isinstance(auto_update, dict) else None
+    return CloudState(status == 0, enable if isinstance(enable, bool) else None)

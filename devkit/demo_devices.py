@@ -299,11 +299,11 @@ def home_view(mains: str) -> DemoDevice:
 
 
 DRYER = [("Tumble dryer", 2100.0, 50, 70)]
-GARAGE = [
-    ("Freezer", 95.0, 30, 60),
-    ("Tool charger", 60.0, 120, 60),
-    ("Dehumidifier", 230.0, 90, 90),
-    ("Aquarium", 25.0, 1, 0),
+WORKSHOP = [
+    ("Dust extractor", 900.0, 40, 200),
+    ("Battery charger", 60.0, 120, 60),
+    ("Air compressor", 1100.0, 30, 150),
+    ("Shop light", 36.0, 1, 0),
 ]
 
 # Each kind's simulator joins this list when the kind lands.
@@ -312,7 +312,7 @@ DEMO_DEVICES: list[DemoDevice] = [
     kasa_strip("Living room strip", 19992, "50:C7:BF:DE:00:02", LIVING_ROOM),
     kasa_strip("Office strip", 19994, "50:C7:BF:DE:00:03", OFFICE, klap=True),
     *smart_plug("P110", "Tumble dryer", "127.0.0.3", 19995, "48:22:54:DE:00:04", DRYER),
-    *smart_plug("P304M", "Garage strip", "127.0.0.4", 19996, "A8:6E:84:DE:00:05", GARAGE),
+    *smart_plug("P304M", "Workshop strip", "127.0.0.4", 19996, "A8:6E:84:DE:00:05", WORKSHOP),
     glow_cad(18443, "70B3D521E0DE0001"),
     flume_bridge(18883),
     wemo("Insight", "Washing machine", "221517K0DEMO01", 49153),

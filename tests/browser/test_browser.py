@@ -139,7 +139,7 @@ async def open_add_dialog(page: playwright.Page, new_entry: bool = True) -> None
         "button", name=re.compile(r"^Add (entry|device|hub|service)", re.I)
     ).first.click()
     another = page.get_by_text("Set up another instance of LAN Meter")
-    kinds = page.get_by_text("TP-Link Kasa strip or plug")
+    kinds = page.get_by_text("TP-Link Kasa or Tapo strip or plug")
     await another.or_(kinds).first.wait_for()
     if new_entry and await another.count():
         await another.first.click()
@@ -276,7 +276,7 @@ async def test_a_person_adds_a_strip_and_sees_it_on_the_dashboards(
             # Add the garage strip: LAN Meter's page -> add -> Kasa -> its address -> finish.
             await open_page(page, f"{base_url}/config/integrations/integration/lanmeter")
             await open_add_dialog(page)
-            await page.get_by_text("TP-Link Kasa strip or plug").click()
+            await page.get_by_text("TP-Link Kasa or Tapo strip or plug").click()
             await page.get_by_text("Enter its IP address").click()
             # The form's fields in order (their labels are not tied to the inputs).
             fields = page.locator("ha-form input")

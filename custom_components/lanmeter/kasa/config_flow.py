@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.helpers import selector
 from homeassistant.helpers.device_registry import format_mac
@@ -305,7 +305,8 @@ class KasaFlowMixin(FlowMixin):
                 if format_mac(result.info.mac) != entry.unique_id:
                     errors["base"] = "kasa_wrong_device"
                 else:
-                    # Not async_update_reload_and_abort: the entry's update listener reloads it.
+                    # Not async_update_reload_and_abort: a loaded entry's update listener
+                    # reloads it; one whose setup stopped for the account has no listener.
                     self.hass.config_entries.async_update_entry(
                         entry,
                         data={
@@ -314,6 +315,8 @@ class KasaFlowMixin(FlowMixin):
                             CONF_PASSWORD: credentials.password,
                         },
                     )
+                    if entry.state is not ConfigEntryState.LOADED:
+                        self.hass.config_entries.async_schedule_reload(entry.entry_id)
                     return self.async_abort(reason="reauth_successful")
         return self.async_show_form(
             step_id="kasa_reauth",

@@ -26,6 +26,7 @@ from ..ledger import Ledger, RegisterLimits, kwh_per_s
 from ..repair_issue import RepairIssue
 from ..runtime import LanMeterConfigEntry
 from ..stored import load_each
+from .access_watch import AccessWatch
 from .client import KasaAuthError, KasaConnectionError, KasaStripClient, StripReading
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S
 from .readings import CloudState, DeviceTime, KasaAnswerError
@@ -93,6 +94,8 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         self._may_set_clock = False
         # Another device answers at the strip's address (a DHCP lease moved).
         self._other_device = RepairIssue(hass, "kasa_other_device", entry.entry_id)
+        # A firmware update that changed how the strip talks (port 9999 closed, KLAP or TPAP).
+        self._access = AccessWatch(hass, entry, client)
         self._auth_failures = 0  # KLAP refusals in a row
         self._cloud: CloudState | None = None
         # A SMART plug's zone minus Home Assistant's (IOT strips keep no zone: 0).
@@ -191,7 +194,10 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             reading = await self.client.poll(read_time=read_time)
         except KasaAuthError as err:
             self._auth_failures += 1
-            if self._auth_failures >= AUTH_FAILURES_FOR_REAUTH:
+            # Never read, and no account stored (a strip the entry followed to KLAP): there is
+            # no account to retry with.
+            no_account = self.client.credentials is None and self.data is None
+            if no_account or self._auth_failures >= AUTH_FAILURES_FOR_REAUTH:
                 # The Kasa account's password changed: Home Assistant starts the reauth flow.
                 raise ConfigEntryAuthFailed(
                     translation_domain=DOMAIN,
@@ -208,6 +214,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
         except (KasaConnectionError, KasaAnswerError) as err:
             self.client.stats.failed_polls += 1
             self.client.stats.last_error = str(err)
+            self._access.unreachable()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="kasa_unreachable",
@@ -215,6 +222,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             ) from err
         self._check_identity(reading)
         self._account_works()
+        self._access.reachable()
         self._note_firmware(reading, now)
         if read_time:
             await self._async_track_clock(now, reading.time)

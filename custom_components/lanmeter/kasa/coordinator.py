@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 import logging
@@ -362,20 +363,24 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
             translation_placeholders=placeholders,
         )
 
-    async def async_set_outlet(self, slot: int | None, on: bool) -> None:
-        """Switch an outlet (slot None: the LED), then show the confirmed state immediately."""
+    async def _switch(self, action: Awaitable[None]) -> None:
+        """Send one setting; HomeAssistantError unless the device confirms it."""
         try:
-            if slot is None:
-                await self.client.set_led(on)
-            else:
-                child_id = self.data.reading.info.outlets[slot].child_id
-                await self.client.set_outlet(child_id, on)
+            await action
         except (KasaConnectionError, KasaAnswerError, KasaAuthError) as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="kasa_switch_failed",
                 translation_placeholders={"where": self.name, "error": str(err)},
             ) from err
+
+    async def async_set_outlet(self, slot: int | None, on: bool) -> None:
+        """Switch an outlet (slot None: the LED), then show the confirmed state immediately."""
+        if slot is None:
+            await self._switch(self.client.set_led(on))
+        else:
+            child_id = self.data.reading.info.outlets[slot].child_id
+            await self._switch(self.client.set_outlet(child_id, on))
         # The strip confirmed (err_code 0): reflect it now rather than at the next poll, then
         # poll right away for the new power.
         reading = self.data.reading
@@ -390,14 +395,7 @@ class KasaCoordinator(StoredCoordinator[KasaState]):
 
     async def async_set_auto_update(self, on: bool) -> None:
         """Tell the plug whether to update its firmware by itself; shown once it confirms."""
-        try:
-            await self.client.set_auto_update(on)
-        except (KasaConnectionError, KasaAnswerError, KasaAuthError) as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="kasa_switch_failed",
-                translation_placeholders={"where": self.name, "error": str(err)},
-            ) from err
+        await self._switch(self.client.set_auto_update(on))
         if self._cloud is not None:
             self._cloud = replace(self._cloud, auto_update=on)
             self.async_set_updated_data(replace(self.data, cloud=self._cloud))

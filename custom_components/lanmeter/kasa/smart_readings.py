@@ -13,10 +13,18 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 import datetime as dt
-import math
 from typing import Any
 
-from .readings import CloudState, DeviceTime, KasaAnswerError, OutletInfo, Realtime, SysInfo
+from .readings import (
+    CloudState,
+    DeviceTime,
+    KasaAnswerError,
+    OutletInfo,
+    Realtime,
+    SysInfo,
+    _number,
+    _text,
+)
 
 # The components (python-kasa's word) that make a plug or strip LAN Meter reads.
 METERED = "energy_monitoring"
@@ -27,20 +35,6 @@ def _object(answer: Any, where: str) -> dict[str, Any]:
     if not isinstance(answer, dict):
         raise KasaAnswerError(f"{where}: expected an object, got {answer!r}"[:200])
     return answer
-
-
-def _number(data: dict[str, Any], key: str) -> float:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise KasaAnswerError(f"{key} is not a number: {value!r}")
-    return float(value)
-
-
-def _text(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise KasaAnswerError(f"{key} is missing or not text: {value!r}")
-    return value
 
 
 def _on(data: dict[str, Any]) -> bool:
